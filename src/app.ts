@@ -1,0 +1,51 @@
+import cors from 'cors';
+import express from 'express';
+import type { Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { clientAuthentication } from './cds/client-auth.js';
+import { corsOptions } from './cds/cors.js';
+import { errorHandler, notFoundHandler } from './cds/errors.js';
+import { cdsRoutes } from './cds/routes.js';
+import { serviceRegistry } from './cds/service.js';
+import type { CdsService } from './cds/service.js';
+
+export interface AppOptions {
+  config: Config;
+  services: readonly CdsService[];
+  logger: Logger;
+  /** The clock; tests fix it. */
+  now?: () => Date;
+}
+
+/** Composes the HTTP app without listening, so tests boot the real thing. */
+export function createApp({
+  config,
+  services,
+  logger,
+  now = () => new Date(),
+}: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Browser CDS clients read these JSON answers cross-origin (see cors.ts).
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.use('/cds-services', cors(corsOptions), clientAuthentication(config));
+  app.use(
+    express.json({
+      type: ['application/json', 'application/fhir+json'],
+      limit: config.bodyLimitBytes,
+    }),
+  );
+  app.use(cdsRoutes({ config, registry: serviceRegistry(services), logger, now }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

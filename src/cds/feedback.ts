@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/**
+ * Feedback bodies of `POST {baseUrl}/cds-services/{id}/feedback` (CDS Hooks 2.0 §Feedback),
+ * with the invariants cds-fb-1..3: accepted suggestions only (and always) for `accepted`, an
+ * override reason only for `overridden`.
+ * See {@link https://cds-hooks.hl7.org/2.0/#feedback | Feedback}.
+ */
+
+const coding = z.looseObject({
+  system: z.string().min(1),
+  code: z.string().min(1),
+  display: z.string().optional(),
+});
+
+const feedbackItem = z
+  .looseObject({
+    // The card's uuid as this service issued it; not checked for UUID form, since clients echo ids verbatim.
+    card: z.string().min(1).max(128),
+    outcome: z.enum(['accepted', 'overridden']),
+    acceptedSuggestions: z
+      .array(z.looseObject({ id: z.string().min(1).max(128) }))
+      .min(1)
+      .optional(),
+    overrideReason: z
+      .looseObject({ reason: coding.optional(), userComment: z.string().max(4000).optional() })
+      .optional(),
+    outcomeTimestamp: z.iso.datetime({ offset: true }),
+  })
+  .refine((item) => item.outcome !== 'accepted' || item.acceptedSuggestions !== undefined, {
+    message: 'acceptedSuggestions is required when the outcome is accepted',
+    path: ['acceptedSuggestions'],
+  })
+  .refine((item) => item.outcome === 'accepted' || item.acceptedSuggestions === undefined, {
+    message: 'acceptedSuggestions is only allowed when the outcome is accepted',
+    path: ['acceptedSuggestions'],
+  })
+  .refine((item) => item.outcome === 'overridden' || item.overrideReason === undefined, {
+    message: 'overrideReason is only allowed when the outcome is overridden',
+    path: ['overrideReason'],
+  });
+
+export const feedbackRequestSchema = z.looseObject({
+  feedback: z.array(feedbackItem).min(1).max(1000),
+});
+
+export type FeedbackItem = z.infer<typeof feedbackItem>;

@@ -1,0 +1,170 @@
+import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { IssueCode } from './operation-outcome.js';
+
+/**
+ * Reads from the CDS client's FHIR server when prefetch did not deliver the data
+ * (CDS Hooks 2.0 §FHIR Resource Access). Redirects are never followed, so the bearer token
+ * cannot be carried to another origin, and `next` links must stay on the server's origin.
+ */
+
+export interface FhirServerAccess {
+  /** `fhirServer` from the hook request. */
+  baseUrl: string;
+  /** `fhirAuthorization.access_token`, when the client gave a non-empty one. */
+  accessToken: string | undefined;
+  /** Aborts every outstanding request: the shared deadline for resolving a hook call's data. */
+  signal: AbortSignal;
+  /** Search pages followed per query before the result is declared incomplete. */
+  maxPages: number;
+}
+
+/** Why data could not be obtained, with the OperationOutcome issue code that says so. */
+export class FhirDataError extends Error {
+  override name = 'FhirDataError';
+
+  constructor(
+    readonly code: IssueCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bundle entries are typed as the abstract `Resource`; every concrete one is a `FhirResource`. */
+const entryResources = (bundle: Bundle): FhirResource[] =>
+  (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource as FhirResource] : []));
+
+const isResource = (value: unknown): value is FhirResource =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { resourceType?: unknown }).resourceType === 'string';
+
+/** An OperationOutcome reporting a failure (not a mere warning or information). */
+export function isErrorOutcome(resource: FhirResource): boolean {
+  return (
+    resource.resourceType === 'OperationOutcome' &&
+    resource.issue.some((issue) => issue.severity === 'error' || issue.severity === 'fatal')
+  );
+}
+
+/** A prefetch value or server answer that reports an error instead of data (spec: check for OperationOutcomes). */
+export function carriesError(resource: FhirResource): boolean {
+  if (resource.resourceType === 'Bundle') {
+    return entryResources(resource).some(isErrorOutcome);
+  }
+  return resource.resourceType === 'OperationOutcome';
+}
+
+/** The data resources of a Bundle; OperationOutcome entries (warnings) are not data. */
+function bundleResources(bundle: Bundle): FhirResource[] {
+  return entryResources(bundle).filter((resource) => resource.resourceType !== 'OperationOutcome');
+}
+
+const nextLink = (bundle: Bundle): string | undefined =>
+  bundle.link?.find((link) => link.relation === 'next')?.url;
+
+function describeFailure(error: unknown, signal: AbortSignal): FhirDataError {
+  if (error instanceof FhirDataError) return error;
+  if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
+    return new FhirDataError('timeout', 'the FHIR server did not answer in time');
+  }
+  return new FhirDataError('transient', 'the FHIR server could not be reached');
+}
+
+function statusFailure(status: number): FhirDataError {
+  if (status >= 300 && status < 400) {
+    return new FhirDataError(
+      'not-supported',
+      `the FHIR server answered ${status} (redirects are not followed)`,
+    );
+  }
+  if (status === 401 || status === 403) {
+    return new FhirDataError('forbidden', `the FHIR server refused access (${status})`);
+  }
+  if (status === 404)
+    return new FhirDataError('not-found', 'the FHIR server answered 404 Not Found');
+  return new FhirDataError(
+    status >= 500 || status === 429 ? 'transient' : 'exception',
+    `the FHIR server answered ${status}`,
+  );
+}
+
+async function getResource(url: URL, access: FhirServerAccess): Promise<FhirResource> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: {
+        Accept: 'application/fhir+json, application/json;q=0.9',
+        ...(access.accessToken ? { Authorization: `Bearer ${access.accessToken}` } : {}),
+      },
+      redirect: 'manual',
+      signal: access.signal,
+    });
+    if (!response.ok) throw statusFailure(response.status);
+    const body: unknown = await response.json();
+    if (!isResource(body))
+      throw new FhirDataError(
+        'structure',
+        'the FHIR server answered with something other than a FHIR resource',
+      );
+    return body;
+  } catch (error) {
+    throw describeFailure(error, access.signal);
+  }
+}
+
+/** A URL on the FHIR server: `next` links are accepted only on the server's own origin. */
+function sameOriginUrl(href: string, access: FhirServerAccess): URL {
+  const url = new URL(href, `${access.baseUrl.replace(/\/+$/, '')}/`);
+  if (url.origin !== new URL(access.baseUrl).origin) {
+    throw new FhirDataError('security', 'a paging link points away from the FHIR server');
+  }
+  return url;
+}
+
+/**
+ * All resources of a search result, following `next` links (also for a paginated prefetch
+ * searchset); more than `maxPages` pages means the data would be incomplete, which is an error.
+ */
+export async function allPages(
+  first: Bundle,
+  access: FhirServerAccess | undefined,
+  pagesRead = 1,
+): Promise<FhirResource[]> {
+  const resources = bundleResources(first);
+  let page = first;
+  let pages = pagesRead;
+  for (let next = nextLink(page); next !== undefined; next = nextLink(page)) {
+    if (!access) {
+      throw new FhirDataError(
+        'incomplete',
+        'the search result is paginated and the request has no fhirServer to read further pages from',
+      );
+    }
+    if (pages >= access.maxPages) {
+      throw new FhirDataError(
+        'too-costly',
+        `the search result has more than ${access.maxPages} pages`,
+      );
+    }
+    const answer = await getResource(sameOriginUrl(next, access), access);
+    if (answer.resourceType !== 'Bundle' || carriesError(answer)) {
+      throw new FhirDataError('exception', 'a further search page was not a valid Bundle');
+    }
+    page = answer;
+    pages += 1;
+    resources.push(...bundleResources(page));
+  }
+  return resources;
+}
+
+/** Runs a read or search (a relative URL such as `Patient/123` or `Observation?patient=123`). */
+export async function fetchFromFhirServer(
+  relativeUrl: string,
+  access: FhirServerAccess,
+): Promise<FhirResource[]> {
+  const answer = await getResource(sameOriginUrl(relativeUrl, access), access);
+  if (carriesError(answer))
+    throw new FhirDataError('exception', 'the FHIR server answered with an error OperationOutcome');
+  return answer.resourceType === 'Bundle' ? allPages(answer, access) : [answer];
+}

@@ -1,0 +1,142 @@
+import type { FhirResource } from 'fhir/r4.js';
+import type { HookRequest } from './hook-request.js';
+import { OperationOutcomeError } from './operation-outcome.js';
+import type { Issue } from './operation-outcome.js';
+import { FhirDataError, allPages, carriesError, fetchFromFhirServer } from './fhir-server.js';
+import type { FhirServerAccess } from './fhir-server.js';
+import { TemplateTokenError, renderTemplate } from './prefetch-template.js';
+
+/**
+ * Resolves every prefetch key a service declares, as CDS Hooks 2.0 §Prefetch demands:
+ *
+ * | value in the request            | action                                                  |
+ * |---------------------------------|---------------------------------------------------------|
+ * | resource or Bundle              | used (a paginated searchset is followed to its end)     |
+ * | `null`                          | "no data": not re-queried                               |
+ * | absent, or an error OperationOutcome (alone or in the Bundle) | fetched from `fhirServer` |
+ *
+ * Keys are resolved in parallel under one deadline. Data that cannot be obtained is a 412 naming
+ * every key that failed, because deciding on partial data could miss a result.
+ */
+
+/** The resources obtained for each prefetch key (`null` and empty searches give `[]`). */
+export type PrefetchData = Readonly<Record<string, readonly FhirResource[]>>;
+
+/** Where each key's data came from, for the hook-call log line. */
+export type DataSource = 'prefetch' | 'fhirServer';
+
+export interface ResolvedPrefetch {
+  data: PrefetchData;
+  sources: Readonly<Record<string, DataSource>>;
+  /** Keys whose prefetch value carried an OperationOutcome and were fetched again. */
+  refetchedAfterOutcome: readonly string[];
+}
+
+export interface FhirFallbackOptions {
+  timeoutMs: number;
+  maxPages: number;
+}
+
+interface KeyResult {
+  key: string;
+  resources: FhirResource[];
+  source: DataSource;
+  refetchedAfterOutcome: boolean;
+}
+
+class KeyFailure extends Error {
+  constructor(
+    readonly key: string,
+    readonly issue: Issue,
+  ) {
+    super(issue.diagnostics);
+  }
+}
+
+function fhirAccess(
+  request: HookRequest,
+  options: FhirFallbackOptions,
+  signal: AbortSignal,
+): FhirServerAccess | undefined {
+  if (request.fhirServer === undefined) return undefined;
+  const token = request.fhirAuthorization?.access_token;
+  return {
+    baseUrl: request.fhirServer,
+    accessToken: token === undefined || token === '' ? undefined : token,
+    signal,
+    maxPages: options.maxPages,
+  };
+}
+
+async function resolveKey(
+  key: string,
+  template: string,
+  request: HookRequest,
+  access: FhirServerAccess | undefined,
+): Promise<KeyResult> {
+  const value = request.prefetch?.[key];
+  const fail = (code: Issue['code'], reason: string): KeyFailure =>
+    new KeyFailure(key, {
+      code,
+      diagnostics: `Prefetch key '${key}' (${template}): ${reason}`,
+      expression: `prefetch.${key}`,
+    });
+  try {
+    if (value === null)
+      return { key, resources: [], source: 'prefetch', refetchedAfterOutcome: false };
+    if (value !== undefined && !carriesError(value)) {
+      const resources = value.resourceType === 'Bundle' ? await allPages(value, access) : [value];
+      return { key, resources, source: 'prefetch', refetchedAfterOutcome: false };
+    }
+    if (!access) {
+      throw fail(
+        'incomplete',
+        value === undefined
+          ? 'not provided, and the request has no fhirServer to fetch it from'
+          : 'the client reported an error (OperationOutcome), and the request has no fhirServer to fetch it from',
+      );
+    }
+    const resources = await fetchFromFhirServer(renderTemplate(template, request.context), access);
+    return { key, resources, source: 'fhirServer', refetchedAfterOutcome: value !== undefined };
+  } catch (error) {
+    if (error instanceof KeyFailure) throw error;
+    if (error instanceof FhirDataError) throw fail(error.code, error.message);
+    if (error instanceof TemplateTokenError) throw fail('required', error.message);
+    throw error;
+  }
+}
+
+/** Resolves the declared prefetch keys, or throws a 412 OperationOutcomeError naming what is missing. */
+export async function resolvePrefetch(
+  templates: Readonly<Record<string, string>>,
+  request: HookRequest,
+  options: FhirFallbackOptions,
+): Promise<ResolvedPrefetch> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const access = fhirAccess(request, options, deadline);
+  const settled = await Promise.allSettled(
+    Object.entries(templates).map(([key, template]) => resolveKey(key, template, request, access)),
+  );
+  const failures: KeyFailure[] = [];
+  for (const result of settled) {
+    if (result.status === 'fulfilled') continue;
+    if (!(result.reason instanceof KeyFailure)) throw result.reason as Error;
+    failures.push(result.reason);
+  }
+  if (failures.length > 0) {
+    throw new OperationOutcomeError(
+      412,
+      failures.map((failure) => failure.issue),
+    );
+  }
+  const results = settled.flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value] : [],
+  );
+  return {
+    data: Object.fromEntries(results.map((result) => [result.key, result.resources])),
+    sources: Object.fromEntries(results.map((result) => [result.key, result.source])),
+    refetchedAfterOutcome: results
+      .filter((result) => result.refetchedAfterOutcome)
+      .map((result) => result.key),
+  };
+}

@@ -1,0 +1,160 @@
+import { performance } from 'node:perf_hooks';
+import { Router } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { CdsResponse } from './cards.js';
+import { feedbackRequestSchema } from './feedback.js';
+import { hookRequestSchemas } from './hook-request.js';
+import type { HookName, HookRequest } from './hook-request.js';
+import { OperationOutcomeError, badRequest, notFound } from './operation-outcome.js';
+import { resolvePrefetch } from './prefetch.js';
+import type { ResolvedPrefetch } from './prefetch.js';
+import { discoveryEntry } from './service.js';
+import type { CdsService, ServiceCall } from './service.js';
+import { jsonBody, parseOr400 } from './validation.js';
+
+/**
+ * The CDS Hooks 2.0 HTTP API: discovery, service calls and feedback.
+ * See {@link https://cds-hooks.hl7.org/2.0/#discovery | Discovery},
+ * {@link https://cds-hooks.hl7.org/2.0/#calling-a-cds-service | Calling a CDS Service} and
+ * {@link https://cds-hooks.hl7.org/2.0/#feedback | Feedback}.
+ */
+
+export interface CdsRoutesOptions {
+  config: Config;
+  registry: ReadonlyMap<string, CdsService>;
+  logger: Logger;
+  now: () => Date;
+}
+
+const elapsedMs = (started: number): number => Math.round((performance.now() - started) * 10) / 10;
+
+const methodNotAllowed =
+  (allowed: string): RequestHandler =>
+  (req, res, next) => {
+    res.set('Allow', `${allowed}, OPTIONS`);
+    next(
+      new OperationOutcomeError(405, [
+        { code: 'not-supported', diagnostics: `${req.method} is not allowed here; use ${allowed}` },
+      ]),
+    );
+  };
+
+function findService(registry: ReadonlyMap<string, CdsService>, req: Request): CdsService {
+  const id = String(req.params.id);
+  const service = registry.get(id);
+  if (!service) throw notFound(`No CDS service '${id}' (see GET /cds-services)`);
+  return service;
+}
+
+/** Validates the body against the service's hook; `hook` must name that hook. */
+function hookRequestFor(service: CdsService, req: Request): HookRequest {
+  const request: HookRequest = parseOr400(hookRequestSchemas[service.hook], jsonBody(req));
+  if (request.hook !== service.hook) {
+    throw badRequest(
+      `Service '${service.id}' answers the ${service.hook} hook, not '${request.hook}'`,
+      'hook',
+    );
+  }
+  return request;
+}
+
+async function runHandler(
+  service: CdsService,
+  request: HookRequest,
+  resolved: ResolvedPrefetch,
+  now: Date,
+): Promise<CdsResponse> {
+  // Validated with this service's own hook schema, so the request matches the handler's hook.
+  // (The rule misreads an assertion from a union of handlers; without it the call does not compile.)
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+  const handler = service.handler as (
+    call: ServiceCall<HookName>,
+  ) => ReturnType<CdsService['handler']>;
+  return handler({ request, prefetch: resolved.data, now });
+}
+
+export function cdsRoutes({ config, registry, logger, now }: CdsRoutesOptions): Router {
+  const router = Router();
+  const discovery = { services: [...registry.values()].map(discoveryEntry) };
+
+  router
+    .route('/cds-services')
+    .get((_req, res) => {
+      res.json(discovery);
+    })
+    .all(methodNotAllowed('GET'));
+
+  router
+    .route('/cds-services/:id')
+    .post(async (req: Request, res: Response) => {
+      const started = performance.now();
+      const service = findService(registry, req);
+      const hookInstance = (req.body as { hookInstance?: unknown } | undefined)?.hookInstance;
+      const line = {
+        serviceId: service.id,
+        hookInstance: typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : undefined,
+      };
+      try {
+        const request = hookRequestFor(service, req);
+        const resolved = await resolvePrefetch(service.prefetch, request, config.fhir);
+        if (resolved.refetchedAfterOutcome.length > 0) {
+          logger.warn(
+            { ...line, keys: resolved.refetchedAfterOutcome },
+            'prefetch carried an OperationOutcome; fetched from the FHIR server',
+          );
+        }
+        const response = await runHandler(service, request, resolved, now());
+        res.json(response);
+        logger.info(
+          {
+            ...line,
+            status: 200,
+            cards: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
+            sources: resolved.sources,
+            durationMs: elapsedMs(started),
+          },
+          'hook call',
+        );
+      } catch (error) {
+        const status = error instanceof OperationOutcomeError ? error.status : 500;
+        logger.info(
+          {
+            ...line,
+            status,
+            problems:
+              error instanceof OperationOutcomeError
+                ? error.issues.map((issue) => issue.expression ?? issue.code)
+                : undefined,
+            durationMs: elapsedMs(started),
+          },
+          'hook call failed',
+        );
+        throw error;
+      }
+    })
+    .all(methodNotAllowed('POST'));
+
+  router
+    .route('/cds-services/:id/feedback')
+    .post((req: Request, res: Response) => {
+      const service = findService(registry, req);
+      const { feedback } = parseOr400(feedbackRequestSchema, jsonBody(req));
+      logger.info(
+        {
+          serviceId: service.id,
+          accepted: feedback.filter((item) => item.outcome === 'accepted').length,
+          overridden: feedback.filter((item) => item.outcome === 'overridden').length,
+          overrideReasons: feedback.flatMap((item) =>
+            item.overrideReason?.reason ? [item.overrideReason.reason.code] : [],
+          ),
+        },
+        'feedback',
+      );
+      res.status(200).end();
+    })
+    .all(methodNotAllowed('POST'));
+
+  return router;
+}

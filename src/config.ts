@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Service configuration, read once from the environment at start and passed down.
+ * Nothing else reads `process.env`.
+ */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Externally visible base URL without a trailing slash; JWT `aud` is built from it. */
+  publicUrl: string;
+  /** `required`: every CDS call must carry a verified client JWT (CDS Hooks 2.0 §Trusting CDS Clients). */
+  auth: 'off' | 'required';
+  trustedClientsPath: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  fhir: {
+    /** Deadline for fetching all missing prefetch keys from the EHR's FHIR server. */
+    timeoutMs: number;
+    /** Search result pages followed per prefetch key before the data is declared incomplete. */
+    maxPages: number;
+  };
+  /** Largest accepted request body, in bytes (prefetch bundles can be large). */
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max: number): z.ZodCoercedNumber =>
+  z.coerce.number().int().min(min).max(max);
+
+const BYTES_PER_UNIT = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+
+const byteSize = z
+  .string()
+  .transform((value, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(value);
+    if (!match) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected a size such as 10mb, 512kb or 1048576',
+      });
+      return z.NEVER;
+    }
+    const unit = (match[2] ?? 'b').toLowerCase() as keyof typeof BYTES_PER_UNIT;
+    return Math.round(Number(match[1]) * BYTES_PER_UNIT[unit]);
+  })
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1024)
+      .max(200 * 1024 * 1024),
+  );
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  CDS_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .refine((url) => !/[?#]/.test(url), 'must not contain a query or fragment')
+    .optional(),
+  CDS_AUTH: z.enum(['off', 'required']).optional(),
+  CDS_TRUSTED_CLIENTS: z
+    .string()
+    .refine((path) => existsSync(path), 'file does not exist')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FHIR_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  FHIR_MAX_PAGES: integer(1, 1000).default(20),
+  REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
+});
+
+/** Variables this service reads; documented in the README configuration table. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+/** Reads and validates the configuration; a bad value throws a {@link ConfigError} naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`PORT=`) means "use the default", as shells and container specs produce them.
+  const present = Object.fromEntries(
+    CONFIG_VARIABLES.filter((name) => env[name] !== undefined && env[name].trim() !== '').map(
+      (name) => [name, env[name]?.trim()],
+    ),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const vars = parsed.data;
+  return {
+    nodeEnv: vars.NODE_ENV,
+    port: vars.PORT,
+    host: vars.HOST,
+    publicUrl: (vars.CDS_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+    auth: vars.CDS_AUTH ?? (vars.NODE_ENV === 'production' ? 'required' : 'off'),
+    trustedClientsPath: vars.CDS_TRUSTED_CLIENTS,
+    logLevel: vars.LOG_LEVEL,
+    fhir: { timeoutMs: vars.FHIR_TIMEOUT_MS, maxPages: vars.FHIR_MAX_PAGES },
+    bodyLimitBytes: vars.REQUEST_BODY_LIMIT,
+  };
+}

@@ -1,0 +1,41 @@
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import { services as b12Services } from '../../cds-services/index.js';
+import { createApp } from '../../src/app.js';
+import type { CdsService } from '../../src/cds/service.js';
+import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface TestApp {
+  app: Express;
+  config: Config;
+  /** Every log line the app wrote, raw (JSON text). */
+  logLines: string[];
+}
+
+/** The real app with the B12 services, a fixed clock and a captured log. */
+export function testApp(
+  options: {
+    env?: NodeJS.ProcessEnv;
+    services?: readonly CdsService[];
+    now?: Date;
+  } = {},
+): TestApp {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...options.env });
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const now = options.now ?? new Date('2026-11-21T09:30:00Z');
+  const app = createApp({
+    config,
+    services: options.services ?? b12Services,
+    logger: createLogger(config.logLevel, sink),
+    now: () => now,
+  });
+  return { app, config, logLines };
+}
