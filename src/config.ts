@@ -29,8 +29,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const integer = (min: number, max: number): z.ZodCoercedNumber =>
-  z.coerce.number().int().min(min).max(max);
+/** Plain decimal digits only: `1e3` or `0x50` is a mistake, not a port. */
+const integer = (
+  min: number,
+  max: number,
+): z.ZodPipe<z.ZodPipe<z.ZodString, z.ZodTransform<number, string>>, z.ZodNumber> =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 const BYTES_PER_UNIT = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
 

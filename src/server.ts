@@ -36,8 +36,10 @@ if (config.auth === 'off') {
 
 const app = createApp({ config, services, logger });
 const server: Server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(
-    { host: config.host, port: config.port, discovery: `${config.publicUrl}/cds-services` },
+    { host: config.host, port, discovery: `${config.publicUrl}/cds-services` },
     'listening',
   );
 });

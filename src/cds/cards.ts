@@ -96,8 +96,21 @@ function ensure(condition: boolean, message: string): void {
 const nonBlank = (value: string | undefined): value is string =>
   value !== undefined && value.trim() !== '';
 
+/** Card URLs (source url and icon, links) are absolute: the EHR resolves them, not this service. */
+const isAbsoluteUrl = (value: string): boolean =>
+  /^https?:$/.test(URL.parse(value)?.protocol ?? '');
+
+function optionalUrl(name: string, value: string | undefined): Record<string, string> {
+  if (!nonBlank(value)) return {};
+  ensure(isAbsoluteUrl(value), `${name} must be an absolute URL: ${value}`);
+  return { [name]: value };
+}
+
 function buildLink(link: Link): Link {
-  ensure(nonBlank(link.label) && nonBlank(link.url), 'a link needs a label and a url');
+  ensure(
+    nonBlank(link.label) && isAbsoluteUrl(link.url),
+    'a link needs a label and an absolute url',
+  );
   ensure(
     link.type === 'smart' || link.appContext === undefined,
     'appContext is only for smart links',
@@ -141,9 +154,17 @@ function buildSource(source: Source): Source {
   if (topic) ensure(nonBlank(topic.system) && nonBlank(topic.code), 'topic needs system and code');
   return {
     label: source.label,
-    ...(nonBlank(source.url) ? { url: source.url } : {}),
-    ...(nonBlank(source.icon) ? { icon: source.icon } : {}),
-    ...(topic ? { topic: { ...topic } } : {}),
+    ...optionalUrl('url', source.url),
+    ...optionalUrl('icon', source.icon),
+    ...(topic
+      ? {
+          topic: {
+            system: topic.system,
+            code: topic.code,
+            ...(nonBlank(topic.display) ? { display: topic.display } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -160,6 +181,12 @@ export function card(input: CardInput): Card {
     `summary must be under 140 characters (${summary.length}): ${summary}`,
   );
   const suggestions = (input.suggestions ?? []).map(buildSuggestion);
+  if (suggestions.length > 0) {
+    ensure(
+      input.selectionBehavior === 'at-most-one' || input.selectionBehavior === 'any',
+      'suggestions need a selectionBehavior of at-most-one or any',
+    );
+  }
   if (input.selectionBehavior === 'at-most-one') {
     ensure(
       suggestions.filter((suggestion) => suggestion.isRecommended === true).length <= 1,

@@ -9,5 +9,6 @@ export const corsOptions: CorsOptions = {
   origin: '*',
   methods: ['GET', 'POST', 'OPTIONS'],
   allowedHeaders: ['Authorization', 'Content-Type', 'Accept'],
+  exposedHeaders: ['WWW-Authenticate', 'Allow'],
   maxAge: 600,
 };

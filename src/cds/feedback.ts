@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Feedback bodies of `POST {baseUrl}/cds-services/{id}/feedback` (CDS Hooks 2.0 §Feedback),
- * with the invariants cds-fb-1..3: accepted suggestions only (and always) for `accepted`, an
- * override reason only for `overridden`.
+ * Feedback bodies of `POST {baseUrl}/cds-services/{id}/feedback` (CDS Hooks 2.0 §Feedback), with
+ * the spec's invariants: `outcome` is accepted or overridden (cds-fb-1), `acceptedSuggestions`
+ * is required with `accepted` (cds-fb-2) and an override reason holds a reason, a comment or both
+ * (cds-fb-3); suggestions are only accepted and reasons only given for the matching outcome.
  * See {@link https://cds-hooks.hl7.org/2.0/#feedback | Feedback}.
  */
 
@@ -24,6 +25,9 @@ const feedbackItem = z
       .optional(),
     overrideReason: z
       .looseObject({ reason: coding.optional(), userComment: z.string().max(4000).optional() })
+      .refine((reason) => reason.reason !== undefined || reason.userComment !== undefined, {
+        message: 'an overrideReason needs a reason, a userComment or both',
+      })
       .optional(),
     outcomeTimestamp: z.iso.datetime({ offset: true }),
   })

@@ -1,4 +1,5 @@
 import type { Bundle, FhirResource } from 'fhir/r4.js';
+import { fhirResourceSchema, isErrorOutcome } from './fhir-resource.js';
 import type { IssueCode } from './operation-outcome.js';
 
 /**
@@ -33,19 +34,6 @@ export class FhirDataError extends Error {
 /** Bundle entries are typed as the abstract `Resource`; every concrete one is a `FhirResource`. */
 const entryResources = (bundle: Bundle): FhirResource[] =>
   (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource as FhirResource] : []));
-
-const isResource = (value: unknown): value is FhirResource =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as { resourceType?: unknown }).resourceType === 'string';
-
-/** An OperationOutcome reporting a failure (not a mere warning or information). */
-export function isErrorOutcome(resource: FhirResource): boolean {
-  return (
-    resource.resourceType === 'OperationOutcome' &&
-    resource.issue.some((issue) => issue.severity === 'error' || issue.severity === 'fatal')
-  );
-}
 
 /** A prefetch value or server answer that reports an error instead of data (spec: check for OperationOutcomes). */
 export function carriesError(resource: FhirResource): boolean {
@@ -101,21 +89,30 @@ async function getResource(url: URL, access: FhirServerAccess): Promise<FhirReso
       signal: access.signal,
     });
     if (!response.ok) throw statusFailure(response.status);
-    const body: unknown = await response.json();
-    if (!isResource(body))
-      throw new FhirDataError(
-        'structure',
-        'the FHIR server answered with something other than a FHIR resource',
-      );
-    return body;
+    return parseResource(await response.text());
   } catch (error) {
     throw describeFailure(error, access.signal);
   }
 }
 
+function parseResource(text: string): FhirResource {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new FhirDataError('structure', 'the FHIR server answered with something other than JSON');
+  }
+  const parsed = fhirResourceSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new FhirDataError('structure', 'the FHIR server answered with a malformed FHIR resource');
+  }
+  return parsed.data;
+}
+
 /** A URL on the FHIR server: `next` links are accepted only on the server's own origin. */
 function sameOriginUrl(href: string, access: FhirServerAccess): URL {
-  const url = new URL(href, `${access.baseUrl.replace(/\/+$/, '')}/`);
+  const url = URL.parse(href, `${access.baseUrl.replace(/\/+$/, '')}/`);
+  if (url === null) throw new FhirDataError('structure', 'a paging link is not a valid URL');
   if (url.origin !== new URL(access.baseUrl).origin) {
     throw new FhirDataError('security', 'a paging link points away from the FHIR server');
   }
@@ -129,11 +126,10 @@ function sameOriginUrl(href: string, access: FhirServerAccess): URL {
 export async function allPages(
   first: Bundle,
   access: FhirServerAccess | undefined,
-  pagesRead = 1,
 ): Promise<FhirResource[]> {
   const resources = bundleResources(first);
   let page = first;
-  let pages = pagesRead;
+  let pages = 1;
   for (let next = nextLink(page); next !== undefined; next = nextLink(page)) {
     if (!access) {
       throw new FhirDataError(

@@ -1,5 +1,5 @@
-import type { FhirResource } from 'fhir/r4.js';
 import { z } from 'zod';
+import { fhirResourceSchema } from './fhir-resource.js';
 import { FHIR_ID, RELATIVE_REFERENCE } from './references.js';
 
 /**
@@ -18,15 +18,10 @@ const reference = z
   .string()
   .regex(RELATIVE_REFERENCE, 'expected a reference such as Practitioner/123');
 
-/** Any FHIR resource: only `resourceType` is checked here; the data layer reads the rest defensively. */
-const fhirResource = z
-  .looseObject({ resourceType: z.string().min(1) })
-  .transform((resource) => resource as FhirResource);
-
 /** `draftOrders`: a Bundle, though real clients omit its `type`. */
 const draftOrders = z.looseObject({
   resourceType: z.literal('Bundle'),
-  entry: z.array(z.looseObject({ resource: fhirResource.optional() })).optional(),
+  entry: z.array(z.looseObject({ resource: fhirResourceSchema.optional() })).optional(),
 });
 
 const patientContext = {
@@ -62,7 +57,7 @@ const envelope = {
   hookInstance: z.string().min(1).max(128),
   fhirServer: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   fhirAuthorization: fhirAuthorization.optional(),
-  prefetch: z.record(z.string(), fhirResource.nullable()).optional(),
+  prefetch: z.record(z.string(), fhirResourceSchema.nullable()).optional(),
 };
 
 /** cds-r-1: `fhirServer` is REQUIRED when `fhirAuthorization` is present. */
