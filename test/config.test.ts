@@ -1,0 +1,278 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+
+describe('loadConfig(env): defaults', () => {
+  it('defaults to PORT 3000, HOST 0.0.0.0 and CDS_PUBLIC_URL http://localhost:3000', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.nodeEnv).toBe('development');
+    expect(config.logLevel).toBe('info');
+    expect(config.bodyLimitBytes).toBe(10 * 1024 * 1024);
+    expect(config.fhir).toEqual({ timeoutMs: 5000, maxPages: 20 });
+    expect(config.trustedClientsPath).toBeUndefined();
+  });
+
+  it('builds the default CDS_PUBLIC_URL from PORT, with no trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+  });
+
+  it.each([
+    [{}, 'off'],
+    [{ NODE_ENV: 'development' }, 'off'],
+    [{ NODE_ENV: 'test' }, 'off'],
+    [{ NODE_ENV: 'production' }, 'required'],
+  ])('defaults CDS_AUTH to off outside production and required in production (%j)', (env, auth) => {
+    expect(loadConfig(env).auth).toBe(auth);
+  });
+
+  it('lets an explicit CDS_AUTH win over the NODE_ENV default', () => {
+    expect(loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off' }).auth).toBe('off');
+    expect(loadConfig({ NODE_ENV: 'development', CDS_AUTH: 'required' }).auth).toBe('required');
+  });
+
+  it('treats empty and blank variables as unset, i.e. the default', () => {
+    const blank = {
+      NODE_ENV: '',
+      PORT: '',
+      HOST: ' ',
+      CDS_PUBLIC_URL: '',
+      CDS_AUTH: '',
+      CDS_TRUSTED_CLIENTS: '',
+      LOG_LEVEL: '',
+      FHIR_TIMEOUT_MS: '',
+      FHIR_MAX_PAGES: '',
+      REQUEST_BODY_LIMIT: '',
+    };
+    expect(loadConfig(blank)).toEqual(loadConfig({}));
+  });
+
+  it('reads only the env it is given, never process.env', () => {
+    const saved = process.env.PORT;
+    process.env.PORT = '4999';
+    try {
+      expect(loadConfig({}).port).toBe(3000);
+    } finally {
+      if (saved === undefined) delete process.env.PORT;
+      else process.env.PORT = saved;
+    }
+  });
+});
+
+describe('loadConfig(env): values', () => {
+  it.each([
+    ['https://cds.example.org/', 'https://cds.example.org'],
+    ['https://cds.example.org/b12//', 'https://cds.example.org/b12'],
+    ['http://127.0.0.1:3000', 'http://127.0.0.1:3000'],
+  ])('trims the trailing slash from CDS_PUBLIC_URL %s', (url, expected) => {
+    expect(loadConfig({ CDS_PUBLIC_URL: url }).publicUrl).toBe(expected);
+  });
+
+  it.each([
+    ['10mb', 10 * 1024 * 1024],
+    ['512kb', 512 * 1024],
+    ['1048576', 1048576],
+    ['2KB', 2048],
+    [' 64kb ', 64 * 1024],
+  ])('parses REQUEST_BODY_LIMIT=%j as %d bytes', (value, bytes) => {
+    expect(loadConfig({ REQUEST_BODY_LIMIT: value }).bodyLimitBytes).toBe(bytes);
+  });
+
+  it('reads PORT, HOST, LOG_LEVEL, FHIR_TIMEOUT_MS, FHIR_MAX_PAGES and an existing CDS_TRUSTED_CLIENTS', () => {
+    const config = loadConfig({
+      PORT: '8443',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      FHIR_TIMEOUT_MS: '2500',
+      FHIR_MAX_PAGES: '3',
+      CDS_TRUSTED_CLIENTS: PACKAGE_JSON,
+    });
+    expect(config).toMatchObject({
+      port: 8443,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      fhir: { timeoutMs: 2500, maxPages: 3 },
+      trustedClientsPath: PACKAGE_JSON,
+    });
+  });
+});
+
+describe('loadConfig(env): bad values throw a ConfigError naming the variable', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['CDS_AUTH', 'maybe'],
+    ['CDS_PUBLIC_URL', 'ftp://x'],
+    ['CDS_PUBLIC_URL', 'not a url'],
+    ['LOG_LEVEL', 'loud'],
+    ['FHIR_TIMEOUT_MS', '0'],
+    ['FHIR_MAX_PAGES', '0'],
+    ['CDS_TRUSTED_CLIENTS', '/no/such/file'],
+    ['REQUEST_BODY_LIMIT', 'lots'],
+    ['NODE_ENV', 'staging'],
+  ])('%s=%j', (name, value) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toContain(name);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(
+      /PORT[\s\S]*LOG_LEVEL|LOG_LEVEL[\s\S]*PORT/,
+    );
+  });
+});
+
+/** A port that was free a moment ago (the OS picks it; the server binds it right after). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface ServerProcess {
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once stdout holds a line containing `text`. */
+  waitFor: (text: string) => Promise<void>;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+function startServerProcess(env: NodeJS.ProcessEnv): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    for (const waiter of waiters.filter((w) => out.includes(w.text))) waiter.resolve();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve({ code, signal });
+    });
+  });
+  return {
+    exit,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor: (text) =>
+      new Promise<void>((resolve, reject) => {
+        if (out.includes(text)) {
+          resolve();
+          return;
+        }
+        waiters.push({ text, resolve });
+        void exit.then(({ code }) => {
+          reject(new Error(`server exited (${String(code)}) before '${text}':\n${out}\n${err}`));
+        });
+      }),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+describe('the server process (src/server.ts)', () => {
+  it('exits with code 1 and names PORT on stderr when PORT is invalid', async () => {
+    const server = startServerProcess({ PORT: 'abc', NODE_ENV: 'development' });
+    try {
+      const { code } = await server.exit;
+      expect(code).toBe(1);
+      expect(server.stderr()).toContain('PORT');
+      expect(server.stdout()).not.toContain('listening');
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('exits with code 1 and logs "could not listen" when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = blocker.address() as AddressInfo;
+    const server = startServerProcess({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+      CDS_AUTH: 'off',
+    });
+    try {
+      const { code } = await server.exit;
+      expect(code).toBe(1);
+      expect(server.stdout()).toContain('could not listen');
+    } finally {
+      server.kill('SIGKILL');
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 60_000);
+
+  it('listens on the configured port, serves discovery, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const server = startServerProcess({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+      CDS_AUTH: 'off',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await server.waitFor('"msg":"listening"');
+      const listening = server
+        .stdout()
+        .split('\n')
+        .find((line) => line.includes('"msg":"listening"'));
+      expect(JSON.parse(listening ?? '{}')).toMatchObject({ port, host: '127.0.0.1' });
+
+      const res = await fetch(`http://127.0.0.1:${port}/cds-services`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { services: { id: string }[] };
+      expect(body.services.map((service) => service.id).sort()).toEqual([
+        'b12-order-select',
+        'b12-order-sign',
+        'b12-patient-view',
+      ]);
+
+      server.kill('SIGTERM');
+      const { code } = await server.exit;
+      expect(code).toBe(0);
+      expect(server.stdout()).toContain('"msg":"shutting down"');
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 60_000);
+});
