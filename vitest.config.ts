@@ -1,10 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+/** Date-sensitive suites run again in a time zone far from UTC: day counts must not move. */
+const DATE_SENSITIVE = ['test/fhir/**/*.test.ts', 'test/b12/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // The in-memory Medplum FHIR server (integration tests) needs the WebSocket global on Node 20.
     execArgv: ['--experimental-websocket'],
     restoreMocks: true,
+    projects: [
+      { extends: true, test: { name: 'utc', include: ['test/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      {
+        extends: true,
+        test: { name: 'auckland', include: DATE_SENSITIVE, env: { TZ: 'Pacific/Auckland' } },
+      },
+    ],
   },
 });

@@ -1,8 +1,10 @@
-import { ANALYTE_LOINC, LOINC_SYSTEM } from './terminology.js';
+import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from './terminology.js';
 
-/** Every laboratory code the B12 rules read, as one R4 token list (`system|code,...`). */
-const labCodes = Object.values(ANALYTE_LOINC)
-  .flat()
+/** Every laboratory code the B12 facts read, as one R4 token list (`system|code,...`). */
+const labCodes = [
+  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc),
+  PREGNANCY_STATUS.loinc,
+]
   .map((code) => `${LOINC_SYSTEM}|${code}`)
   .join(',');
 

@@ -13,7 +13,7 @@ import type {
   Patient,
 } from 'fhir/r4.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { ANALYTE_LOINC, LOINC_SYSTEM } from '../../cds-services/b12/terminology.js';
+import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from '../../cds-services/b12/terminology.js';
 import { cdsResponse } from '../../src/cds/cards.js';
 import { defineService } from '../../src/cds/service.js';
 import type { PrefetchData } from '../../src/cds/prefetch.js';
@@ -104,9 +104,10 @@ const ANSWERS: Record<Key, FhirResource> = {
 };
 
 /** What the service is expected to request for each key, from `context.patientId = pat-1`. */
-const labCodes = Object.values(ANALYTE_LOINC)
-  .flat()
-  .map((code) => `${LOINC_SYSTEM}|${code}`);
+const labCodes = [
+  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc),
+  PREGNANCY_STATUS.loinc,
+].map((code) => `${LOINC_SYSTEM}|${code}`);
 const EXPECTED_PATH: Record<Key, string> = {
   patient: '/fhir/Patient/pat-1',
   labs: `/fhir/Observation?patient=pat-1&code=${labCodes.join(',')}&_sort=-date&_count=100`,

@@ -1,0 +1,207 @@
+import { codesOf } from '../../src/fhir/coding.js';
+import type { Code } from '../../src/fhir/coding.js';
+import type { EpochDay } from '../../src/fhir/dates.js';
+import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
+import type { AnalyteReader, LabResult } from '../../src/fhir/observations.js';
+import type { DataRulesConfig } from './clinical-config.js';
+import type { MedicationFact } from './medication-facts.js';
+import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from './terminology.js';
+import type { Analyte } from './terminology.js';
+
+/** Analytes whose results B12 treatment distorts (RULES.md 2.2 "diagnostic results"). */
+export const B12_MARKERS = ['totalB12', 'activeB12', 'methylmalonicAcid'] as const;
+export type B12Marker = (typeof B12_MARKERS)[number];
+
+const isMarker = (analyte: Analyte): analyte is B12Marker =>
+  (B12_MARKERS as readonly string[]).includes(analyte);
+
+/** A B12, active B12 or MMA result, with what B12 treatment means for it (RULES.md 2.2). */
+export interface MarkerResult extends LabResult<Analyte> {
+  /** Taken before treatment could affect it; only diagnostic results set bands. */
+  diagnostic: boolean;
+  /** Why not diagnostic: on treatment, or too soon after a course. */
+  notDiagnosticBecause?: string;
+  /** B12 treatment of any status started on or after this result (RULES.md 2.2 "addressed"). */
+  addressed: boolean;
+}
+
+export type AnalyteResult<A extends Analyte> = A extends B12Marker
+  ? MarkerResult
+  : LabResult<Analyte>;
+
+export type ResultsByAnalyte = { readonly [A in Analyte]: readonly AnalyteResult<A>[] };
+
+/** An Observation the rules could not use, reported rather than guessed (RULES.md 2.2). */
+export interface UnusableObservation {
+  id: string | undefined;
+  analyte: Analyte;
+  code: Code;
+  day: EpochDay | undefined;
+  unit: string | undefined;
+  reason: string;
+}
+
+export interface PregnancyStatusObservation {
+  day: EpochDay;
+  pregnant: boolean | undefined;
+}
+
+export interface LabFacts {
+  results: ResultsByAnalyte;
+  /** A preliminary or registered B12 / active B12 within `pendingTestDays` (RULES.md 2.2). */
+  pendingB12Test: boolean;
+  unusable: UnusableObservation[];
+  pregnancyStatus: PregnancyStatusObservation[];
+}
+
+export function analyteReader(config: Pick<DataRulesConfig, 'localCodes'>): AnalyteReader<Analyte> {
+  const byCode = new Map<string, Analyte>();
+  for (const [analyte, definition] of Object.entries(ANALYTES) as [
+    Analyte,
+    { loinc: readonly string[] },
+  ][]) {
+    for (const code of definition.loinc) byCode.set(`${LOINC_SYSTEM}|${code}`, analyte);
+  }
+  for (const local of config.localCodes) byCode.set(`${local.system}|${local.code}`, local.analyte);
+  return {
+    identify: (code) => byCode.get(`${code.system}|${code.code}`),
+    units: (analyte) => ANALYTES[analyte],
+  };
+}
+
+interface TherapyWindow {
+  from: EpochDay;
+  /** Inclusive; `Infinity` for current treatment. */
+  to: number;
+  because: string;
+}
+
+/**
+ * Periods in which B12 results are not diagnostic (RULES.md 2.2): from the start of current
+ * treatment on, and from the start of a past course to its end + `postInjectionDays` (with no
+ * known end, `b12CourseWithoutEndDays` after its start).
+ */
+function therapyWindows(
+  therapy: readonly MedicationFact[],
+  currentStart: EpochDay | undefined,
+  config: DataRulesConfig,
+): TherapyWindow[] {
+  const onTreatment = therapy.some((fact) => fact.status === 'current');
+  const windows: TherapyWindow[] = [];
+  if (onTreatment) {
+    // Current treatment of unknown start: no result can be shown to precede it.
+    windows.push({
+      from: currentStart ?? -Infinity,
+      to: Infinity,
+      because: 'taken on B12 treatment',
+    });
+  }
+  for (const fact of therapy) {
+    if (fact.status !== 'history' || fact.startDay === undefined) continue;
+    windows.push({
+      from: fact.startDay,
+      to:
+        fact.endDay === undefined
+          ? fact.startDay + config.b12CourseWithoutEndDays
+          : fact.endDay + config.postInjectionDays,
+      because: `taken during or within ${config.postInjectionDays} days after a course of B12 treatment`,
+    });
+  }
+  return windows;
+}
+
+function markerResult(
+  result: LabResult<Analyte>,
+  windows: readonly TherapyWindow[],
+  therapyStarts: readonly EpochDay[],
+): MarkerResult {
+  const window = windows.find(
+    (candidate) => result.day >= candidate.from && result.day <= candidate.to,
+  );
+  return {
+    ...result,
+    diagnostic: window === undefined,
+    ...(window ? { notDiagnosticBecause: window.because } : {}),
+    addressed: therapyStarts.some((start) => start >= result.day),
+  };
+}
+
+function pregnancyAnswer(observation: Record<string, unknown>): boolean | undefined {
+  const answers = codesOf(observation.valueCodeableConcept);
+  const matches = (list: readonly { system: string; code: string }[]): boolean =>
+    answers.some((answer) =>
+      list.some((code) => code.system === answer.system && code.code === answer.code),
+    );
+  if (matches(PREGNANCY_STATUS.pregnant)) return true;
+  if (matches(PREGNANCY_STATUS.notPregnant)) return false;
+  return undefined;
+}
+
+/** Reads every laboratory Observation into results per analyte, newest first (RULES.md 2.2). */
+export function readLabFacts(
+  observations: readonly Record<string, unknown>[],
+  b12Therapy: readonly MedicationFact[],
+  currentTherapyStart: EpochDay | undefined,
+  today: EpochDay,
+  config: DataRulesConfig,
+): LabFacts {
+  const reader = analyteReader(config);
+  const windows = therapyWindows(b12Therapy, currentTherapyStart, config);
+  const therapyStarts = b12Therapy.flatMap((fact) =>
+    fact.status !== 'draft' && fact.startDay !== undefined ? [fact.startDay] : [],
+  );
+  const results = Object.fromEntries(
+    Object.keys(ANALYTES).map((analyte) => [analyte, []]),
+  ) as unknown as {
+    [A in Analyte]: AnalyteResult<A>[];
+  };
+  const unusable: UnusableObservation[] = [];
+  const pregnancyStatus: PregnancyStatusObservation[] = [];
+  let pendingB12Test = false;
+
+  for (const observation of observations) {
+    const isPregnancyStatus = codesOf(observation.code).some(
+      (code) => code.system === LOINC_SYSTEM && code.code === PREGNANCY_STATUS.loinc,
+    );
+    if (isPregnancyStatus) {
+      const day = readPregnancyDay(observation);
+      if (day !== undefined) pregnancyStatus.push({ day, pregnant: pregnancyAnswer(observation) });
+      continue;
+    }
+    const reading = readObservation(observation, reader, today);
+    switch (reading.kind) {
+      case 'result': {
+        const { result } = reading;
+        const list = results[result.analyte] as LabResult<Analyte>[];
+        list.push(isMarker(result.analyte) ? markerResult(result, windows, therapyStarts) : result);
+        break;
+      }
+      case 'pending':
+        if (
+          (reading.analyte === 'totalB12' || reading.analyte === 'activeB12') &&
+          (reading.day === undefined || today - reading.day <= config.pendingTestDays)
+        ) {
+          pendingB12Test = true;
+        }
+        break;
+      case 'unusable':
+        unusable.push(reading);
+        break;
+      case 'missing':
+      case 'other':
+        break;
+    }
+  }
+  for (const analyte of Object.keys(results) as Analyte[]) {
+    (results[analyte] as LabResult<Analyte>[]).sort(newestFirst(ANALYTES[analyte].abnormal));
+  }
+  return { results, pendingB12Test, unusable, pregnancyStatus };
+}
+
+const USABLE_STATUS = new Set(['final', 'amended', 'corrected']);
+
+function readPregnancyDay(observation: Record<string, unknown>): EpochDay | undefined {
+  if (!USABLE_STATUS.has(String(observation.status))) return undefined;
+  const date = observationDate(observation);
+  return date && !date.partial ? date.day : undefined;
+}

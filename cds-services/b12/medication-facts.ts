@@ -1,0 +1,255 @@
+import { codesOf, textOf } from '../../src/fhir/coding.js';
+import type { EpochDay } from '../../src/fhir/dates.js';
+import type { MedicationUse } from '../../src/fhir/medications.js';
+import type { DataRulesConfig } from './clinical-config.js';
+import {
+  ATC_SYSTEM,
+  INJECTABLE_TEXT,
+  MEDICATION_TEXT,
+  MULTIVITAMIN_TEXT,
+  OTHER_RISK_DRUG_TEXT,
+  ROUTE_CODES,
+  ROUTE_TEXT,
+  RXNORM_INGREDIENTS,
+  RXNORM_PRODUCTS,
+  RXNORM_SYSTEM,
+  SNOMED_SYSTEM,
+  classifyAtc,
+  isAtcCobalaminCombination,
+} from './terminology.js';
+import type { CobalaminForm, Ingredient, MedicationClass, Route } from './terminology.js';
+
+/** A medication as the rules see it (RULES.md 2.3). */
+export interface MedicationFact {
+  id: string | undefined;
+  resourceType: 'MedicationRequest' | 'MedicationStatement';
+  status: 'current' | 'history' | 'draft';
+  /** What a clinician would call it: the recognised ingredient names, or the order's own text. */
+  name: string;
+  classes: MedicationClass[];
+  /** Ingredient names, e.g. `omeprazole`, used in card wording. */
+  ingredients: string[];
+  cobalaminForms: CobalaminForm[];
+  /** How the class was recognised; `text` is the reported last resort. */
+  recognisedBy: 'rxnorm' | 'atc' | 'text';
+  /** A product whose only active ingredient is a cobalamin (never a multivitamin, RULES.md 2.3). */
+  isB12Therapy: boolean;
+  startDay: EpochDay | undefined;
+  endDay: EpochDay | undefined;
+  route: Route | undefined;
+  /** Milligrams per day where it can be worked out (folic acid rules); `undefined` is unknown. */
+  dailyDoseMg: number | undefined;
+}
+
+/** Continuous use of one class up to today (RULES.md 2.3). */
+export interface Exposure {
+  /** Earliest start in the chain; `undefined` when no current request has a start date. */
+  startDay: EpochDay | undefined;
+  /** Today − start; `undefined` when the duration is unknown (then no duration-based risk). */
+  days: number | undefined;
+  /** Ingredient names of the current requests, e.g. `omeprazole`. */
+  drugs: string[];
+}
+
+interface Classification {
+  ingredients: Ingredient[];
+  recognisedBy: MedicationFact['recognisedBy'];
+  strengthMg: number | undefined;
+  injectable: boolean;
+  combination: boolean;
+}
+
+function byCode(use: MedicationUse, texts: readonly string[]): Classification | undefined {
+  const codes = use.concepts.flatMap(codesOf);
+  const rxnorm = codes.filter((code) => code.system === RXNORM_SYSTEM);
+  const products = rxnorm.flatMap((code) => {
+    const product = RXNORM_PRODUCTS[code.code];
+    return product ? [product] : [];
+  });
+  const ingredients = [
+    ...products.flatMap((product) => product.ingredients),
+    ...rxnorm.flatMap((code) => {
+      const found = RXNORM_INGREDIENTS[code.code];
+      return found ? [found] : [];
+    }),
+  ];
+  if (ingredients.length > 0) {
+    return {
+      ingredients,
+      recognisedBy: 'rxnorm',
+      strengthMg: products.find((product) => product.strengthMg !== undefined)?.strengthMg,
+      injectable: products.some((product) => product.injectable === true),
+      combination: false,
+    };
+  }
+  const atc = codes.filter((code) => code.system === ATC_SYSTEM);
+  const text = texts.join(' ');
+  const atcIngredients = atc.flatMap((code) => {
+    const found = classifyAtc(code.code, text);
+    return found ? [found] : [];
+  });
+  if (atcIngredients.length === 0) return undefined;
+  return {
+    ingredients: atcIngredients,
+    recognisedBy: 'atc',
+    strengthMg: undefined,
+    injectable: false,
+    combination: atc.some((code) => isAtcCobalaminCombination(code.code)),
+  };
+}
+
+function byText(texts: readonly string[]): Classification | undefined {
+  const text = texts.join(' ');
+  const ingredients = MEDICATION_TEXT.filter((entry) => entry.pattern.test(text)).map(
+    (entry) => entry.ingredient,
+  );
+  // "Cyanocobalamin (vitamin B12)" names one ingredient, not a named and a generic one.
+  const named = ingredients.some((found) => found.form !== undefined && found.form !== 'cobalamin');
+  const specific = ingredients.filter((found) => !(named && found.form === 'cobalamin'));
+  if (specific.length === 0) return undefined;
+  return {
+    ingredients: specific,
+    recognisedBy: 'text',
+    strengthMg: undefined,
+    injectable: false,
+    combination: false,
+  };
+}
+
+function routeOf(
+  use: MedicationUse,
+  classification: Classification,
+  texts: readonly string[],
+): Route | undefined {
+  const route = use.dosage?.route;
+  const coded = codesOf(route).find(
+    (code) => code.system === SNOMED_SYSTEM && ROUTE_CODES[code.code],
+  );
+  if (coded) return ROUTE_CODES[coded.code];
+  const routeText = [...textOf(route), use.dosage?.text ?? ''].join(' ');
+  const written = ROUTE_TEXT.find((entry) => entry.pattern.test(routeText));
+  if (written) return written.route;
+  const injectable = classification.injectable || INJECTABLE_TEXT.test(texts.join(' '));
+  return injectable && classification.ingredients.some((found) => found.class === 'b12')
+    ? 'intramuscular'
+    : undefined;
+}
+
+const MG_PER_UNIT: Readonly<Record<string, number>> = {
+  mg: 1,
+  g: 1000,
+  ug: 0.001,
+  mcg: 0.001,
+  microgram: 0.001,
+  micrograms: 0.001,
+};
+
+/** Dose forms counted in units of the product's strength (one tablet = one strength). */
+const DOSE_UNIT = /^\{?(pill|tablet|tab|tbl|capsule|cap|unit)s?\}?$|^1$/i;
+
+const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|microgram|mcg|ug)\b/i;
+
+function strengthFromText(texts: readonly string[]): number | undefined {
+  for (const text of texts) {
+    const match = STRENGTH_TEXT.exec(text);
+    if (match) return Number(match[1]) * (MG_PER_UNIT[(match[2] ?? '').toLowerCase()] ?? NaN);
+  }
+  return undefined;
+}
+
+/**
+ * mg/day (RULES.md 2.3): the dose quantity (mg; micrograms ÷ 1000), or the product strength per
+ * dose unit, times administrations per day. Anything else is unknown, which the folate rules
+ * treat as more than 1 mg a day.
+ */
+function dailyDoseMg(
+  use: MedicationUse,
+  classification: Classification,
+  texts: readonly string[],
+): number | undefined {
+  const perDay = use.dosage ? use.dosage.perDay : 1;
+  if (perDay === undefined) return undefined;
+  const strength = classification.strengthMg ?? strengthFromText(texts);
+  const dose = use.dosage?.dose;
+  if (!dose) return strength === undefined ? undefined : strength * perDay;
+  const mgPerUnit = MG_PER_UNIT[dose.unit.toLowerCase()];
+  if (mgPerUnit !== undefined) return dose.value * mgPerUnit * perDay;
+  if (DOSE_UNIT.test(dose.unit) && strength !== undefined) return dose.value * strength * perDay;
+  return undefined;
+}
+
+const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+/** Classifies a medication use; `undefined` when it is none of the classes the rules read. */
+export function medicationFact(use: MedicationUse): MedicationFact | undefined {
+  if (use.status === 'ignored') return undefined;
+  const texts = [
+    ...use.concepts.flatMap(textOf),
+    ...(use.referenceDisplay ? [use.referenceDisplay] : []),
+  ];
+  const classification = byCode(use, texts) ?? byText(texts);
+  if (!classification) return undefined;
+  const classes = unique(classification.ingredients.map((found) => found.class));
+  const names = unique(classification.ingredients.map((found) => found.name));
+  return {
+    id: use.id,
+    resourceType: use.resourceType,
+    status: use.status,
+    name:
+      classification.recognisedBy === 'text' ? (texts[0] ?? names.join(' / ')) : names.join(' / '),
+    classes,
+    ingredients: names,
+    cobalaminForms: unique(
+      classification.ingredients.flatMap((found) => (found.form ? [found.form] : [])),
+    ),
+    recognisedBy: classification.recognisedBy,
+    isB12Therapy:
+      classes.length === 1 &&
+      classes[0] === 'b12' &&
+      !classification.combination &&
+      !texts.some((text) => MULTIVITAMIN_TEXT.test(text)),
+    startDay: use.startDay,
+    endDay: use.endDay,
+    route: routeOf(use, classification, texts),
+    dailyDoseMg: dailyDoseMg(use, classification, texts),
+  };
+}
+
+/** A current medication NG239 lists as a further risk (colchicine, topiramate, ...), by name. */
+export function otherRiskDrug(use: MedicationUse): string | undefined {
+  if (use.status !== 'current') return undefined;
+  const text = use.concepts.flatMap(textOf).join(' ') + (use.referenceDisplay ?? '');
+  return OTHER_RISK_DRUG_TEXT.exec(text)?.[0].toLowerCase();
+}
+
+/**
+ * Continuous use (RULES.md 2.3): from each current request, chain backwards over earlier
+ * requests of the same kind while each started at most `drugChainGapDays` before the next; the
+ * exposure starts at the earliest start reached. No current request means no exposure.
+ */
+export function exposureOf(
+  facts: readonly MedicationFact[],
+  today: EpochDay,
+  config: Pick<DataRulesConfig, 'drugChainGapDays'>,
+): Exposure | undefined {
+  const current = facts.filter((fact) => fact.status === 'current');
+  if (current.length === 0) return undefined;
+  const starts = facts
+    .filter((fact) => fact.status !== 'draft')
+    .flatMap((fact) => (fact.startDay === undefined ? [] : [fact.startDay]))
+    .sort((a, b) => b - a);
+  let earliest: EpochDay | undefined;
+  for (const fact of current) {
+    if (fact.startDay === undefined) continue;
+    let chainStart = fact.startDay;
+    for (const start of starts) {
+      if (start < chainStart && chainStart - start <= config.drugChainGapDays) chainStart = start;
+    }
+    earliest = earliest === undefined ? chainStart : Math.min(earliest, chainStart);
+  }
+  return {
+    startDay: earliest,
+    days: earliest === undefined ? undefined : today - earliest,
+    drugs: unique(current.flatMap((fact) => fact.ingredients)),
+  };
+}

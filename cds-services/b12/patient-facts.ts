@@ -1,0 +1,365 @@
+import { asObject, asString, codesOf } from '../../src/fhir/coding.js';
+import { readProblem } from '../../src/fhir/conditions.js';
+import { ageInYears, isoDay } from '../../src/fhir/dates.js';
+import type { EpochDay } from '../../src/fhir/dates.js';
+import { medicationIndex, readMedicationUse } from '../../src/fhir/medications.js';
+import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.js';
+import type { DataRulesConfig } from './clinical-config.js';
+import { readConditionGroups } from './condition-facts.js';
+import type { ConditionsByGroup } from './condition-facts.js';
+import { B12_MARKERS, readLabFacts } from './lab-facts.js';
+import type {
+  AnalyteResult,
+  MarkerResult,
+  ResultsByAnalyte,
+  UnusableObservation,
+} from './lab-facts.js';
+import { exposureOf, medicationFact, otherRiskDrug } from './medication-facts.js';
+import type { Exposure, MedicationFact } from './medication-facts.js';
+import { ANALYTES, LOINC_SYSTEM } from './terminology.js';
+import type { Analyte, MedicationClass } from './terminology.js';
+
+/**
+ * Everything the B12 rules know about a patient, read once from the hook request's FHIR data
+ * (RULES.md section 2). Plain data: no FHIR left to re-parse, and every problem met on the way
+ * recorded as a data note instead of being guessed around.
+ */
+export interface PatientFacts {
+  /** The evaluation date (UTC day of the request). */
+  today: EpochDay;
+  patient: {
+    /** Whole years; the youngest possible for a partial birth date; `undefined` if unknown. */
+    ageYears: number | undefined;
+    sex: 'male' | 'female' | 'other' | 'unknown';
+    pregnant: boolean;
+  };
+  /** Every usable result per analyte, newest first. */
+  results: ResultsByAnalyte;
+  /** The latest usable result per analyte within its lookback; for B12 and MMA, diagnostic results only. */
+  latest: { readonly [A in Analyte]?: AnalyteResult<A> };
+  b12: {
+    /** The latest diagnostic total or active B12 within the lookback (same day: active B12). */
+    latest: MarkerResult | undefined;
+    /** With none in the lookback: the latest diagnostic B12 up to `staleB12MaxDays` old. */
+    stale: MarkerResult | undefined;
+    /** A preliminary or registered B12 test within `pendingTestDays`. */
+    pendingTest: boolean;
+  };
+  /** Current and past medications of the classes the rules read (drafts are in `drafts`). */
+  medications: MedicationFact[];
+  /** Continuous current use per class (metformin, PPI, H2RA, folic acid, B12 products). */
+  exposure: Partial<Record<MedicationClass, Exposure>>;
+  b12Therapy: {
+    /** On B12 therapy now: a current product whose only active ingredient is a cobalamin. */
+    current: boolean;
+    /** Start of the current therapy's continuous chain, if known. */
+    startDay: EpochDay | undefined;
+  };
+  /** Current colchicine, topiramate, pregabalin, phenobarbital or primidone (RULES.md 2.5). */
+  otherRiskDrugs: string[];
+  conditions: ConditionsByGroup;
+  /** `context.draftOrders` of an order hook. */
+  drafts: {
+    medications: DraftMedication[];
+    /** A total or active B12 ServiceRequest is among the drafts (RULES.md 5.12). */
+    b12TestOrdered: boolean;
+  };
+  notes: DataNote[];
+}
+
+/** A draft medication order; `focused` when the clinician is acting on it (RULES.md 6). */
+export interface DraftMedication extends MedicationFact {
+  focused: boolean;
+}
+
+export interface DataNote {
+  kind:
+    | 'unusable-observation'
+    | 'unreadable-reference-range'
+    | 'recognised-by-text'
+    | 'unidentified-medication'
+    | 'other-patient';
+  /** The line shown to clinicians, e.g. "Data note: total B12 result of 2026-11-14 ignored (…)". */
+  text: string;
+}
+
+export interface FactsInput {
+  /** `context.patientId`. */
+  patientId: string;
+  today: EpochDay;
+  /** The patient's FHIR data: every resource of every prefetch key. */
+  resources: readonly unknown[];
+  /** The resources of `context.draftOrders` (order hooks). */
+  draftOrders?: readonly unknown[];
+  /** `context.selections` (order-select); absent or empty means every draft is focused. */
+  selections?: readonly string[];
+}
+
+type Resource = Record<string, unknown>;
+
+const asResources = (values: readonly unknown[]): Resource[] =>
+  values.flatMap((value) => {
+    const resource = asObject(value);
+    return resource && typeof resource.resourceType === 'string' ? [resource] : [];
+  });
+
+/** The same resource can arrive under two prefetch keys; each is read once. */
+function uniqueResources(resources: readonly Resource[]): Resource[] {
+  const seen = new Set<string>();
+  return resources.filter((resource) => {
+    const id = asString(resource.id);
+    if (id === undefined) return true;
+    const key = `${String(resource.resourceType)}/${id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The patient a resource is about, when it names one by reference. */
+function subjectPatientId(resource: Resource): string | undefined {
+  const reference = asString(asObject(resource.subject ?? resource.patient)?.reference);
+  return reference === undefined ? undefined : /(?:^|\/)Patient\/([^/]+)$/.exec(reference)?.[1];
+}
+
+function dataNote(kind: DataNote['kind'], text: string): DataNote {
+  return { kind, text: `Data note: ${text}` };
+}
+
+function readSex(patient: Resource | undefined): PatientFacts['patient']['sex'] {
+  const gender = asString(patient?.gender);
+  return gender === 'male' || gender === 'female' || gender === 'other' ? gender : 'unknown';
+}
+
+const byStartDesc = (a: MedicationFact, b: MedicationFact): number =>
+  (b.startDay ?? -Infinity) - (a.startDay ?? -Infinity);
+
+function withinDays(day: EpochDay, today: EpochDay, days: number): boolean {
+  return today - day <= days;
+}
+
+/** Same-day total and active B12: active B12 wins (RULES.md 2.2); otherwise newest first. */
+function latestB12(
+  results: ResultsByAnalyte,
+  accept: (result: MarkerResult) => boolean,
+): MarkerResult | undefined {
+  const candidates = [...results.activeB12, ...results.totalB12].filter(accept);
+  // Each list is newest first; on a tie in day the earlier candidate (active B12) is kept.
+  return candidates.reduce<MarkerResult | undefined>(
+    (best, candidate) => (best === undefined || candidate.day > best.day ? candidate : best),
+    undefined,
+  );
+}
+
+function unusableNote(observation: UnusableObservation): DataNote {
+  const when = observation.day === undefined ? '(undated)' : `of ${isoDay(observation.day)}`;
+  return dataNote(
+    'unusable-observation',
+    `${ANALYTES[observation.analyte].label} result ${when} ignored (${observation.reason})`,
+  );
+}
+
+function isPregnant(
+  sex: PatientFacts['patient']['sex'],
+  statuses: readonly { day: EpochDay; pregnant: boolean | undefined }[],
+  conditions: ConditionsByGroup,
+  today: EpochDay,
+  config: DataRulesConfig,
+): boolean {
+  if (sex === 'male') return false;
+  const latestStatus = [...statuses]
+    .filter((status) => withinDays(status.day, today, config.pregnancyStatusDays))
+    .sort((a, b) => b.day - a.day)[0];
+  if (latestStatus?.pregnant === true) return true;
+  return (conditions.pregnancy ?? []).some((condition) =>
+    statuses.every(
+      (status) =>
+        status.pregnant !== false ||
+        (condition.day === undefined
+          ? !withinDays(status.day, today, config.pregnancyStatusDays)
+          : status.day <= condition.day),
+    ),
+  );
+}
+
+function readDrafts(
+  draftOrders: readonly Resource[],
+  selections: readonly string[] | undefined,
+  index: MedicationIndex,
+): PatientFacts['drafts'] {
+  const focusAll = selections === undefined || selections.length === 0;
+  const b12TestCodes = new Set<string>([...ANALYTES.totalB12.loinc, ...ANALYTES.activeB12.loinc]);
+  const medications = draftOrders.flatMap((resource) => {
+    const status = asString(resource.status);
+    if (status === 'entered-in-error' || status === 'cancelled') return [];
+    const use = readMedicationUse(resource, index);
+    const fact = use && medicationFact({ ...use, status: 'draft' });
+    if (!fact) return [];
+    const reference = `${String(resource.resourceType)}/${fact.id ?? ''}`;
+    return [{ ...fact, focused: focusAll || selections.includes(reference) }];
+  });
+  const b12TestOrdered = draftOrders.some(
+    (resource) =>
+      resource.resourceType === 'ServiceRequest' &&
+      codesOf(resource.code).some(
+        (code) => code.system === LOINC_SYSTEM && b12TestCodes.has(code.code),
+      ),
+  );
+  return { medications, b12TestOrdered };
+}
+
+function medicationNotes(
+  uses: readonly MedicationUse[],
+  facts: readonly (MedicationFact | undefined)[],
+): DataNote[] {
+  return uses.flatMap((use, index) => {
+    const fact = facts[index];
+    const label = `${use.resourceType}${use.id ? ` ${use.id}` : ''}`;
+    if (use.unresolvedReference && use.referenceDisplay === undefined && use.status !== 'ignored') {
+      return [
+        dataNote(
+          'unidentified-medication',
+          `${label} names a Medication that was not provided, so it could not be identified`,
+        ),
+      ];
+    }
+    if (fact?.recognisedBy === 'text') {
+      return [
+        dataNote(
+          'recognised-by-text',
+          `'${fact.name}' (${label}) was recognised by its name only, without an RxNorm or ATC code`,
+        ),
+      ];
+    }
+    return [];
+  });
+}
+
+/** Reads the hook request's FHIR data into {@link PatientFacts}. `input.today` is the only clock. */
+export function readPatientFacts(input: FactsInput, config: DataRulesConfig): PatientFacts {
+  const { today, patientId } = input;
+  const notes: DataNote[] = [];
+  const all = uniqueResources(asResources(input.resources));
+  const drafts = asResources(input.draftOrders ?? []);
+  const mine = all.filter((resource) => {
+    const owner =
+      resource.resourceType === 'Patient' ? asString(resource.id) : subjectPatientId(resource);
+    if (owner === undefined || owner === patientId) return true;
+    notes.push(
+      dataNote(
+        'other-patient',
+        `${String(resource.resourceType)} ${asString(resource.id) ?? ''} is about another patient and was ignored`,
+      ),
+    );
+    return false;
+  });
+  const ofType = (type: string): Resource[] =>
+    mine.filter((resource) => resource.resourceType === type);
+
+  const index = medicationIndex([...mine, ...drafts]);
+  const uses = [...ofType('MedicationRequest'), ...ofType('MedicationStatement')].flatMap(
+    (resource) => {
+      const use = readMedicationUse(resource, index);
+      // Drafts outside an order hook's context are not facts (RULES.md 2.3).
+      return use && use.status !== 'draft' ? [use] : [];
+    },
+  );
+  const classified = uses.map(medicationFact);
+  notes.push(...medicationNotes(uses, classified));
+  const medications = classified
+    .filter((fact): fact is MedicationFact => fact !== undefined)
+    .sort(byStartDesc);
+
+  const exposure: Partial<Record<MedicationClass, Exposure>> = {};
+  for (const cls of ['metformin', 'ppi', 'h2ra', 'folicAcid', 'b12'] as const) {
+    const found = exposureOf(
+      medications.filter((fact) => fact.classes.includes(cls)),
+      today,
+      config,
+    );
+    if (found) exposure[cls] = found;
+  }
+  const therapy = medications.filter((fact) => fact.isB12Therapy);
+  const therapyExposure = exposureOf(therapy, today, config);
+
+  const observations = ofType('Observation');
+  const labs = readLabFacts(observations, therapy, therapyExposure?.startDay, today, config);
+  for (const observation of labs.unusable) {
+    const window =
+      observation.analyte === 'totalB12' || observation.analyte === 'activeB12'
+        ? config.staleB12MaxDays
+        : config.lookbackDays[observation.analyte];
+    if (observation.day === undefined || withinDays(observation.day, today, window)) {
+      notes.push(unusableNote(observation));
+    }
+  }
+
+  const latest: Partial<Record<Analyte, AnalyteResult<Analyte>>> = {};
+  for (const analyte of Object.keys(ANALYTES) as Analyte[]) {
+    const isMarker = (B12_MARKERS as readonly string[]).includes(analyte);
+    const found = (labs.results[analyte] as readonly AnalyteResult<Analyte>[]).find(
+      (result) =>
+        withinDays(result.day, today, config.lookbackDays[analyte]) &&
+        (!isMarker || (result as MarkerResult).diagnostic),
+    );
+    if (found) latest[analyte] = found;
+  }
+  const mma = latest.methylmalonicAcid as MarkerResult | undefined;
+  if (mma?.referenceHighUnreadable) {
+    notes.push(
+      dataNote(
+        'unreadable-reference-range',
+        `the reference range of the methylmalonic acid (MMA) result of ${isoDay(mma.day)} could not be read`,
+      ),
+    );
+  }
+  const recentB12 = latestB12(
+    labs.results,
+    (result) => result.diagnostic && withinDays(result.day, today, config.lookbackDays.totalB12),
+  );
+  const staleB12 = recentB12
+    ? undefined
+    : latestB12(
+        labs.results,
+        (result) => result.diagnostic && withinDays(result.day, today, config.staleB12MaxDays),
+      );
+
+  const problems = [...ofType('Condition'), ...ofType('Procedure'), ...observations].flatMap(
+    (resource) => {
+      const record = readProblem(resource);
+      return record ? [record] : [];
+    },
+  );
+  const conditions = readConditionGroups(problems);
+  for (const [group, evidence] of Object.entries(conditions)) {
+    for (const item of evidence.filter((entry) => entry.recognisedBy === 'text')) {
+      notes.push(
+        dataNote(
+          'recognised-by-text',
+          `'${item.name}' was counted as ${group} by its text only, without a SNOMED CT code`,
+        ),
+      );
+    }
+  }
+
+  const patient = ofType('Patient')[0];
+  const sex = readSex(patient);
+  return {
+    today,
+    patient: {
+      ageYears: ageInYears(patient?.birthDate, today),
+      sex,
+      pregnant: isPregnant(sex, labs.pregnancyStatus, conditions, today, config),
+    },
+    results: labs.results,
+    latest: latest as PatientFacts['latest'],
+    b12: { latest: recentB12, stale: staleB12, pendingTest: labs.pendingB12Test },
+    medications,
+    exposure,
+    b12Therapy: { current: therapyExposure !== undefined, startDay: therapyExposure?.startDay },
+    otherRiskDrugs: [...new Set(uses.flatMap((use) => otherRiskDrug(use) ?? []))],
+    conditions,
+    drafts: readDrafts(drafts, input.selections, index),
+    notes: [...new Map(notes.map((note) => [note.text, note])).values()],
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Reading CodeableConcepts and Codings from untrusted JSON: EHRs send what they send, so every
+ * field is checked before use. Matching is by system and code; text is read separately, and only
+ * where a rule allows a text fallback.
+ */
+
+export interface Code {
+  system: string;
+  code: string;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The elements of a FHIR array field (a single object, as some clients send, counts as one). */
+export function asArray(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
+}
+
+export function asObject(value: unknown): Record<string, unknown> | undefined {
+  return isObject(value) ? value : undefined;
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The codings of a CodeableConcept that have both a system and a code. */
+export function codesOf(concept: unknown): Code[] {
+  return asArray(asObject(concept)?.coding).flatMap((coding) => {
+    const system = asString(asObject(coding)?.system);
+    const code = asString(asObject(coding)?.code);
+    return system && code ? [{ system, code }] : [];
+  });
+}
+
+/** The first code of `system` in the concept that `codes` contains. */
+export function findCode(
+  concept: unknown,
+  system: string,
+  codes: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+): string | undefined {
+  return codesOf(concept).find((coding) => coding.system === system && codes.has(coding.code))
+    ?.code;
+}
+
+/** The concept's text and coding displays, for the text fallbacks the rule book allows. */
+export function textOf(concept: unknown): string[] {
+  const object = asObject(concept);
+  const displays = asArray(object?.coding).flatMap((coding) => {
+    const display = asString(asObject(coding)?.display);
+    return display ? [display] : [];
+  });
+  const text = asString(object?.text);
+  return text ? [text, ...displays] : displays;
+}
+
+/** The first code of the concept in `system`, whatever it is (e.g. a status code). */
+export function codeIn(concept: unknown, system: string): string | undefined {
+  return codesOf(concept).find((coding) => coding.system === system)?.code;
+}

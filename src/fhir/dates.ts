@@ -1,0 +1,89 @@
+/**
+ * FHIR dates as whole UTC calendar days (RULES.md: "Day counts are whole calendar days (UTC)
+ * between a resource date and today"). Nothing here reads the clock or the local time zone.
+ */
+
+/** Days since 1970-01-01 (UTC). */
+export type EpochDay = number;
+
+const MS_PER_DAY = 86_400_000;
+
+const FHIR_DATE_TIME =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+
+export interface ParsedDate {
+  /** The UTC calendar day, or, for a partial date, the last day it may stand for. */
+  day: EpochDay;
+  /** Epoch milliseconds (UTC) of the moment given; for a date only, its start. */
+  ms: number;
+  /** A year or year-month only: the day is not known. */
+  partial: boolean;
+}
+
+function validDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+function partialDate(endMs: number, startMs: number): ParsedDate {
+  return { day: endMs / MS_PER_DAY - 1, ms: startMs, partial: true };
+}
+
+/**
+ * Reads a FHIR `date`, `dateTime` or `instant`. A time with an offset is moved to UTC before the
+ * day is taken; a time without one (not valid FHIR, but sent) is read as written, in UTC.
+ */
+export function parseFhirDate(value: unknown): ParsedDate | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = FHIR_DATE_TIME.exec(value.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s, offset] = match;
+  const year = Number(y);
+  if (mo === undefined) return partialDate(Date.UTC(year + 1, 0, 1), Date.UTC(year, 0, 1));
+  const month = Number(mo);
+  if (month < 1 || month > 12) return undefined;
+  if (d === undefined) return partialDate(Date.UTC(year, month, 1), Date.UTC(year, month - 1, 1));
+  const dayOfMonth = Number(d);
+  if (!validDay(year, month, dayOfMonth)) return undefined;
+  let ms = Date.UTC(year, month - 1, dayOfMonth, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
+  if (offset !== undefined && offset !== 'Z') {
+    const sign = offset.startsWith('-') ? -1 : 1;
+    ms -= sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
+  }
+  return { day: Math.floor(ms / MS_PER_DAY), ms, partial: false };
+}
+
+/** A full (day-precise) date as an epoch day; partial or invalid dates give `undefined`. */
+export function fullDay(value: unknown): EpochDay | undefined {
+  const parsed = parseFhirDate(value);
+  return parsed && !parsed.partial ? parsed.day : undefined;
+}
+
+/** The epoch day as `YYYY-MM-DD`. */
+export function isoDay(day: EpochDay): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The UTC calendar day of an instant: the evaluation date of a request. */
+export function utcDay(instant: Date): EpochDay {
+  return Math.floor(instant.getTime() / MS_PER_DAY);
+}
+
+/**
+ * Whole years from a birth date to a day. A partial birth date (year, or year and month) gives
+ * the youngest age it allows, so that neither "adult" nor "over 75" is claimed on a guess.
+ */
+export function ageInYears(birthDate: unknown, today: EpochDay): number | undefined {
+  const born = parseFhirDate(birthDate);
+  if (!born) return undefined;
+  const birth = new Date(born.day * MS_PER_DAY);
+  const now = new Date(today * MS_PER_DAY);
+  let age = now.getUTCFullYear() - birth.getUTCFullYear();
+  const beforeBirthday =
+    now.getUTCMonth() < birth.getUTCMonth() ||
+    (now.getUTCMonth() === birth.getUTCMonth() && now.getUTCDate() < birth.getUTCDate());
+  if (beforeBirthday) age -= 1;
+  return age >= 0 ? age : undefined;
+}

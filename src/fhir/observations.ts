@@ -1,0 +1,220 @@
+import type { Code } from './coding.js';
+import { asArray, asObject, asString, codesOf } from './coding.js';
+import { parseFhirDate } from './dates.js';
+import type { EpochDay, ParsedDate } from './dates.js';
+import { limitToCanonical, toCanonical } from './units.js';
+import type { UnitTable } from './units.js';
+
+/**
+ * Reading laboratory Observations into usable results (RULES.md 2.2): status, value (with
+ * comparator), unit normalisation, date, reference range and interpretation flags.
+ */
+
+export type Comparator = '<' | '<=' | '>' | '>=';
+
+export interface LabResult<A extends string = string> {
+  /** The Observation id, when it has one. */
+  id: string | undefined;
+  analyte: A;
+  /** The code that identified the test. */
+  code: Code;
+  /** In the analyte's canonical unit, full precision. */
+  value: number;
+  unit: string;
+  /** A censored result: `<` 50 means below 50. */
+  comparator?: Comparator;
+  /** The value and unit as the laboratory reported them. */
+  reported: { value: number; unit: string };
+  day: EpochDay;
+  /** `issued` as epoch milliseconds, which orders same-day results. */
+  issuedAt?: number;
+  status: 'final' | 'amended' | 'corrected';
+  /** `referenceRange.high` in the canonical unit. */
+  referenceHigh?: number;
+  /** A reference range was given but its high limit could not be read. */
+  referenceHighUnreadable?: boolean;
+  /** Interpretation codes (`H`, `HH`, `L`, `LL`, ...), upper case. */
+  interpretation: string[];
+}
+
+/** What one Observation contributes. */
+export type ObservationReading<A extends string> =
+  /** Not a test this service reads. */
+  | { kind: 'other' }
+  | { kind: 'result'; result: LabResult<A> }
+  /** `preliminary` or `registered`: not usable, but shows a test is under way. */
+  | { kind: 'pending'; analyte: A; id: string | undefined; day: EpochDay | undefined }
+  /** No value (dataAbsentReason or none given): missing, not a problem to report. */
+  | { kind: 'missing'; analyte: A; id: string | undefined; day: EpochDay | undefined }
+  /** Present but unusable: never guessed, always reported. */
+  | {
+      kind: 'unusable';
+      analyte: A;
+      id: string | undefined;
+      code: Code;
+      day: EpochDay | undefined;
+      unit: string | undefined;
+      reason: string;
+    };
+
+export interface AnalyteReader<A extends string> {
+  /** The analyte a code identifies (LOINC and any configured local codes). */
+  identify(code: Code): A | undefined;
+  units(analyte: A): UnitTable;
+}
+
+const USABLE_STATUSES = new Set(['final', 'amended', 'corrected']);
+const PENDING_STATUSES = new Set(['preliminary', 'registered']);
+const COMPARATORS = new Set<string>(['<', '<=', '>', '>=']);
+
+/** Results dated after tomorrow are data errors; tomorrow can be today elsewhere in the world. */
+const FUTURE_TOLERANCE_DAYS = 1;
+
+/** `valueString` parsed only when unambiguous: optional comparator, one number, a unit (RULES.md 2.2). */
+const VALUE_STRING = /^\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?|\.\d+)\s*(\S(?:.*\S)?)\s*$/;
+
+/** When the result applies: effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued. */
+export function observationDate(observation: Record<string, unknown>): ParsedDate | undefined {
+  return parseFhirDate(
+    observation.effectiveDateTime ??
+      asObject(observation.effectivePeriod)?.start ??
+      observation.effectiveInstant ??
+      observation.issued,
+  );
+}
+
+interface RawValue {
+  value: number;
+  unit: string | undefined;
+  comparator?: Comparator;
+}
+
+/** The reported value, `missing` when there is none, or a reason it cannot be read. */
+function rawValue(
+  observation: Record<string, unknown>,
+): RawValue | { missing: true } | { unreadable: string } {
+  if (observation.dataAbsentReason !== undefined) return { missing: true };
+  const quantity = asObject(observation.valueQuantity);
+  if (quantity) {
+    if (typeof quantity.value !== 'number' || !Number.isFinite(quantity.value)) {
+      return { missing: true };
+    }
+    const comparator = quantity.comparator;
+    if (
+      comparator !== undefined &&
+      !(typeof comparator === 'string' && COMPARATORS.has(comparator))
+    ) {
+      return { unreadable: 'comparator not supported' };
+    }
+    return {
+      value: quantity.value,
+      unit: asString(quantity.code) ?? asString(quantity.unit),
+      ...(comparator === undefined ? {} : { comparator: comparator as Comparator }),
+    };
+  }
+  if (typeof observation.valueString === 'string') {
+    const match = VALUE_STRING.exec(observation.valueString);
+    if (!match)
+      return { unreadable: `value '${observation.valueString.slice(0, 40)}' could not be read` };
+    return {
+      value: Number(match[2]),
+      unit: match[3],
+      ...(match[1] === undefined ? {} : { comparator: match[1] as Comparator }),
+    };
+  }
+  return { missing: true };
+}
+
+function referenceHigh(
+  observation: Record<string, unknown>,
+  valueUnit: string,
+  table: UnitTable,
+): Pick<LabResult, 'referenceHigh' | 'referenceHighUnreadable'> {
+  const high = asObject(asObject(asArray(observation.referenceRange)[0])?.high);
+  if (!high) return {};
+  const unit = asString(high.code) ?? asString(high.unit) ?? valueUnit;
+  const converted =
+    typeof high.value === 'number' ? limitToCanonical(high.value, unit, table) : undefined;
+  return converted === undefined ? { referenceHighUnreadable: true } : { referenceHigh: converted };
+}
+
+function interpretationCodes(observation: Record<string, unknown>): string[] {
+  return asArray(observation.interpretation).flatMap((concept) =>
+    codesOf(concept).map((coding) => coding.code.toUpperCase()),
+  );
+}
+
+/** Reads one Observation (`today` is the evaluation date). */
+export function readObservation<A extends string>(
+  observation: Record<string, unknown>,
+  reader: AnalyteReader<A>,
+  today: EpochDay,
+): ObservationReading<A> {
+  let analyte: A | undefined;
+  let code: Code | undefined;
+  for (const candidate of codesOf(observation.code)) {
+    analyte = reader.identify(candidate);
+    if (analyte !== undefined) {
+      code = candidate;
+      break;
+    }
+  }
+  if (analyte === undefined || code === undefined) return { kind: 'other' };
+  const id = asString(observation.id);
+  const status = asString(observation.status) ?? 'unknown';
+  const parsedDate = observationDate(observation);
+  const day = parsedDate && !parsedDate.partial ? parsedDate.day : undefined;
+  const unusable = (reason: string, unit?: string): ObservationReading<A> => ({
+    kind: 'unusable',
+    analyte,
+    id,
+    code,
+    day,
+    unit,
+    reason,
+  });
+
+  if (PENDING_STATUSES.has(status)) return { kind: 'pending', analyte, id, day };
+  if (!USABLE_STATUSES.has(status)) return unusable(`status '${status}'`);
+  if (parsedDate === undefined) return unusable('no date');
+  if (day === undefined) return unusable('date not precise to the day');
+  if (day > today + FUTURE_TOLERANCE_DAYS) return unusable('dated in the future');
+
+  const raw = rawValue(observation);
+  if ('missing' in raw) return { kind: 'missing', analyte, id, day };
+  if ('unreadable' in raw) return unusable(raw.unreadable);
+  if (raw.unit === undefined) return unusable('no unit');
+  const table = reader.units(analyte);
+  const conversion = toCanonical(raw.value, raw.unit, table);
+  if (!conversion.ok) return unusable(conversion.reason, raw.unit);
+  const issued = parseFhirDate(observation.issued);
+
+  return {
+    kind: 'result',
+    result: {
+      id,
+      analyte,
+      code,
+      value: conversion.value,
+      unit: table.unit,
+      ...(raw.comparator === undefined ? {} : { comparator: raw.comparator }),
+      reported: { value: raw.value, unit: raw.unit },
+      day,
+      ...(issued ? { issuedAt: issued.ms } : {}),
+      status: status as LabResult['status'],
+      ...referenceHigh(observation, raw.unit, table),
+      interpretation: interpretationCodes(observation),
+    },
+  };
+}
+
+/**
+ * Orders results newest first (RULES.md 2.2): by day; on the same day the later `issued`, then
+ * the more abnormal value.
+ */
+export function newestFirst(abnormal: 'low' | 'high'): (a: LabResult, b: LabResult) => number {
+  return (a, b) =>
+    b.day - a.day ||
+    (b.issuedAt ?? 0) - (a.issuedAt ?? 0) ||
+    (abnormal === 'low' ? a.value - b.value : b.value - a.value);
+}
