@@ -24,23 +24,25 @@ const SURGICAL = GROUPS.filter(([, definition]) => definition.surgical === true)
   ([group]) => group,
 );
 
-/** The groups a record's codes fall in; text patterns only when no code of any group matches (RULES.md 2.4). */
-function groupsOf(record: ProblemRecord): {
-  groups: ConditionGroup[];
-  recognisedBy: 'code' | 'text';
-} {
+/**
+ * The groups a record falls in (RULES.md 2.4): by SNOMED CT code; by the text patterns only when
+ * no code of the rule book's sets matches (supplementary groups never stop the fallback).
+ */
+function groupsOf(
+  record: ProblemRecord,
+): { group: ConditionGroup; recognisedBy: 'code' | 'text' }[] {
   const snomed = new Set(
     record.codes.filter((code) => code.system === SNOMED_SYSTEM).map((code) => code.code),
   );
   const coded = GROUPS.filter(([, definition]) =>
     definition.snomed.some((code) => snomed.has(code)),
-  ).map(([group]) => group);
-  if (coded.length > 0) return { groups: coded, recognisedBy: 'code' };
+  ).map(([group]) => ({ group, recognisedBy: 'code' as const }));
+  if (coded.some(({ group }) => CONDITION_GROUPS[group].supplementary !== true)) return coded;
   const text = record.texts.join(' ');
   const written = GROUPS.filter(([, definition]) => definition.text?.test(text) === true).map(
-    ([group]) => group,
+    ([group]) => ({ group, recognisedBy: 'text' as const }),
   );
-  return { groups: written, recognisedBy: 'text' };
+  return [...coded, ...written];
 }
 
 /**
@@ -53,20 +55,20 @@ export function readConditionGroups(records: readonly ProblemRecord[]): Conditio
   const byGroup: ConditionsByGroup = {};
   for (const record of records) {
     if (record.excluded) continue;
-    const { groups, recognisedBy } = groupsOf(record);
-    const allowed = groups.filter((group) => {
+    const allowed = groupsOf(record).filter(({ group }) => {
       if (record.resourceType === 'Observation') return group === 'veganDiet' && record.active;
       if (record.resourceType === 'Procedure') return SURGICAL.includes(group) && record.active;
       return record.active || CONDITION_GROUPS[group].permanent === true;
     });
-    const evidence: ConditionEvidence = {
-      name: record.texts[0] ?? record.codes[0]?.code ?? 'unnamed record',
-      recognisedBy,
-      resourceType: record.resourceType,
-      id: record.id,
-      day: record.day,
-    };
-    for (const group of allowed) (byGroup[group] ??= []).push(evidence);
+    for (const { group, recognisedBy } of allowed) {
+      (byGroup[group] ??= []).push({
+        name: record.texts[0] ?? record.codes[0]?.code ?? 'unnamed record',
+        recognisedBy,
+        resourceType: record.resourceType,
+        id: record.id,
+        day: record.day,
+      });
+    }
   }
   return byGroup;
 }

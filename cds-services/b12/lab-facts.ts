@@ -52,6 +52,8 @@ export interface LabFacts {
   pendingB12Test: boolean;
   unusable: UnusableObservation[];
   pregnancyStatus: PregnancyStatusObservation[];
+  /** Observations that are no laboratory test read here (a diet, say), for the condition groups. */
+  otherObservations: Record<string, unknown>[];
 }
 
 export function analyteReader(config: Pick<DataRulesConfig, 'localCodes'>): AnalyteReader<Analyte> {
@@ -157,6 +159,7 @@ export function readLabFacts(
   };
   const unusable: UnusableObservation[] = [];
   const pregnancyStatus: PregnancyStatusObservation[] = [];
+  const otherObservations: Record<string, unknown>[] = [];
   let pendingB12Test = false;
 
   for (const observation of observations) {
@@ -179,7 +182,9 @@ export function readLabFacts(
       case 'pending':
         if (
           (reading.analyte === 'totalB12' || reading.analyte === 'activeB12') &&
-          (reading.day === undefined || today - reading.day <= config.pendingTestDays)
+          // An undated pending test cannot show the patient was tested recently.
+          reading.day !== undefined &&
+          today - reading.day <= config.pendingTestDays
         ) {
           pendingB12Test = true;
         }
@@ -187,15 +192,18 @@ export function readLabFacts(
       case 'unusable':
         unusable.push(reading);
         break;
-      case 'missing':
       case 'other':
+        otherObservations.push(observation);
+        break;
+      case 'missing':
+      case 'ignored':
         break;
     }
   }
   for (const analyte of Object.keys(results) as Analyte[]) {
     (results[analyte] as LabResult<Analyte>[]).sort(newestFirst(ANALYTES[analyte].abnormal));
   }
-  return { results, pendingB12Test, unusable, pregnancyStatus };
+  return { results, pendingB12Test, unusable, pregnancyStatus, otherObservations };
 }
 
 const USABLE_STATUS = new Set(['final', 'amended', 'corrected']);

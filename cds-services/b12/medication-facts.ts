@@ -129,6 +129,8 @@ function routeOf(
   const routeText = [...textOf(route), use.dosage?.text ?? ''].join(' ');
   const written = ROUTE_TEXT.find((entry) => entry.pattern.test(routeText));
   if (written) return written.route;
+  // A route that is given but not one of these (intravenous, say) is not assumed to be IM.
+  if (codesOf(route).length > 0 || textOf(route).length > 0) return undefined;
   const injectable = classification.injectable || INJECTABLE_TEXT.test(texts.join(' '));
   return injectable && classification.ingredients.some((found) => found.class === 'b12')
     ? 'intramuscular'
@@ -147,7 +149,7 @@ const MG_PER_UNIT: Readonly<Record<string, number>> = {
 /** Dose forms counted in units of the product's strength (one tablet = one strength). */
 const DOSE_UNIT = /^\{?(pill|tablet|tab|tbl|capsule|cap|unit)s?\}?$|^1$/i;
 
-const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|microgram|mcg|ug)\b/i;
+const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug)\b/i;
 
 function strengthFromText(texts: readonly string[]): number | undefined {
   for (const text of texts) {
@@ -207,6 +209,7 @@ export function medicationFact(use: MedicationUse): MedicationFact | undefined {
       classes.length === 1 &&
       classes[0] === 'b12' &&
       !classification.combination &&
+      use.ingredientCount <= 1 &&
       !texts.some((text) => MULTIVITAMIN_TEXT.test(text)),
     startDay: use.startDay,
     endDay: use.endDay,

@@ -1,4 +1,4 @@
-import { asObject, asString, codesOf } from '../../src/fhir/coding.js';
+import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { ageInYears, isoDay } from '../../src/fhir/dates.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
@@ -89,8 +89,8 @@ export interface FactsInput {
   today: EpochDay;
   /** The patient's FHIR data: every resource of every prefetch key. */
   resources: readonly unknown[];
-  /** The resources of `context.draftOrders` (order hooks). */
-  draftOrders?: readonly unknown[];
+  /** `context.draftOrders` of an order hook: a Bundle of draft orders. */
+  draftOrders?: unknown;
   /** `context.selections` (order-select); absent or empty means every draft is focused. */
   selections?: readonly string[];
 }
@@ -240,7 +240,11 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
   const { today, patientId } = input;
   const notes: DataNote[] = [];
   const all = uniqueResources(asResources(input.resources));
-  const drafts = asResources(input.draftOrders ?? []);
+  const draftEntries = asArray(asObject(input.draftOrders)?.entry).flatMap((entry) => {
+    const resource = asResources([asObject(entry)?.resource])[0];
+    return resource ? [{ resource, fullUrl: asString(asObject(entry)?.fullUrl) }] : [];
+  });
+  const drafts = draftEntries.map((entry) => entry.resource);
   const mine = all.filter((resource) => {
     const owner =
       resource.resourceType === 'Patient' ? asString(resource.id) : subjectPatientId(resource);
@@ -256,7 +260,7 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
   const ofType = (type: string): Resource[] =>
     mine.filter((resource) => resource.resourceType === type);
 
-  const index = medicationIndex([...mine, ...drafts]);
+  const index = medicationIndex([...mine.map((resource) => ({ resource })), ...draftEntries]);
   const uses = [...ofType('MedicationRequest'), ...ofType('MedicationStatement')].flatMap(
     (resource) => {
       const use = readMedicationUse(resource, index);
@@ -324,12 +328,14 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
         (result) => result.diagnostic && withinDays(result.day, today, config.staleB12MaxDays),
       );
 
-  const problems = [...ofType('Condition'), ...ofType('Procedure'), ...observations].flatMap(
-    (resource) => {
-      const record = readProblem(resource);
-      return record ? [record] : [];
-    },
-  );
+  const problems = [
+    ...ofType('Condition'),
+    ...ofType('Procedure'),
+    ...labs.otherObservations,
+  ].flatMap((resource) => {
+    const record = readProblem(resource);
+    return record ? [record] : [];
+  });
   const conditions = readConditionGroups(problems);
   for (const [group, evidence] of Object.entries(conditions)) {
     for (const item of evidence.filter((entry) => entry.recognisedBy === 'text')) {

@@ -319,7 +319,8 @@ export const MEDICATION_TEXT: readonly { pattern: RegExp; ingredient: Ingredient
 ];
 
 /** Products that contain a cobalamin among other vitamins never count as B12 therapy (RULES.md 2.3). */
-export const MULTIVITAMIN_TEXT = /\b(multi-?vitamins?|b[\s-]?complex|prenatal|polyvitamin)\b/i;
+export const MULTIVITAMIN_TEXT =
+  /\b(multi-?vitamins?|b[\s-]?complex|prenatal|polyvitamin|thiamine?|pyridoxine|riboflavin|niacin(amide)?|nicotinamide|biotin|pantothen\w*|ascorbic|vitamin\s*(b\s*[1236]|c|d)\b)/i;
 
 /** Routes (RULES.md 2.3, 7.4; HL7 route value set). */
 export type Route = 'intramuscular' | 'subcutaneous' | 'oral';
@@ -369,6 +370,8 @@ export type ConditionGroup =
 
 export interface ConditionGroupDefinition {
   snomed: readonly string[];
+  /** Beyond the rule book's sets: its codes never stop the rule book's text fallback. */
+  supplementary?: boolean;
   /** Case-insensitive text patterns, used only when no code of any group matches. */
   text?: RegExp;
   /** Permanent risk factors count whatever their clinicalStatus (RULES.md 2.4). */
@@ -425,7 +428,7 @@ export const CONDITION_GROUPS: Readonly<Record<ConditionGroup, ConditionGroupDef
   // 26452005 is U.
   totalGastrectomy: {
     snomed: ['53442002', '26452005'],
-    text: /total gastrectomy/i,
+    text: /(?<!sub)total gastrectomy/i,
     permanent: true,
     surgical: true,
   },
@@ -475,6 +478,6 @@ export const CONDITION_GROUPS: Readonly<Record<ConditionGroup, ConditionGroupDef
   },
   pancytopenia: { snomed: ['127034005'] },
   // U: not in the rule book's verified sets; no rule depends on them yet.
-  thrombocytopenia: { snomed: ['302215000'], text: /thrombocytopeni/i },
-  diabetes: { snomed: ['73211009', '44054006', '46635009'], text: /diabet/i },
+  thrombocytopenia: { snomed: ['302215000'], supplementary: true },
+  diabetes: { snomed: ['73211009', '44054006', '46635009'], supplementary: true },
 };

@@ -56,7 +56,10 @@ export function textOf(concept: unknown): string[] {
   return text ? [text, ...displays] : displays;
 }
 
-/** The first code of the concept in `system`, whatever it is (e.g. a status code). */
-export function codeIn(concept: unknown, system: string): string | undefined {
-  return codesOf(concept).find((coding) => coding.system === system)?.code;
+/** Every code of the concept, with or without a system: for status and flag concepts. */
+export function anyCodes(concept: unknown): string[] {
+  return asArray(asObject(concept)?.coding).flatMap((coding) => {
+    const code = asString(asObject(coding)?.code);
+    return code ? [code] : [];
+  });
 }

@@ -1,4 +1,4 @@
-import { asArray, asObject, asString, codesOf, textOf } from './coding.js';
+import { anyCodes, asObject, asString, codesOf, textOf } from './coding.js';
 import type { Code } from './coding.js';
 import { fullDay } from './dates.js';
 import type { EpochDay } from './dates.js';
@@ -25,11 +25,7 @@ const EXCLUDED_VERIFICATION = new Set(['refuted', 'entered-in-error']);
 const USABLE_OBSERVATION_STATUS = new Set(['final', 'amended', 'corrected']);
 
 /** The code of a status CodeableConcept, whatever system the client put on it. */
-function statusCode(concept: unknown): string | undefined {
-  return asArray(asObject(concept)?.coding)
-    .map((coding) => asString(asObject(coding)?.code))
-    .find((code) => code !== undefined);
-}
+const statusCode = (concept: unknown): string | undefined => anyCodes(concept)[0];
 
 /** Reads a Condition, a Procedure, or an Observation whose code or value records a finding. */
 export function readProblem(resource: Record<string, unknown>): ProblemRecord | undefined {

@@ -9,7 +9,7 @@ export type EpochDay = number;
 const MS_PER_DAY = 86_400_000;
 
 const FHIR_DATE_TIME =
-  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d|60)(\.\d+)?)?(Z|[+-](?:0\d|1[0-4]):[0-5]\d)?)?)?)?$/;
 
 export interface ParsedDate {
   /** The UTC calendar day, or, for a partial date, the last day it may stand for. */
@@ -39,7 +39,7 @@ export function parseFhirDate(value: unknown): ParsedDate | undefined {
   if (typeof value !== 'string') return undefined;
   const match = FHIR_DATE_TIME.exec(value.trim());
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s, offset] = match;
+  const [, y, mo, d, h, mi, s, fraction, offset] = match;
   const year = Number(y);
   if (mo === undefined) return partialDate(Date.UTC(year + 1, 0, 1), Date.UTC(year, 0, 1));
   const month = Number(mo);
@@ -47,7 +47,9 @@ export function parseFhirDate(value: unknown): ParsedDate | undefined {
   if (d === undefined) return partialDate(Date.UTC(year, month, 1), Date.UTC(year, month - 1, 1));
   const dayOfMonth = Number(d);
   if (!validDay(year, month, dayOfMonth)) return undefined;
-  let ms = Date.UTC(year, month - 1, dayOfMonth, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
+  let ms =
+    Date.UTC(year, month - 1, dayOfMonth, Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0)) +
+    Math.floor(Number(fraction ?? 0) * 1000);
   if (offset !== undefined && offset !== 'Z') {
     const sign = offset.startsWith('-') ? -1 : 1;
     ms -= sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6))) * 60_000;
@@ -78,7 +80,10 @@ export function utcDay(instant: Date): EpochDay {
 export function ageInYears(birthDate: unknown, today: EpochDay): number | undefined {
   const born = parseFhirDate(birthDate);
   if (!born) return undefined;
-  const birth = new Date(born.day * MS_PER_DAY);
+  // A partial date stands for its last day; if that is still ahead, the youngest age is today's newborn.
+  const birthDay =
+    born.partial && born.ms <= today * MS_PER_DAY ? Math.min(born.day, today) : born.day;
+  const birth = new Date(birthDay * MS_PER_DAY);
   const now = new Date(today * MS_PER_DAY);
   let age = now.getUTCFullYear() - birth.getUTCFullYear();
   const beforeBirthday =

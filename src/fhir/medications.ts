@@ -41,6 +41,8 @@ export interface MedicationUse {
   status: UseStatus;
   /** The medication concept, and each ingredient's concept when a Medication resource lists them. */
   concepts: unknown[];
+  /** Active ingredients a referenced Medication lists (0 when it lists none). */
+  ingredientCount: number;
   /** `medicationReference.display` when the reference could not be resolved. */
   referenceDisplay: string | undefined;
   /** Whether a `medicationReference` was given but not found. */
@@ -50,14 +52,21 @@ export interface MedicationUse {
   dosage: Dosage | undefined;
 }
 
-/** Medication resources by reference: `Medication/<id>` and full URLs from Bundle entries. */
+/** Medication resources by reference: `Medication/<id>`, and a Bundle entry's `fullUrl` (e.g. `urn:uuid:…`). */
 export type MedicationIndex = ReadonlyMap<string, Record<string, unknown>>;
 
-export function medicationIndex(resources: Iterable<Record<string, unknown>>): MedicationIndex {
+export interface IndexedEntry {
+  resource: Record<string, unknown>;
+  fullUrl?: string | undefined;
+}
+
+export function medicationIndex(entries: Iterable<IndexedEntry>): MedicationIndex {
   const index = new Map<string, Record<string, unknown>>();
-  for (const resource of resources) {
+  for (const { resource, fullUrl } of entries) {
+    if (resource.resourceType !== 'Medication') continue;
     const id = asString(resource.id);
-    if (resource.resourceType === 'Medication' && id) index.set(`Medication/${id}`, resource);
+    if (id) index.set(`Medication/${id}`, resource);
+    if (fullUrl) index.set(fullUrl, resource);
   }
   return index;
 }
@@ -80,15 +89,18 @@ function resolveMedication(
         (contained) => contained?.resourceType === 'Medication' && contained.id === ref.slice(1),
       );
   }
-  return index.get(relativeReference(ref));
+  return index.get(ref) ?? index.get(relativeReference(ref));
 }
 
 const PER_DAY: Readonly<Record<string, number>> = { h: 24, d: 1, wk: 1 / 7 };
 
-/** Administrations per day from `timing.repeat` (frequency per period in h, d or wk). */
+/** Administrations per day from `timing.repeat` (frequency per period in h, d or wk); none given: once. */
 function administrationsPerDay(timing: unknown): number | undefined {
   const repeat = asObject(asObject(timing)?.repeat);
-  if (!repeat || (repeat.frequency === undefined && repeat.period === undefined)) return 1;
+  if (!repeat || (repeat.frequency === undefined && repeat.period === undefined)) {
+    // A coded timing (BID, TID...) without repeat is not "once daily": the count is unknown.
+    return asObject(timing)?.code === undefined ? 1 : undefined;
+  }
   const frequency = typeof repeat.frequency === 'number' ? repeat.frequency : 1;
   const period = typeof repeat.period === 'number' ? repeat.period : undefined;
   const unitsPerDay = PER_DAY[String(repeat.periodUnit)];
@@ -125,11 +137,13 @@ export function readMedicationUse(
   const status = (isRequest ? REQUEST_STATUS : STATEMENT_STATUS)[statusCode] ?? 'ignored';
   const reference = asObject(resource.medicationReference);
   const medication = reference ? resolveMedication(reference, resource, index) : undefined;
+  const ingredients = asArray(medication?.ingredient).filter(
+    (item) => asObject(item)?.isActive !== false,
+  );
   const concepts = medication
-    ? [
-        medication.code,
-        ...asArray(medication.ingredient).map((item) => asObject(item)?.itemCodeableConcept),
-      ].filter((concept) => concept !== undefined)
+    ? [medication.code, ...ingredients.map((item) => asObject(item)?.itemCodeableConcept)].filter(
+        (concept) => concept !== undefined,
+      )
     : [resource.medicationCodeableConcept].filter((concept) => concept !== undefined);
   const validity = asObject(asObject(resource.dispenseRequest)?.validityPeriod);
   const effective = asObject(resource.effectivePeriod);
@@ -139,6 +153,7 @@ export function readMedicationUse(
     resourceType,
     status,
     concepts,
+    ingredientCount: ingredients.length,
     referenceDisplay: reference && !medication ? asString(reference.display) : undefined,
     unresolvedReference: reference !== undefined && medication === undefined,
     startDay: isRequest

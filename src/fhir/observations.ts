@@ -1,5 +1,5 @@
 import type { Code } from './coding.js';
-import { asArray, asObject, asString, codesOf } from './coding.js';
+import { anyCodes, asArray, asObject, asString, codesOf } from './coding.js';
 import { parseFhirDate } from './dates.js';
 import type { EpochDay, ParsedDate } from './dates.js';
 import { limitToCanonical, toCanonical } from './units.js';
@@ -41,6 +41,8 @@ export interface LabResult<A extends string = string> {
 export type ObservationReading<A extends string> =
   /** Not a test this service reads. */
   | { kind: 'other' }
+  /** Entered in error, or of unknown status: not a result (RULES.md 2.2). */
+  | { kind: 'ignored' }
   | { kind: 'result'; result: LabResult<A> }
   /** `preliminary` or `registered`: not usable, but shows a test is under way. */
   | { kind: 'pending'; analyte: A; id: string | undefined; day: EpochDay | undefined }
@@ -71,7 +73,7 @@ const COMPARATORS = new Set<string>(['<', '<=', '>', '>=']);
 const FUTURE_TOLERANCE_DAYS = 1;
 
 /** `valueString` parsed only when unambiguous: optional comparator, one number, a unit (RULES.md 2.2). */
-const VALUE_STRING = /^\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?|\.\d+)\s*(\S(?:.*\S)?)\s*$/;
+const VALUE_STRING = /^\s*(<=|>=|<|>)?\s*(\d+(?:\.\d+)?|\.\d+)(?![\d.])\s*(\S(?:.*\S)?)\s*$/;
 
 /** When the result applies: effectiveDateTime, else effectivePeriod.start, else effectiveInstant, else issued. */
 export function observationDate(observation: Record<string, unknown>): ParsedDate | undefined {
@@ -139,8 +141,9 @@ function referenceHigh(
 }
 
 function interpretationCodes(observation: Record<string, unknown>): string[] {
+  // Flags are read whatever system the client put on them (often none).
   return asArray(observation.interpretation).flatMap((concept) =>
-    codesOf(concept).map((coding) => coding.code.toUpperCase()),
+    anyCodes(concept).map((code) => code.toUpperCase()),
   );
 }
 
@@ -175,7 +178,10 @@ export function readObservation<A extends string>(
   });
 
   if (PENDING_STATUSES.has(status)) return { kind: 'pending', analyte, id, day };
-  if (!USABLE_STATUSES.has(status)) return unusable(`status '${status}'`);
+  // A cancelled test is reported (the clinician may believe it was done); an entry made in
+  // error, or of unknown status, is not a result at all (RULES.md 2.2: ignored).
+  if (status === 'cancelled') return unusable('test cancelled');
+  if (!USABLE_STATUSES.has(status)) return { kind: 'ignored' };
   if (parsedDate === undefined) return unusable('no date');
   if (day === undefined) return unusable('date not precise to the day');
   if (day > today + FUTURE_TOLERANCE_DAYS) return unusable('dated in the future');
