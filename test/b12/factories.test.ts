@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { FhirResource } from 'fhir/r4.js';
+import {
+  TODAY,
+  ago,
+  atc,
+  concept,
+  condition,
+  draftOrder,
+  fhirProblems,
+  lab,
+  medication,
+  medicationRequest,
+  medicationStatement,
+  patient,
+  pregnancyStatus,
+  procedure,
+  quantity,
+  rx,
+  sct,
+  serviceRequest,
+  textOnly,
+} from './factories.js';
+import { draftOrdersBundle } from '../support/scenarios.js';
+
+/** Every factory builds valid FHIR R4: checked with the `fhir` package's R4 validator. */
+
+const cases: [string, FhirResource][] = [
+  ['patient', patient()],
+  ['patient without birth date', patient({ birthDate: undefined, gender: 'unknown' })],
+  ['lab', lab('2132-9', 150, 'ng/L', { daysAgo: 5, issued: `${ago(4)}T10:00:00Z` })],
+  [
+    'lab with comparator and human unit',
+    lab('2132-9', 50, 'ng/L', { comparator: '<', code: null }),
+  ],
+  ['pregnancy status (SNOMED)', pregnancyStatus('pregnant', 10)],
+  ['pregnancy status (LOINC answer)', pregnancyStatus('pregnant-loinc', 10, 'amended')],
+  [
+    'medication request with dosage and validity period',
+    medicationRequest(concept([rx('310410', 'folic acid 1 MG Oral Tablet')], 'Folic acid 1 mg'), {
+      dose: quantity(1, 'tablet', '{tbl}'),
+      timing: { frequency: 2, period: 1, periodUnit: 'd' },
+      route: concept([sct('26643006', 'Oral route')]),
+      dosageText: '1 tablet by mouth twice daily',
+      validityStartDaysAgo: 20,
+      validityEndDaysAgo: 5,
+    }),
+  ],
+  [
+    'medication request with a contained Medication',
+    medicationRequest(undefined, {
+      reference: { reference: '#m1' },
+      contained: [
+        medication('m1', concept([atc('B03BA03')], 'Hydroxocobalamin'), [
+          concept([rx('5514', 'hydroxocobalamin')]),
+        ]),
+      ],
+    }),
+  ],
+  ['draft order', draftOrder(concept([rx('317106')]), { id: 'd1' })],
+  [
+    'medication statement',
+    medicationStatement(textOnly('Omeprazole 20 mg'), { startedDaysAgo: 400, endedDaysAgo: 10 }),
+  ],
+  ['medication', medication('m2', concept([rx('309594')]))],
+  ['condition', condition(concept([sct('84229001', 'Fatigue')]), { onsetDaysAgo: 30 })],
+  [
+    'condition without statuses',
+    condition(textOnly('Pins and needles'), { clinical: null, verification: null }),
+  ],
+  [
+    'resolved, refuted condition',
+    condition(concept([sct('53442002')]), { clinical: 'resolved', verification: 'refuted' }),
+  ],
+  ['procedure', procedure(concept([sct('53442002', 'Gastrectomy')]))],
+  ['service request', serviceRequest('2132-9')],
+  [
+    'draft orders bundle',
+    draftOrdersBundle([draftOrder(concept([rx('310410')])), serviceRequest('2132-9')]),
+  ],
+  [
+    'lab with an effective period and no value',
+    lab(
+      '718-7',
+      1,
+      'g/L',
+      {},
+      {
+        effectiveDateTime: undefined,
+        effectivePeriod: { start: `${TODAY}T08:00:00+13:00` },
+        valueQuantity: undefined,
+        dataAbsentReason: concept([
+          { system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'unknown' },
+        ]),
+      },
+    ),
+  ],
+];
+
+describe('test factories build valid FHIR R4', () => {
+  it.each(cases)('%s', (_name, resource) => {
+    expect(fhirProblems(resource)).toEqual([]);
+  });
+
+  it('the validator does catch an invalid resource', () => {
+    const broken = {
+      ...patient(),
+      gender: 'mal',
+      birthDay: '1960-01-01',
+    } as unknown as FhirResource;
+    expect(fhirProblems(broken).length).toBeGreaterThan(1);
+  });
+});

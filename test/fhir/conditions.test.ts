@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { readProblem } from '../../src/fhir/conditions.js';
+import type { ProblemRecord } from '../../src/fhir/conditions.js';
+import {
+  SNOMED,
+  condition,
+  day,
+  medicationRequest,
+  observation,
+  procedure,
+  snomed,
+} from './support.js';
+import type { Json } from './support.js';
+
+/* RULES.md 2.4 (conditions and procedures) and the vegan-diet Observation of 7.4. */
+
+const CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+const VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
+
+const status = (system: string, code: string): { coding: { system: string; code: string }[] } => ({
+  coding: [{ system, code }],
+});
+
+function problem(resource: Json): ProblemRecord {
+  const read = readProblem(resource);
+  if (!read) expect.fail(`expected a problem record for ${JSON.stringify(resource)}`);
+  return read;
+}
+
+describe('Condition clinicalStatus (RULES.md 2.4)', () => {
+  it.each([
+    { clinicalStatus: 'active', active: true },
+    { clinicalStatus: 'recurrence', active: true },
+    { clinicalStatus: 'relapse', active: true },
+    { clinicalStatus: 'resolved', active: false },
+    { clinicalStatus: 'inactive', active: false },
+    { clinicalStatus: 'remission', active: false },
+  ])('clinicalStatus $clinicalStatus → active $active', ({ clinicalStatus, active }) => {
+    const read = problem(condition({ clinicalStatus: status(CLINICAL, clinicalStatus) }));
+    expect(read.active).toBe(active);
+    expect(read.excluded).toBe(false);
+  });
+
+  it('an absent clinicalStatus counts as active', () => {
+    expect(problem(condition()).active).toBe(true);
+  });
+});
+
+describe('Condition verificationStatus (RULES.md 2.4)', () => {
+  it.each([
+    { verificationStatus: 'refuted', excluded: true },
+    { verificationStatus: 'entered-in-error', excluded: true },
+    { verificationStatus: 'unconfirmed', excluded: false },
+    { verificationStatus: 'provisional', excluded: false },
+    { verificationStatus: 'differential', excluded: false },
+    { verificationStatus: 'confirmed', excluded: false },
+  ])(
+    'verificationStatus $verificationStatus → excluded $excluded',
+    ({ verificationStatus, excluded }) => {
+      const read = problem(
+        condition({ verificationStatus: status(VERIFICATION, verificationStatus) }),
+      );
+      expect(read.excluded).toBe(excluded);
+    },
+  );
+
+  it('an absent verificationStatus is not excluded', () => {
+    expect(problem(condition()).excluded).toBe(false);
+  });
+
+  it('a refuted Condition is excluded even when clinically active', () => {
+    const read = problem(
+      condition({
+        clinicalStatus: status(CLINICAL, 'active'),
+        verificationStatus: status(VERIFICATION, 'refuted'),
+      }),
+    );
+    expect(read).toMatchObject({ active: true, excluded: true });
+  });
+
+  it('a resolved but confirmed Condition is inactive and not excluded (permanent risks still count)', () => {
+    const read = problem(
+      condition({
+        clinicalStatus: status(CLINICAL, 'resolved'),
+        verificationStatus: status(VERIFICATION, 'confirmed'),
+        abatementDateTime: '2020-01-01',
+      }),
+    );
+    expect(read).toMatchObject({ active: false, excluded: false });
+  });
+});
+
+describe('Condition codes, texts and day', () => {
+  it('keeps every coded concept and the text and displays', () => {
+    const read = problem(
+      condition({
+        id: 'pa',
+        code: {
+          coding: [
+            { system: SNOMED, code: '84027009', display: 'Pernicious anemia' },
+            { system: 'http://hl7.org/fhir/sid/icd-10', code: 'D51.0' },
+          ],
+          text: 'Pernicious anaemia',
+        },
+      }),
+    );
+    expect(read).toMatchObject({
+      resourceType: 'Condition',
+      id: 'pa',
+      codes: [
+        { system: SNOMED, code: '84027009' },
+        { system: 'http://hl7.org/fhir/sid/icd-10', code: 'D51.0' },
+      ],
+      texts: ['Pernicious anaemia', 'Pernicious anemia'],
+    });
+  });
+
+  it.each([
+    {
+      fields: { onsetDateTime: '2026-03-01T00:30:00+13:00' },
+      utcDate: '2026-02-28',
+      fact: 'onsetDateTime, as a UTC day',
+    },
+    {
+      fields: { recordedDate: '2026-03-05' },
+      utcDate: '2026-03-05',
+      fact: 'recordedDate when there is no onset',
+    },
+    {
+      fields: { onsetDateTime: '2026-03-01', recordedDate: '2026-03-05' },
+      utcDate: '2026-03-01',
+      fact: 'onsetDateTime before recordedDate',
+    },
+  ])('the day is $fact', ({ fields, utcDate }) => {
+    expect(problem(condition(fields)).day).toBe(day(utcDate));
+  });
+
+  it('a Condition without dates has no day', () => {
+    expect(problem(condition()).day).toBeUndefined();
+  });
+});
+
+describe('Procedure (RULES.md 2.4: surgical items from completed Procedures)', () => {
+  it.each([
+    { status: 'completed', active: true, excluded: false },
+    { status: 'not-done', active: false, excluded: true },
+    { status: 'entered-in-error', active: false, excluded: true },
+    { status: 'in-progress', active: false, excluded: false },
+    { status: 'stopped', active: false, excluded: false },
+  ] as const)(
+    'status $status → active $active, excluded $excluded',
+    ({ status: code, active, excluded }) => {
+      expect(problem(procedure({ status: code }))).toMatchObject({
+        resourceType: 'Procedure',
+        active,
+        excluded,
+      });
+    },
+  );
+
+  it('keeps the procedure code and its day from performedDateTime or performedPeriod.start', () => {
+    const byDateTime = problem(procedure({ performedDateTime: '2019-05-01T22:00:00-05:00' }));
+    expect(byDateTime.codes).toEqual([{ system: SNOMED, code: '53442002' }]);
+    expect(byDateTime.texts).toEqual(['Gastrectomy']);
+    expect(byDateTime.day).toBe(day('2019-05-02'));
+    const byPeriod = problem(
+      procedure({ performedPeriod: { start: '2019-05-01', end: '2019-05-03' } }),
+    );
+    expect(byPeriod.day).toBe(day('2019-05-01'));
+  });
+});
+
+describe('Observation recording a finding (RULES.md 7.4 "Condition or Observation code/value")', () => {
+  const VEGAN = '1255165006';
+  const LOCAL = 'http://ehr.example.org/observation-codes';
+  const dietObservation = (fields: Parameters<typeof observation>[0] = {}): Json =>
+    observation({
+      code: { coding: [{ system: LOCAL, code: 'DIET', display: 'Diet type' }] },
+      valueCodeableConcept: snomed(VEGAN, 'Vegan diet'),
+      effectiveDateTime: '2026-06-01',
+      ...fields,
+    });
+
+  it('value codes are included in codes, after the Observation code', () => {
+    const read = problem(dietObservation());
+    expect(read.codes).toEqual([
+      { system: LOCAL, code: 'DIET' },
+      { system: SNOMED, code: VEGAN },
+    ]);
+    expect(read.texts).toEqual(['Vegan diet', 'Diet type']);
+    expect(read.day).toBe(day('2026-06-01'));
+  });
+
+  it.each([
+    { status: 'final', active: true, excluded: false },
+    { status: 'amended', active: true, excluded: false },
+    { status: 'corrected', active: true, excluded: false },
+    { status: 'preliminary', active: false, excluded: false },
+    { status: 'cancelled', active: false, excluded: true },
+    { status: 'entered-in-error', active: false, excluded: true },
+  ] as const)(
+    'status $status → active $active, excluded $excluded',
+    ({ status: code, active, excluded }) => {
+      expect(problem(dietObservation({ status: code }))).toMatchObject({ active, excluded });
+    },
+  );
+
+  it('an Observation coded vegan diet (no value) is still read by its code', () => {
+    const read = problem(
+      observation({ code: snomed(VEGAN, 'Vegan diet'), valueQuantity: undefined }),
+    );
+    expect(read.codes).toEqual([{ system: SNOMED, code: VEGAN }]);
+  });
+});
+
+describe('other resources', () => {
+  it('a MedicationRequest is not a problem record (undefined)', () => {
+    expect(readProblem(medicationRequest())).toBeUndefined();
+  });
+});

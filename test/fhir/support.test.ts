@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  condition,
+  day,
+  medication,
+  medicationRequest,
+  medicationStatement,
+  observation,
+  procedure,
+  r4Errors,
+  utcMs,
+} from './support.js';
+
+/* The fixtures are only as good as the validator that checks them: it must reject broken R4. */
+
+describe('the FHIR R4 validator used by the fixture factories', () => {
+  it.each([
+    {
+      fact: 'an Observation status outside the R4 value set',
+      resource: { resourceType: 'Observation', status: 'bogus', code: { text: 'B12' } },
+    },
+    {
+      fact: 'an Observation without its required code',
+      resource: { resourceType: 'Observation', status: 'final' },
+    },
+    {
+      fact: 'a misspelt element (effectiveDatetime)',
+      resource: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'B12' },
+        effectiveDatetime: '2026-11-14',
+      },
+    },
+    {
+      fact: 'a quantity value given as a string',
+      resource: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'B12' },
+        valueQuantity: { value: '180', unit: 'ng/L' },
+      },
+    },
+    {
+      fact: "the R5-only comparator 'ad'",
+      resource: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { text: 'B12' },
+        valueQuantity: { value: 180, unit: 'ng/L', comparator: 'ad' },
+      },
+    },
+    {
+      fact: 'a MedicationRequest without intent',
+      resource: {
+        resourceType: 'MedicationRequest',
+        status: 'active',
+        subject: { reference: 'Patient/p1' },
+        medicationCodeableConcept: { text: 'x' },
+      },
+    },
+    {
+      fact: 'a Condition without subject',
+      resource: { resourceType: 'Condition', code: { text: 'x' } },
+    },
+  ])('rejects $fact', ({ resource }) => {
+    expect(r4Errors(resource)).not.toEqual([]);
+  });
+
+  it.each([
+    { name: 'observation', build: observation },
+    { name: 'medication', build: medication },
+    { name: 'medicationRequest', build: medicationRequest },
+    { name: 'medicationStatement', build: medicationStatement },
+    { name: 'condition', build: condition },
+    { name: 'procedure', build: procedure },
+  ])('the default $name fixture is valid R4', ({ build }) => {
+    expect(r4Errors(build())).toEqual([]);
+  });
+});
+
+describe('date helpers of the fixtures (independent of src/fhir)', () => {
+  it('day() counts UTC days from 1970-01-01', () => {
+    expect(day('1970-01-01')).toBe(0);
+    expect(day('1970-01-02')).toBe(1);
+    expect(day('1969-12-31')).toBe(-1);
+    expect(day('2026-11-21')).toBe(20_778);
+  });
+
+  it('utcMs() reads instants in UTC whatever the time zone', () => {
+    expect(utcMs('1970-01-02T00:00:00Z')).toBe(86_400_000);
+  });
+});
