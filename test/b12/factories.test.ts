@@ -1,3 +1,4 @@
+import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import type { FhirResource } from 'fhir/r4.js';
 import {
@@ -7,7 +8,6 @@ import {
   concept,
   condition,
   draftOrder,
-  fhirProblems,
   lab,
   medication,
   medicationRequest,
@@ -99,7 +99,7 @@ const cases: [string, FhirResource][] = [
 
 describe('test factories build valid FHIR R4', () => {
   it.each(cases)('%s', (_name, resource) => {
-    expect(fhirProblems(resource)).toEqual([]);
+    expect(r4Problems(resource)).toEqual([]);
   });
 
   it('the validator does catch an invalid resource', () => {
@@ -108,6 +108,6 @@ describe('test factories build valid FHIR R4', () => {
       gender: 'mal',
       birthDay: '1960-01-01',
     } as unknown as FhirResource;
-    expect(fhirProblems(broken).length).toBeGreaterThan(1);
+    expect(r4Problems(broken).length).toBeGreaterThan(1);
   });
 });

@@ -1,4 +1,3 @@
-import { Fhir } from 'fhir';
 import type {
   Bundle,
   CodeableConcept,
@@ -28,10 +27,8 @@ import {
   RXNORM,
   SNOMED,
   UCUM,
-  daysBefore,
-  draftOrdersBundle,
-  epochDayOf,
-} from '../support/scenarios.js';
+} from '../support/fhir-r4.js';
+import { daysBefore, draftOrdersBundle, epochDayOf } from '../support/scenarios.js';
 
 /**
  * Small typed factories for valid FHIR R4 test data, written from the R4 specification (each is
@@ -397,23 +394,3 @@ export function facts(resources: FhirResource[], options: FactsOptions = {}): Pa
 
 // ---------------------------------------------------------------------------------------------
 // Validation
-
-let validator: Fhir | undefined;
-
-/**
- * What the `fhir` R4 validator finds wrong with a resource: errors and fatal messages, and
- * "Unexpected property" warnings (a misspelt element would otherwise pass unnoticed).
- */
-export function fhirProblems(resource: FhirResource): string[] {
-  validator ??= new Fhir();
-  const response = validator.validate(resource);
-  const problems = response.messages.filter(
-    (message) =>
-      ['error', 'fatal'].includes(String(message.severity)) ||
-      (message.message ?? '').includes('Unexpected property'),
-  );
-  return [
-    ...(response.valid ? [] : ['invalid']),
-    ...problems.map((message) => `${message.location ?? ''}: ${message.message ?? ''}`),
-  ];
-}

@@ -1,3 +1,4 @@
+import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import type { MedicationRequest, Observation, Patient } from 'fhir/r4.js';
 import {
@@ -9,7 +10,6 @@ import {
   scenarioToFhir,
 } from '../support/scenarios.js';
 import type { Scenario } from '../support/scenarios.js';
-import { fhirProblems } from './factories.js';
 
 /**
  * The scenario converter (test/support/scenarios.ts): every public scenario becomes valid FHIR R4,
@@ -44,9 +44,7 @@ describe('public scenarios as FHIR R4', () => {
 
       it('every resource and draft order is valid FHIR R4', () => {
         for (const resource of [...converted.resources, ...converted.draftOrders]) {
-          expect(fhirProblems(resource), `${resource.resourceType}/${resource.id ?? ''}`).toEqual(
-            [],
-          );
+          expect(r4Problems(resource), `${resource.resourceType}/${resource.id ?? ''}`).toEqual([]);
         }
       });
 

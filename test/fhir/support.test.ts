@@ -1,3 +1,4 @@
+import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import {
   condition,
@@ -7,7 +8,6 @@ import {
   medicationStatement,
   observation,
   procedure,
-  r4Errors,
   utcMs,
 } from './support.js';
 
@@ -64,7 +64,7 @@ describe('the FHIR R4 validator used by the fixture factories', () => {
       resource: { resourceType: 'Condition', code: { text: 'x' } },
     },
   ])('rejects $fact', ({ resource }) => {
-    expect(r4Errors(resource)).not.toEqual([]);
+    expect(r4Problems(resource)).not.toEqual([]);
   });
 
   it.each([
@@ -75,7 +75,7 @@ describe('the FHIR R4 validator used by the fixture factories', () => {
     { name: 'condition', build: condition },
     { name: 'procedure', build: procedure },
   ])('the default $name fixture is valid R4', ({ build }) => {
-    expect(r4Errors(build())).toEqual([]);
+    expect(r4Problems(build())).toEqual([]);
   });
 });
 

@@ -1,4 +1,3 @@
-import { Fhir } from 'fhir';
 import type {
   CodeableConcept,
   Condition,
@@ -11,6 +10,7 @@ import type {
   Quantity,
 } from 'fhir/r4.js';
 import { expect } from 'vitest';
+import { LOINC, RXNORM, SNOMED, UCUM, r4Problems } from '../support/fhir-r4.js';
 import { analyteReader } from '../../cds-services/b12/lab-facts.js';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
@@ -26,26 +26,12 @@ import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhi
 
 export type Json = Record<string, unknown>;
 
-export const LOINC = 'http://loinc.org';
-export const SNOMED = 'http://snomed.info/sct';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const UCUM = 'http://unitsofmeasure.org';
+export { LOINC, RXNORM, SNOMED, UCUM } from '../support/fhir-r4.js';
 export const PATIENT = { reference: 'Patient/p1' };
-
-const validator = new Fhir();
-
-/** Error and fatal messages of the validator; unexpected properties count as errors. */
-export function r4Errors(resource: object): string[] {
-  const response = validator.validate(resource, { errorOnUnexpected: true });
-  const errors = response.messages
-    .filter((message) => ['error', 'fatal'].includes(String(message.severity)))
-    .map((message) => `${message.location ?? '?'}: ${message.message ?? ''}`);
-  return response.valid ? errors : errors.length > 0 ? errors : ['invalid'];
-}
 
 /** Fails the test unless `resource` is valid FHIR R4; returns it as plain JSON. */
 export function validR4(resource: FhirResource): Json {
-  const errors = r4Errors(resource);
+  const errors = r4Problems(resource);
   expect(errors, `${resource.resourceType} fixture is not valid FHIR R4`).toEqual([]);
   return JSON.parse(JSON.stringify(resource)) as Json;
 }

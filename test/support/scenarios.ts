@@ -1,4 +1,13 @@
 import { readFileSync } from 'node:fs';
+import {
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  LOINC,
+  OBSERVATION_CATEGORY,
+  RXNORM,
+  SNOMED,
+  UCUM,
+} from './fhir-r4.js';
 import type {
   Bundle,
   Condition,
@@ -22,14 +31,6 @@ import type {
  */
 
 export const SCENARIOS_PATH = '/work/shared/clinical/scenarios.public.json';
-
-export const LOINC = 'http://loinc.org';
-export const SNOMED = 'http://snomed.info/sct';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const UCUM = 'http://unitsofmeasure.org';
-export const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-export const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
-export const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 
 // ---------------------------------------------------------------------------------------------
 // Scenario model
