@@ -1,15 +1,18 @@
-import { cdsResponse } from '../src/cds/cards.js';
 import { defineService } from '../src/cds/service.js';
+import type { CdsService } from '../src/cds/service.js';
+import { b12Advice } from './b12/advice.js';
+import type { ClinicalConfig } from './b12/clinical-config.js';
 import { B12_PREFETCH } from './b12/prefetch.js';
 
-export const b12OrderSelect = defineService({
-  id: 'b12-order-select',
-  hook: 'order-select',
-  title: 'Vitamin B12 order safety (order selection)',
-  description:
-    'When a medication is selected, warns if folic acid is ordered before B12 deficiency is excluded or treated, if platelets are too low for an intramuscular B12 injection, if cyanocobalamin is chosen in renal impairment, and if severe anaemia needs potassium monitoring or urgent assessment.',
-  usageRequirements:
-    'Looks at the selected draft orders; other draft orders are context. Needs the same patient data as b12-patient-view.',
-  prefetch: B12_PREFETCH,
-  handler: () => cdsResponse([]),
-});
+export const b12OrderSelect = (config: ClinicalConfig): CdsService =>
+  defineService({
+    id: 'b12-order-select',
+    hook: 'order-select',
+    title: 'Vitamin B12 order safety (order selection)',
+    description:
+      'When a medication is selected, warns if folic acid is ordered before B12 deficiency is excluded or treated, if platelets are too low for an intramuscular B12 injection, if cyanocobalamin is chosen in renal impairment, and if severe anaemia needs potassium monitoring or urgent assessment.',
+    usageRequirements:
+      'Looks at the selected draft orders; other draft orders are context. Needs the same patient data as b12-patient-view.',
+    prefetch: B12_PREFETCH,
+    handler: b12Advice(config),
+  });

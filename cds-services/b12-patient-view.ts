@@ -1,15 +1,18 @@
-import { cdsResponse } from '../src/cds/cards.js';
 import { defineService } from '../src/cds/service.js';
+import type { CdsService } from '../src/cds/service.js';
+import { b12Advice } from './b12/advice.js';
+import type { ClinicalConfig } from './b12/clinical-config.js';
 import { B12_PREFETCH } from './b12/prefetch.js';
 
-export const b12PatientView = defineService({
-  id: 'b12-patient-view',
-  hook: 'patient-view',
-  title: 'Vitamin B12 deficiency: testing and treatment',
-  description:
-    'When a chart is opened, recommends B12 testing for adults with symptoms or risk factors (metformin, acid suppression, gastric or ileal surgery, age), interprets indeterminate and low results, and proposes hydroxocobalamin regimens, with or without neurological involvement (NICE NG239).',
-  usageRequirements:
-    'Adults (16 and over). Needs the Patient, B12-related laboratory Observations, MedicationRequests and Conditions, through prefetch or FHIR server access.',
-  prefetch: B12_PREFETCH,
-  handler: () => cdsResponse([]),
-});
+export const b12PatientView = (config: ClinicalConfig): CdsService =>
+  defineService({
+    id: 'b12-patient-view',
+    hook: 'patient-view',
+    title: 'Vitamin B12 deficiency: testing and treatment',
+    description:
+      'When a chart is opened, recommends B12 testing for adults with symptoms or risk factors (metformin, acid suppression, gastric or ileal surgery, age), interprets indeterminate and low results, and proposes hydroxocobalamin regimens, with or without neurological involvement (NICE NG239).',
+    usageRequirements:
+      'Adults (16 and over). Needs the Patient, B12-related laboratory Observations, MedicationRequests and Conditions, through prefetch or FHIR server access.',
+    prefetch: B12_PREFETCH,
+    handler: b12Advice(config),
+  });

@@ -14,6 +14,8 @@ export interface Config {
   /** `required`: every CDS call must carry a verified client JWT (CDS Hooks 2.0 §Trusting CDS Clients). */
   auth: 'off' | 'required';
   trustedClientsPath: string | undefined;
+  /** A JSON file of clinical threshold and lookback overrides (validated by the knowledge layer). */
+  clinicalConfigPath: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   fhir: {
     /** Deadline for fetching all missing prefetch keys from the EHR's FHIR server. */
@@ -64,6 +66,8 @@ const byteSize = z
       .max(200 * 1024 * 1024),
   );
 
+const existingFile = z.string().refine((path) => existsSync(path), 'file does not exist');
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: integer(0, 65535).default(3000),
@@ -73,10 +77,8 @@ const EnvSchema = z.object({
     .refine((url) => !/[?#]/.test(url), 'must not contain a query or fragment')
     .optional(),
   CDS_AUTH: z.enum(['off', 'required']).optional(),
-  CDS_TRUSTED_CLIENTS: z
-    .string()
-    .refine((path) => existsSync(path), 'file does not exist')
-    .optional(),
+  CDS_TRUSTED_CLIENTS: existingFile.optional(),
+  CDS_CLINICAL_CONFIG: existingFile.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FHIR_TIMEOUT_MS: integer(100, 60_000).default(5000),
   FHIR_MAX_PAGES: integer(1, 1000).default(20),
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (vars.CDS_PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
     auth: vars.CDS_AUTH ?? (vars.NODE_ENV === 'production' ? 'required' : 'off'),
     trustedClientsPath: vars.CDS_TRUSTED_CLIENTS,
+    clinicalConfigPath: vars.CDS_CLINICAL_CONFIG,
     logLevel: vars.LOG_LEVEL,
     fhir: { timeoutMs: vars.FHIR_TIMEOUT_MS, maxPages: vars.FHIR_MAX_PAGES },
     bodyLimitBytes: vars.REQUEST_BODY_LIMIT,

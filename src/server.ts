@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { services } from '../cds-services/index.js';
+import {
+  clinicalConfigFrom,
+  DEFAULT_CLINICAL_CONFIG,
+} from '../cds-services/b12/clinical-config.js';
+import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
+import { b12Services } from '../cds-services/index.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
@@ -9,19 +15,32 @@ import { createLogger } from './logger.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
+function stop(message: string): never {
+  process.stderr.write(`b12-cds-hooks: ${message}\n`);
+  process.exit(1);
+}
+
 function readConfig(): Config {
   try {
     return loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`b12-cds-hooks: ${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) stop(error.message);
     throw error;
   }
 }
 
+/** The rule book's thresholds with the deployment's overrides (`CDS_CLINICAL_CONFIG`). */
+function readClinicalConfig(path: string | undefined): ClinicalConfig {
+  if (path === undefined) return DEFAULT_CLINICAL_CONFIG;
+  try {
+    return clinicalConfigFrom(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (error) {
+    stop(`Invalid configuration:\n  CDS_CLINICAL_CONFIG (${path}): ${(error as Error).message}`);
+  }
+}
+
 const config = readConfig();
+const services = b12Services(readClinicalConfig(config.clinicalConfigPath));
 const logger = createLogger(config.logLevel);
 
 if (config.auth === 'off') {

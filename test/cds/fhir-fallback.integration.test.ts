@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource, Observation } from 'fhir/r4.js';
-import { services as b12Services } from '../../cds-services/index.js';
-import { b12PatientView } from '../../cds-services/b12-patient-view.js';
+import { b12Services } from '../../cds-services/index.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
 import { LOINC_SYSTEM } from '../../cds-services/b12/terminology.js';
 import { cdsResponse } from '../../src/cds/cards.js';
@@ -171,8 +170,8 @@ describe('FHIR fallback against a real FHIR R4 server', () => {
 
   it("the B12 templates obtain exactly pat-1's matching resources", async () => {
     const recorder = recordingService('b12-prefetch-recorder', B12_PREFETCH);
-    const app = testApp({ services: [...b12Services, recorder.service] });
-    expect(recorder.service.prefetch).toBe(b12PatientView.prefetch);
+    const app = testApp({ services: [...b12Services(), recorder.service] });
+    expect(recorder.service.prefetch).toBe(b12Services()[0]?.prefetch);
 
     await hookCall(app, 'b12-prefetch-recorder', server.baseUrl).expect(200);
 

@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { Express } from 'express';
-import { services as b12Services } from '../../cds-services/index.js';
+import { b12Services } from '../../cds-services/index.js';
 import { defineService } from '../../src/cds/service.js';
 import { testApp } from '../support/app.js';
 import { expectConformantResponse, expectOperationOutcome } from '../support/conformance.js';
@@ -245,7 +245,7 @@ describe('POST /cds-services/{id}: a failing handler', () => {
   ])(
     'answers 500 with an OperationOutcome, no stack trace and no internal message when a handler %s',
     async (_how, path) => {
-      const { app } = testApp({ services: [throwingSync, throwingAsync, ...b12Services] });
+      const { app } = testApp({ services: [throwingSync, throwingAsync, ...b12Services()] });
       const res = await post(app, path, patientViewBody());
       const outcome = outcomeOf(res, 500);
       expect(outcome.issue[0]?.code).toBe('exception');

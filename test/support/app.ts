@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
-import { services as b12Services } from '../../cds-services/index.js';
+import { b12Services } from '../../cds-services/index.js';
 import { createApp } from '../../src/app.js';
 import type { CdsService } from '../../src/cds/service.js';
 import { loadConfig } from '../../src/config.js';
@@ -33,7 +33,7 @@ export function testApp(
   const now = options.now ?? new Date('2026-11-21T09:30:00Z');
   const app = createApp({
     config,
-    services: options.services ?? b12Services,
+    services: options.services ?? b12Services(),
     logger: createLogger(config.logLevel, sink),
     now: () => now,
   });

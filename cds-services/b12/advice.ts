@@ -1,0 +1,45 @@
+import { cdsResponse } from '../../src/cds/cards.js';
+import type { CdsResponse } from '../../src/cds/cards.js';
+import type { HookName } from '../../src/cds/hook-request.js';
+import type { ServiceCall } from '../../src/cds/service.js';
+import { utcDay } from '../../src/fhir/dates.js';
+import { toCard } from './cards.js';
+import type { ClinicalConfig } from './clinical-config.js';
+import { evaluate } from './evaluate.js';
+import { findingsOf } from './findings.js';
+import { readPatientFacts } from './patient-facts.js';
+
+/**
+ * The B12 advice for one hook call: the request's data read into facts, the rules run for the
+ * hook, and each conclusion made a card. Today is the request time's UTC day.
+ */
+export function b12Advice<H extends HookName>(
+  config: ClinicalConfig,
+): (call: ServiceCall<H>) => CdsResponse {
+  return ({ request, prefetch, now }) => {
+    const context: Record<string, unknown> = request.context;
+    const patientId = request.context.patientId;
+    const facts = readPatientFacts(
+      {
+        patientId,
+        today: utcDay(now),
+        resources: Object.values(prefetch).flat(),
+        draftOrders: context.draftOrders,
+        ...(Array.isArray(context.selections)
+          ? { selections: context.selections.filter((item) => typeof item === 'string') }
+          : {}),
+      },
+      config,
+    );
+    const drafts = facts.drafts.medications;
+    const specs = evaluate({
+      hook: request.hook as H,
+      patientId,
+      findings: findingsOf(facts, config),
+      focused: drafts.filter((draft) => draft.focused),
+      drafts,
+      b12Planned: drafts.some((draft) => draft.classes.includes('b12')),
+    });
+    return cdsResponse(specs.map((spec) => toCard(spec, facts.notes)));
+  };
+}

@@ -1,0 +1,246 @@
+import type { Coding, Indicator, Link } from '../../src/cds/cards.js';
+
+/**
+ * The binding card catalog (RULES.md 5): stable card codes, their indicators, override reasons
+ * and links. Card codes are the contract with EHRs and analytics: never rename one.
+ */
+
+/** The project's card-topic CodeSystem: `source.topic.system` of every card. */
+export const TOPIC_SYSTEM = 'https://b12-cds.org/fhir/CodeSystem/card-topic';
+/** The project's override-reason CodeSystem (RULES.md 5.0). */
+export const OVERRIDE_SYSTEM = 'https://b12-cds.org/fhir/CodeSystem/override-reason';
+
+export const SOURCE_LABEL = 'B12 CDS (NICE NG239)';
+
+export const LINKS = {
+  ng239: { label: 'NICE NG239', url: 'https://www.nice.org.uk/guidance/ng239' },
+  cks: { label: 'NICE CKS', url: 'https://cks.nice.org.uk/topics/anaemia-b12-folate-deficiency/' },
+  bnfHydroxocobalamin: {
+    label: 'BNF hydroxocobalamin',
+    url: 'https://bnf.nice.org.uk/drugs/hydroxocobalamin/',
+  },
+  bnfFolicAcid: { label: 'BNF folic acid', url: 'https://bnf.nice.org.uk/drugs/folic-acid/' },
+  bnfCyanocobalamin: {
+    label: 'BNF cyanocobalamin',
+    url: 'https://bnf.nice.org.uk/drugs/cyanocobalamin/',
+  },
+  bsh2014: { label: 'BSH 2014', url: 'https://doi.org/10.1111/bjh.12959' },
+  afp2017: { label: 'AFP 2017', url: 'https://www.aafp.org/pubs/afp/issues/2017/0915/p384.html' },
+  who2011: {
+    label: 'WHO 2011',
+    url: 'https://www.who.int/publications/i/item/WHO-NMH-NHD-MNM-11.1',
+  },
+  dailyMedCyanocobalamin: {
+    label: 'DailyMed cyanocobalamin',
+    url: 'https://dailymed.nlm.nih.gov/dailymed/search.cfm?query=cyanocobalamin',
+  },
+} as const;
+
+type LinkKey = keyof typeof LINKS;
+
+export const OVERRIDE_REASONS = {
+  'test-already-ordered': 'B12 test already ordered or done elsewhere',
+  'alternative-explanation': 'Findings have another explanation',
+  'patient-declined': 'Patient declined',
+  'not-clinically-relevant': 'Not clinically relevant for this patient',
+  'treated-elsewhere': 'B12 treatment given or recorded elsewhere',
+  'already-addressed': 'Already addressed; plan documented',
+  'specialist-managing': 'Specialist (haematology/neurology) is managing',
+  'result-not-representative':
+    'Result not representative (post-injection, assay or sample problem)',
+  'empirical-both': 'Seriously ill: B12 and folic acid given together while awaiting results',
+  'prophylactic-dose': 'Low-dose prophylactic folic acid',
+  'precautions-in-place': 'Fine needle and prolonged pressure will be used',
+  'haematology-agreed': 'Haematology agreed the IM route',
+  'benefit-outweighs': 'Benefit outweighs risk',
+} as const;
+
+type OverrideReason = keyof typeof OVERRIDE_REASONS;
+
+export type Hook = 'patient-view' | 'order-select' | 'order-sign';
+
+interface CatalogEntry {
+  /** The code in words: `source.topic.display`. */
+  display: string;
+  indicator: Indicator;
+  hooks: readonly Hook[];
+  overrideReasons: readonly OverrideReason[];
+  links: readonly LinkKey[];
+}
+
+const PATIENT_VIEW: readonly Hook[] = ['patient-view'];
+const ORDER_HOOKS: readonly Hook[] = ['order-select', 'order-sign'];
+
+export const CARD_CATALOG = {
+  'b12-test-recommended': {
+    display: 'B12 test recommended',
+    indicator: 'warning',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'test-already-ordered',
+      'alternative-explanation',
+      'patient-declined',
+      'not-clinically-relevant',
+    ],
+    links: ['ng239', 'cks'],
+  },
+  'b12-test-consider': {
+    display: 'B12 test to consider',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['test-already-ordered', 'not-clinically-relevant', 'patient-declined'],
+    links: ['afp2017', 'ng239'],
+  },
+  'b12-indeterminate-mma': {
+    display: 'Indeterminate B12: consider MMA',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['test-already-ordered', 'not-clinically-relevant', 'treated-elsewhere'],
+    links: ['ng239', 'cks'],
+  },
+  'mma-renal-caution': {
+    display: 'Raised MMA with renal impairment',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['already-addressed', 'specialist-managing', 'not-clinically-relevant'],
+    links: ['ng239'],
+  },
+  'b12-deficiency-treat': {
+    display: 'B12 deficiency: start treatment',
+    indicator: 'warning',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'treated-elsewhere',
+      'result-not-representative',
+      'patient-declined',
+      'specialist-managing',
+    ],
+    links: ['ng239', 'cks', 'bnfHydroxocobalamin'],
+  },
+  'b12-deficiency-neuro-urgent': {
+    display: 'B12 deficiency with neurological features: urgent treatment',
+    indicator: 'critical',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'alternative-explanation',
+      'treated-elsewhere',
+      'specialist-managing',
+      'patient-declined',
+    ],
+    links: ['ng239', 'cks', 'bnfHydroxocobalamin', 'bsh2014'],
+  },
+  'b12-low-stale-untreated': {
+    display: 'Old low B12 never treated',
+    indicator: 'warning',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['treated-elsewhere', 'already-addressed', 'result-not-representative'],
+    links: ['ng239', 'cks'],
+  },
+  'combined-b12-folate-deficiency': {
+    display: 'Combined B12 and folate deficiency',
+    indicator: 'warning',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'treated-elsewhere',
+      'specialist-managing',
+      'patient-declined',
+      'result-not-representative',
+    ],
+    links: ['cks', 'bnfFolicAcid', 'bnfHydroxocobalamin'],
+  },
+  'severe-anaemia-urgent': {
+    display: 'Severe anaemia: urgent assessment',
+    indicator: 'critical',
+    hooks: ['patient-view', 'order-select', 'order-sign'],
+    overrideReasons: ['already-addressed', 'specialist-managing', 'result-not-representative'],
+    links: ['who2011', 'cks'],
+  },
+  'folate-order-b12-untreated': {
+    display: 'Folic acid ordered with untreated B12 deficiency',
+    indicator: 'critical',
+    hooks: ORDER_HOOKS,
+    overrideReasons: [
+      'treated-elsewhere',
+      'empirical-both',
+      'specialist-managing',
+      'result-not-representative',
+    ],
+    links: ['bnfFolicAcid', 'cks', 'dailyMedCyanocobalamin'],
+  },
+  'folate-order-b12-unknown': {
+    display: 'Folic acid ordered without a B12 result',
+    indicator: 'warning',
+    hooks: ORDER_HOOKS,
+    overrideReasons: [
+      'prophylactic-dose',
+      'test-already-ordered',
+      'empirical-both',
+      'specialist-managing',
+    ],
+    links: ['bnfFolicAcid', 'cks'],
+  },
+  'im-injection-thrombocytopenia': {
+    display: 'IM B12 injection with low platelets',
+    indicator: 'warning',
+    hooks: ORDER_HOOKS,
+    overrideReasons: [
+      'precautions-in-place',
+      'haematology-agreed',
+      'result-not-representative',
+      'benefit-outweighs',
+    ],
+    links: ['bnfHydroxocobalamin', 'dailyMedCyanocobalamin'],
+  },
+  'cyanocobalamin-renal': {
+    display: 'Cyanocobalamin in renal impairment',
+    indicator: 'info',
+    hooks: ORDER_HOOKS,
+    overrideReasons: ['benefit-outweighs', 'not-clinically-relevant', 'specialist-managing'],
+    links: ['bnfCyanocobalamin', 'dailyMedCyanocobalamin'],
+  },
+  'hypokalaemia-monitoring': {
+    display: 'Potassium monitoring in severe anaemia',
+    indicator: 'info',
+    hooks: ORDER_HOOKS,
+    overrideReasons: ['already-addressed', 'test-already-ordered', 'not-clinically-relevant'],
+    links: ['dailyMedCyanocobalamin', 'cks'],
+  },
+  'b12-prophylaxis-malabsorption': {
+    display: 'B12 prophylaxis after malabsorptive surgery or disease',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'treated-elsewhere',
+      'not-clinically-relevant',
+      'specialist-managing',
+      'patient-declined',
+    ],
+    links: ['bnfHydroxocobalamin', 'afp2017', 'ng239'],
+  },
+  'outside-guideline-age': {
+    display: 'Low B12 under 16: outside the adult guideline',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['specialist-managing', 'already-addressed', 'not-clinically-relevant'],
+    links: ['ng239'],
+  },
+  'b12-review-due': {
+    display: 'B12 treatment review due',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['already-addressed', 'test-already-ordered', 'not-clinically-relevant'],
+    links: ['ng239'],
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type CardCode = keyof typeof CARD_CATALOG;
+
+export const overrideReasonsOf = (code: CardCode): Coding[] =>
+  CARD_CATALOG[code].overrideReasons.map((reason) => ({
+    system: OVERRIDE_SYSTEM,
+    code: reason,
+    display: OVERRIDE_REASONS[reason],
+  }));
+
+export const linksOf = (code: CardCode): Link[] =>
+  CARD_CATALOG[code].links.map((key) => ({ ...LINKS[key], type: 'absolute' }));

@@ -1,0 +1,55 @@
+import { isoDay } from '../../src/fhir/dates.js';
+import type { LabResult } from '../../src/fhir/observations.js';
+import { normaliseUnit } from '../../src/fhir/units.js';
+import { ANALYTES } from './terminology.js';
+import type { Analyte } from './terminology.js';
+
+/**
+ * How values appear on cards (RULES.md 5.0 "Evidence line"): named as clinicians name them, with
+ * units and dates, and the laboratory's own value shown beside a converted one:
+ * "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14".
+ */
+
+/** Up to one decimal, or two below 1 (MMA 0.62), without trailing zeros. */
+export function formatNumber(value: number): string {
+  return String(Number(value.toFixed(Math.abs(value) < 1 ? 2 : 1)));
+}
+
+/** The canonical value with its comparator: "178.9 ng/L", "<50 ng/L". */
+export function valueText(result: LabResult): string {
+  return `${result.comparator ?? ''}${formatNumber(result.value)} ${result.unit}`;
+}
+
+/** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14". */
+export function resultText(result: LabResult<Analyte>): string {
+  const reported = `${result.comparator ?? ''}${formatNumber(result.reported.value)} ${result.reported.unit}`;
+  const converted =
+    normaliseUnit(result.reported.unit) === normaliseUnit(result.unit)
+      ? ''
+      : ` (= ${valueText(result)})`;
+  return `${ANALYTES[result.analyte].label} ${reported}${converted}, ${isoDay(result.day)}`;
+}
+
+/** The label and canonical value: "total B12 178.9 ng/L". */
+export function namedValue(result: LabResult<Analyte>): string {
+  return `${ANALYTES[result.analyte].label} ${valueText(result)}`;
+}
+
+/** The first line of every card's detail: the values used, with dates, then any other evidence. */
+export function evidenceLine(
+  items: readonly (LabResult<Analyte> | string | undefined | false)[],
+): string {
+  const parts = items.flatMap((item) =>
+    item === undefined || item === false
+      ? []
+      : [typeof item === 'string' ? item : resultText(item)],
+  );
+  return `Evidence: ${parts.length > 0 ? parts.join('; ') : 'no relevant results recorded'}.`;
+}
+
+/** "for 150 days" / "for 2 years": how long a medicine has been taken. */
+export function durationText(days: number): string {
+  if (days < 60) return `${days} days`;
+  if (days < 730) return `${Math.round(days / 30.4)} months`;
+  return `${formatNumber(days / 365.25)} years`;
+}
