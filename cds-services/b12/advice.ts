@@ -5,8 +5,9 @@ import type { ServiceCall } from '../../src/cds/service.js';
 import { utcDay } from '../../src/fhir/dates.js';
 import { toCard } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';
+import type { Hook } from './catalog.js';
 import { evaluate } from './evaluate.js';
-import { findingsOf } from './findings.js';
+import { ruleContext } from './rule.js';
 import { readPatientFacts } from './patient-facts.js';
 
 /**
@@ -31,15 +32,7 @@ export function b12Advice<H extends HookName>(
       },
       config,
     );
-    const drafts = facts.drafts.medications;
-    const specs = evaluate({
-      hook: request.hook as H,
-      patientId,
-      findings: findingsOf(facts, config),
-      focused: drafts.filter((draft) => draft.focused),
-      drafts,
-      b12Planned: drafts.some((draft) => draft.classes.includes('b12')),
-    });
+    const specs = evaluate(ruleContext(request.hook as Hook, patientId, facts, config));
     return cdsResponse(specs.map((spec) => toCard(spec, facts.notes)));
   };
 }

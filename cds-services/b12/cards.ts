@@ -1,4 +1,4 @@
-import { card } from '../../src/cds/cards.js';
+import { MAX_SUMMARY_LENGTH, card } from '../../src/cds/cards.js';
 import type { Card, Indicator, SelectionBehavior, SuggestionInput } from '../../src/cds/cards.js';
 import {
   CARD_CATALOG,
@@ -24,6 +24,16 @@ export interface CardSpec {
 }
 
 /**
+ * The summary within the specification's limit. Rules word summaries to fit; free text (a
+ * recorded symptom's name) could still overrun, and a card cut short beats no response at all.
+ */
+function fitted(summary: string): string {
+  return summary.length <= MAX_SUMMARY_LENGTH
+    ? summary
+    : `${summary.slice(0, MAX_SUMMARY_LENGTH - 1)}…`;
+}
+
+/**
  * A CDS card for a rule's conclusion (RULES.md 5.0): catalog code as `source.topic`, guideline
  * source, override reasons and links, and every data note of the request appended to the detail.
  */
@@ -31,7 +41,7 @@ export function toCard(spec: CardSpec, notes: readonly DataNote[]): Card {
   const entry = CARD_CATALOG[spec.code];
   const suggestions = spec.suggestions ?? [];
   const fields = {
-    summary: spec.summary,
+    summary: fitted(spec.summary),
     detail: [...spec.detail, ...notes.map((note) => note.text)].join('\n\n'),
     indicator: spec.indicator ?? entry.indicator,
     source: {

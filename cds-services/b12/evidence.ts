@@ -1,6 +1,5 @@
 import { isoDay } from '../../src/fhir/dates.js';
 import type { LabResult } from '../../src/fhir/observations.js';
-import { normaliseUnit } from '../../src/fhir/units.js';
 import { ANALYTES } from './terminology.js';
 import type { Analyte } from './terminology.js';
 
@@ -15,18 +14,23 @@ export function formatNumber(value: number): string {
   return String(Number(value.toFixed(Math.abs(value) < 1 ? 2 : 1)));
 }
 
-/** The canonical value with its comparator: "178.9 ng/L", "<50 ng/L". */
+/** Canonical units as clinicians write them. */
+const DISPLAY_UNITS: Readonly<Record<string, string>> = {
+  '10*9/L': '×10⁹/L',
+  'umol/L': 'µmol/L',
+  'mL/min/1.73m2': 'mL/min/1.73 m²',
+};
+
+/** The canonical value with its comparator: "178.9 ng/L", "<50 ng/L", "8 ×10⁹/L". */
 export function valueText(result: LabResult): string {
-  return `${result.comparator ?? ''}${formatNumber(result.value)} ${result.unit}`;
+  return `${result.comparator ?? ''}${formatNumber(result.value)} ${DISPLAY_UNITS[result.unit] ?? result.unit}`;
 }
 
-/** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14". */
+/** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14": the converted value only when it differs. */
 export function resultText(result: LabResult<Analyte>): string {
-  const reported = `${result.comparator ?? ''}${formatNumber(result.reported.value)} ${result.reported.unit}`;
-  const converted =
-    normaliseUnit(result.reported.unit) === normaliseUnit(result.unit)
-      ? ''
-      : ` (= ${valueText(result)})`;
+  // The laboratory's own value, as it reported it (0.142 ng/mL stays 0.142).
+  const reported = `${result.comparator ?? ''}${String(result.reported.value)} ${result.reported.unit}`;
+  const converted = result.value === result.reported.value ? '' : ` (= ${valueText(result)})`;
   return `${ANALYTES[result.analyte].label} ${reported}${converted}, ${isoDay(result.day)}`;
 }
 

@@ -3,7 +3,7 @@ import type { ClinicalConfig } from './clinical-config.js';
 import type { ConditionEvidence } from './condition-facts.js';
 import type { MarkerResult } from './lab-facts.js';
 import type { PatientFacts } from './patient-facts.js';
-import type { ConditionGroup } from './terminology.js';
+import type { Analyte, ConditionGroup } from './terminology.js';
 
 /**
  * The derived facts every trigger reads (RULES.md 2.5), computed once per request from
@@ -26,9 +26,9 @@ export interface Findings {
   adult: boolean;
   age: number | undefined;
   pregnant: boolean;
-  haemoglobin: LabResult | undefined;
-  mcv: LabResult | undefined;
-  platelets: LabResult | undefined;
+  haemoglobin: LabResult<Analyte> | undefined;
+  mcv: LabResult<Analyte> | undefined;
+  platelets: LabResult<Analyte> | undefined;
   anaemia: boolean;
   severeAnaemia: boolean;
   macrocytosis: boolean;
@@ -46,7 +46,7 @@ export interface Findings {
   mmaRaised: boolean;
   /** A diagnostic MMA dated on or after the latest B12 result. */
   mmaSince: boolean;
-  egfr: LabResult | undefined;
+  egfr: LabResult<Analyte> | undefined;
   renalImpaired: boolean;
   deficient: boolean;
   functionalNeuro: boolean;
@@ -55,7 +55,7 @@ export interface Findings {
   tested12m: boolean;
   onB12: boolean;
   codedDeficiency: boolean;
-  folate: LabResult | undefined;
+  folate: LabResult<Analyte> | undefined;
   folateLow: boolean;
 }
 

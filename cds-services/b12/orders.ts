@@ -82,7 +82,8 @@ function medicationRequest(
     intent: 'order',
     medicationCodeableConcept: medication,
     subject: { reference: `Patient/${patientId}` },
-    dosageInstruction,
+    // FHIR forbids empty arrays: a copied order without dosage carries none.
+    ...(dosageInstruction.length > 0 ? { dosageInstruction } : {}),
   };
 }
 
@@ -200,7 +201,7 @@ export function serviceRequest(patientId: string, test: TestName): ServiceReques
 export const actions = {
   order: (patientId: string, test: TestName): Action => ({
     type: 'create',
-    description: `Order ${TESTS[test].text.toLowerCase()}`,
+    description: `Order ${TESTS[test].text}`,
     resource: serviceRequest(patientId, test),
   }),
   prescribe: (resource: MedicationRequest, description: string): Action => ({

@@ -1,3 +1,4 @@
+import type { Dosage } from 'fhir/r4.js';
 import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { ageInYears, isoDay } from '../../src/fhir/dates.js';
@@ -70,6 +71,8 @@ export interface PatientFacts {
 /** A draft medication order; `focused` when the clinician is acting on it (RULES.md 6). */
 export interface DraftMedication extends MedicationFact {
   focused: boolean;
+  /** The draft's own dosage, kept to re-use in a replacement order (RULES.md 5.14). */
+  dosageInstruction: Dosage[];
 }
 
 export interface DataNote {
@@ -196,7 +199,15 @@ function readDrafts(
     const fact = use && medicationFact({ ...use, status: 'draft' });
     if (!fact) return [];
     const reference = `${String(resource.resourceType)}/${fact.id ?? ''}`;
-    return [{ ...fact, focused: focusAll || selections.includes(reference) }];
+    return [
+      {
+        ...fact,
+        focused: focusAll || selections.includes(reference),
+        dosageInstruction: asArray(resource.dosageInstruction).filter(
+          (dosage): dosage is Dosage => asObject(dosage) !== undefined,
+        ),
+      },
+    ];
   });
   const b12TestOrdered = draftOrders.some(
     (resource) =>

@@ -1,7 +1,9 @@
 import type { CardSpec } from './cards.js';
 import type { Hook } from './catalog.js';
+import type { ClinicalConfig } from './clinical-config.js';
+import { findingsOf } from './findings.js';
 import type { Findings } from './findings.js';
-import type { DraftMedication } from './patient-facts.js';
+import type { DraftMedication, PatientFacts } from './patient-facts.js';
 
 /** What every rule is given: the findings, the hook, and for order hooks the drafts (RULES.md 6). */
 export interface RuleContext {
@@ -18,3 +20,22 @@ export interface RuleContext {
 
 /** A rule: a pure function from the context to the card it calls for, if any. */
 export type Rule = (context: RuleContext) => CardSpec | undefined;
+
+/** The context for one hook call's facts. */
+export function ruleContext(
+  hook: Hook,
+  patientId: string,
+  facts: PatientFacts,
+  config: ClinicalConfig,
+): RuleContext {
+  const drafts = facts.drafts.medications;
+  return {
+    hook,
+    patientId,
+    findings: findingsOf(facts, config),
+    focused: drafts.filter((draft) => draft.focused),
+    drafts,
+    // A multivitamin containing B12 treats no deficiency, so it plans no B12 treatment.
+    b12Planned: drafts.some((draft) => draft.isB12Therapy),
+  };
+}

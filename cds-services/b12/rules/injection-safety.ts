@@ -1,3 +1,135 @@
-import type { Rule } from '../rule.js';
+import type { MedicationRequest } from 'fhir/r4.js';
+import type { SuggestionInput } from '../../../src/cds/cards.js';
+import type { CardSpec } from '../cards.js';
+import { evidenceLine, resultText, valueText } from '../evidence.js';
+import { below } from '../findings.js';
+import { actions, regimens } from '../orders.js';
+import type { DraftMedication } from '../patient-facts.js';
+import type { Rule, RuleContext } from '../rule.js';
+import { oralAction, plateletCount, recordNames } from './treatment.js';
 
-export const injectionSafetyRules: readonly Rule[] = [];
+/**
+ * Safety of the B12 injection being ordered (RULES.md 5.13, 5.14; order hooks). Draft B12 orders
+ * are not current therapy, so they never suppress these cards about themselves (RULES.md 6).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// 5.13 im-injection-thrombocytopenia
+
+/** Platelet tiers of the local policy (RULES.md 5.13); each names platelets, oral and haematology. */
+const PLATELET_TIERS = {
+  precautions:
+    'Use a fine needle (25–27G) with 5–10 minutes of pressure, or deep subcutaneous injection (licensed for cyanocobalamin, off-label for hydroxocobalamin), or oral cyanocobalamin 1–2 mg daily; discuss with haematology if bleeding.',
+  avoidIm:
+    'Avoid IM: use oral cyanocobalamin 1–2 mg daily or deep subcutaneous injection; discuss with haematology; with neurological features do not delay B12 (non-IM route).',
+  critical:
+    'Haematology input before any injection; check for pancytopenia; oral cyanocobalamin 1–2 mg daily can start meanwhile; platelets usually recover with B12.',
+} as const;
+
+const isImB12 = (draft: DraftMedication): boolean =>
+  draft.classes.includes('b12') && draft.route === 'intramuscular';
+
+/** The first matching draft that can be referenced: the one a delete suggestion removes (RULES.md 6). */
+const firstWithId = (drafts: readonly DraftMedication[]): string | undefined =>
+  drafts.find((draft) => draft.id !== undefined)?.id;
+
+/** RULES.md 5.13: an IM B12 draft with platelets < 50 ×10⁹/L (critical < 10). */
+export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  const t = findings.config.thresholds;
+  const platelets = findings.facts.latest.platelets;
+  if (!platelets || !below(platelets, t.plateletImWarnBelow)) return undefined;
+  const drafts = context.focused.filter(isImB12);
+  if (drafts.length === 0) return undefined;
+  const critical = below(platelets, t.plateletImCriticalBelow);
+  const avoidIm = below(platelets, t.plateletImAvoidBelow);
+  const count = plateletCount(platelets);
+  const draftId = firstWithId(drafts);
+  // Under 16 no adult regimen is proposed (RULES.md 1): no oral cyanocobalamin 1 mg suggestion.
+  const suggestions: SuggestionInput[] =
+    findings.adult && draftId !== undefined
+      ? [
+          {
+            label: 'Replace the IM order with oral cyanocobalamin 1 mg daily',
+            isRecommended: avoidIm,
+            actions: [actions.remove(draftId, 'Remove the IM B12 order'), oralAction(patientId)],
+          },
+        ]
+      : [];
+  return {
+    code: 'im-injection-thrombocytopenia',
+    indicator: critical ? 'critical' : 'warning',
+    summary: critical
+      ? `Platelets ${count} ×10⁹/L: get haematology advice before any B12 injection`
+      : `Platelets ${count} ×10⁹/L: bleeding risk with IM B12 injection — consider another route`,
+    detail: [
+      evidenceLine([resultText(platelets), ...drafts.map((draft) => `IM order: ${draft.name}`)]),
+      critical
+        ? PLATELET_TIERS.critical
+        : avoidIm
+          ? PLATELET_TIERS.avoidIm
+          : PLATELET_TIERS.precautions,
+      ...(findings.adult ? [] : ['Seek paediatric advice.']),
+    ],
+    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5.14 cyanocobalamin-renal
+
+const isCyanocobalamin = (draft: DraftMedication): boolean =>
+  draft.cobalaminForms.includes('cyanocobalamin');
+
+/** IM or SC (an injectable product without a route is IM, RULES.md 2.3). */
+const isInjectable = (draft: DraftMedication): boolean =>
+  draft.route === 'intramuscular' || draft.route === 'subcutaneous';
+
+/** MR-LOAD's medication with the draft's own dosage (RULES.md 5.14 "same schedule"). */
+function hydroxocobalaminFor(patientId: string, draft: DraftMedication): MedicationRequest {
+  return regimens.hydroxocobalaminWith(patientId, draft.dosageInstruction);
+}
+
+/** RULES.md 5.14: a cyanocobalamin draft (any route) in renal impairment → hydroxocobalamin. */
+export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  if (!findings.renalImpaired) return undefined;
+  const drafts = context.focused.filter(isCyanocobalamin);
+  if (drafts.length === 0) return undefined;
+  const egfr = findings.facts.latest.egfr;
+  const injectable = drafts.filter(isInjectable);
+  const first = injectable.find((draft) => draft.id !== undefined);
+  const suggestions: SuggestionInput[] =
+    first?.id === undefined
+      ? []
+      : [
+          {
+            label: 'Use hydroxocobalamin instead (same schedule)',
+            actions: [
+              actions.remove(first.id, 'Remove the cyanocobalamin order'),
+              actions.prescribe(
+                hydroxocobalaminFor(patientId, first),
+                'Prescribe hydroxocobalamin 1 mg/1 mL injection with the same dosage instructions',
+              ),
+            ],
+          },
+        ];
+  return {
+    code: 'cyanocobalamin-renal',
+    // Without an eGFR, renal impairment is a recorded CKD stage 3–5 (RULES.md 2.5).
+    summary: `${egfr ? `eGFR ${valueText(egfr)}` : 'Chronic kidney disease (no eGFR)'}: hydroxocobalamin is preferred to cyanocobalamin in renal impairment`,
+    detail: [
+      evidenceLine([
+        egfr ? resultText(egfr) : `recorded: ${recordNames(findings, ['ckd345']).join(', ')}`,
+        ...drafts.map((draft) => `ordered: ${draft.name}${draft.route ? ` (${draft.route})` : ''}`),
+      ]),
+      'Cyanocobalamin injection contains aluminium, which accumulates in renal impairment (FDA label). Harm in diabetic nephropathy (DIVINe) was with combined B vitamins, not shown for cyanocobalamin alone. No dose adjustment is documented for either form.',
+    ],
+    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
+  };
+}
+
+export const injectionSafetyRules: readonly Rule[] = [
+  imInjectionThrombocytopenia,
+  cyanocobalaminRenal,
+];

@@ -1,3 +1,392 @@
-import type { Rule } from '../rule.js';
+import type { MedicationRequest } from 'fhir/r4.js';
+import type { Action, SuggestionInput } from '../../../src/cds/cards.js';
+import type { LabResult } from '../../../src/fhir/observations.js';
+import type { CardSpec } from '../cards.js';
+import type { ConditionGroup } from '../terminology.js';
+import { evidenceLine, formatNumber, namedValue, resultText } from '../evidence.js';
+import { below } from '../findings.js';
+import type { Findings } from '../findings.js';
+import { actions, regimens } from '../orders.js';
+import type { Rule, RuleContext } from '../rule.js';
+import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL, R_US } from '../texts.js';
 
-export const treatmentRules: readonly Rule[] = [];
+/**
+ * Treatment of B12 deficiency on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16). Regimens are
+ * exclusive (RULES.md 5.0): R-NEURO/MR-NEURO with neurological features, else R-LOAD/MR-LOAD.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Shared with the folate-safety and injection-safety rules
+
+/** Neurological features are recorded (RULES.md 2.5 `neuro`). */
+export const hasNeuro = (findings: Findings): boolean => findings.neuro.length > 0;
+
+/** The regimen text and order for this patient (RULES.md 5.0 regimen exclusivity). */
+export function regimenFor(
+  findings: Findings,
+  patientId: string,
+): { text: string; order: MedicationRequest } {
+  return hasNeuro(findings)
+    ? { text: R_NEURO, order: regimens.neuro(patientId) }
+    : { text: R_LOAD, order: regimens.load(patientId) };
+}
+
+/** A platelet count as the card templates show it, before "×10⁹/L": "49.9", "<10". */
+export const plateletCount = (result: LabResult): string =>
+  `${result.comparator ?? ''}${formatNumber(result.value)}`;
+
+/** Whether the patient has a record in a condition group (RULES.md 2.4, 7.4). */
+export const hasGroup = (findings: Findings, group: ConditionGroup): boolean =>
+  (findings.facts.conditions[group]?.length ?? 0) > 0;
+
+/** The names of the records in condition groups, for evidence lines. */
+export const recordNames = (findings: Findings, groups: readonly ConditionGroup[]): string[] => [
+  ...new Set(
+    groups.flatMap((group) => (findings.facts.conditions[group] ?? []).map((e) => e.name)),
+  ),
+];
+
+/**
+ * Whether a raised MMA is what makes the result deficient: with an indeterminate B12
+ * (RULES.md 2.5 `deficient`), or as functional deficiency whatever the B12 (`functionalNeuro`).
+ */
+export function mmaUsed(findings: Findings): boolean {
+  if (findings.mma === undefined) return false;
+  return findings.deficient ? findings.b12Band === 'indeterminate' : findings.functionalNeuro;
+}
+
+/**
+ * The results behind a deficiency (RULES.md 5.0 evidence line; 5.6 "if MMA was used: raised
+ * methylmalonic acid (MMA) <value>"), with the eGFR that let the MMA count. `raised: false` when
+ * the card states the raised MMA itself (RULES.md 5.7 functional deficiency).
+ */
+export function deficiencyEvidence(
+  findings: Findings,
+  { raised }: { raised: boolean } = { raised: true },
+): (string | undefined)[] {
+  const mma = mmaUsed(findings) ? findings.mma : undefined;
+  const egfr = findings.facts.latest.egfr;
+  return [
+    findings.b12 && resultText(findings.b12),
+    mma && `${raised ? 'raised ' : ''}${resultText(mma)}`,
+    mma && egfr && resultText(egfr),
+  ];
+}
+
+/** Hb, MCV and platelets, where recorded. */
+export function bloodCountEvidence(findings: Findings): (string | undefined)[] {
+  const { haemoglobin, mcv, platelets } = findings.facts.latest;
+  return [haemoglobin, mcv, platelets].map((result) => result && resultText(result));
+}
+
+/** SR-IFAB with a regimen, unless pernicious anaemia/autoimmune gastritis is recorded (5.6). */
+const ifabOrder = (findings: Findings, patientId: string): Action[] =>
+  hasGroup(findings, 'perniciousAnaemia')
+    ? []
+    : [actions.order(patientId, 'intrinsicFactorAntibody')];
+
+/** R-IFAB, omitted when pernicious anaemia/autoimmune gastritis is recorded (RULES.md 5.0). */
+const ifabText = (findings: Findings): string[] =>
+  hasGroup(findings, 'perniciousAnaemia') ? [] : [R_IFAB];
+
+/** Latest platelets (30 d) below the IM warning threshold (RULES.md 4), if so. */
+function lowPlatelets(findings: Findings): LabResult | undefined {
+  const platelets = findings.facts.latest.platelets;
+  return platelets && below(platelets, findings.config.thresholds.plateletImWarnBelow)
+    ? platelets
+    : undefined;
+}
+
+const MR_LOAD_DESCRIPTION =
+  'Prescribe hydroxocobalamin 1 mg IM three times a week for 2 weeks, then 1 mg every 3 months';
+const MR_NEURO_DESCRIPTION =
+  'Prescribe hydroxocobalamin 1 mg IM on alternate days until no further improvement, then 1 mg every 2 months';
+const MR_ORAL_DESCRIPTION = 'Prescribe cyanocobalamin 1 mg orally once daily';
+
+/** The prescription action for this patient's regimen (RULES.md 5.0 exclusivity). */
+export function regimenAction(findings: Findings, patientId: string): Action {
+  const { order } = regimenFor(findings, patientId);
+  return actions.prescribe(order, hasNeuro(findings) ? MR_NEURO_DESCRIPTION : MR_LOAD_DESCRIPTION);
+}
+
+/** MR-ORAL as an action. */
+export const oralAction = (patientId: string): Action =>
+  actions.prescribe(regimens.oral(patientId), MR_ORAL_DESCRIPTION);
+
+// ---------------------------------------------------------------------------------------------
+// 5.6 b12-deficiency-treat
+
+/** Malabsorption causes: with one of them a vegan diet is not taken as the cause (R-DIET, 5.6). */
+const MALABSORPTION: readonly ConditionGroup[] = [
+  'gastrectomy',
+  'bariatricSurgery',
+  'ilealResection',
+  'ilealCrohns',
+  'coeliac',
+  'atrophicGastritis',
+  'perniciousAnaemia',
+];
+
+/** Irreversible causes: treatment is lifelong (RULES.md 5.6). */
+const IRREVERSIBLE: readonly ConditionGroup[] = [
+  'gastrectomy',
+  'ilealResection',
+  'perniciousAnaemia',
+  'atrophicGastritis',
+];
+
+/** One line per cause present, in the rule book's order (RULES.md 5.6). */
+function causeLines(findings: Findings): string[] {
+  const has = (group: ConditionGroup): boolean => hasGroup(findings, group);
+  return [
+    ...findings.majorRisks.flatMap((risk) =>
+      risk.drug ? [`Review the ongoing need for ${risk.drug.name}.`] : [],
+    ),
+    ...(IRREVERSIBLE.some(has) ? ['Likely irreversible cause: treatment is lifelong.'] : []),
+    ...(has('bariatricSurgery')
+      ? [
+          'After bariatric surgery replacement is lifelong (oral 1 mg daily or 1 mg IM every 3 months).',
+        ]
+      : []),
+    ...(has('veganDiet') && !MALABSORPTION.some(has) ? [R_DIET] : []),
+  ];
+}
+
+/** RULES.md 5.6: untreated B12 deficiency without neurological features → loading regimen. */
+export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  if (!findings.adult || findings.onB12 || !findings.deficient || hasNeuro(findings)) {
+    return undefined;
+  }
+  const marker = mmaUsed(findings) ? findings.mma : findings.b12;
+  if (!marker) return undefined;
+  const platelets = lowPlatelets(findings);
+  const ifab = ifabOrder(findings, patientId);
+  return {
+    code: 'b12-deficiency-treat',
+    summary: `B12 deficiency (${namedValue(marker)}): start hydroxocobalamin 1 mg IM loading regimen`,
+    detail: [
+      evidenceLine([...deficiencyEvidence(findings), ...bloodCountEvidence(findings)]),
+      R_LOAD,
+      R_ORAL,
+      ...ifabText(findings),
+      ...causeLines(findings),
+      ...(findings.pregnant
+        ? [
+            'Pregnant: total B12 falls in pregnancy — if borderline, check active B12; review at 1 month (NICE NG239).',
+          ]
+        : []),
+      ...(platelets
+        ? [
+            `Platelets ${plateletCount(platelets)} ×10⁹/L: see IM injection precautions; consider the oral route.`,
+          ]
+        : []),
+      ...(findings.severeAnaemia ? [R_K] : []),
+      R_FOLATE,
+      'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
+      R_US,
+    ],
+    suggestions: [
+      {
+        label:
+          'Start hydroxocobalamin 1 mg IM: three times a week for 2 weeks, then every 3 months',
+        isRecommended: platelets === undefined,
+        actions: [actions.prescribe(regimens.load(patientId), MR_LOAD_DESCRIPTION), ...ifab],
+      },
+      {
+        label: 'Start oral cyanocobalamin 1 mg daily',
+        isRecommended: platelets !== undefined,
+        actions: [oralAction(patientId), ...ifab],
+      },
+    ],
+    selectionBehavior: 'at-most-one',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5.7 b12-deficiency-neuro-urgent
+
+/** The functional-deficiency evidence of RULES.md 5.7, when a raised MMA alone drove the card. */
+function functionalText(findings: Findings): string | undefined {
+  if (findings.deficient || !findings.mma) return undefined;
+  const kidneys = findings.facts.latest.egfr
+    ? `eGFR ≥ ${findings.config.thresholds.egfrRenalBelow}`
+    : 'no renal impairment recorded (no eGFR)';
+  const b12 = findings.b12 ? ` despite ${namedValue(findings.b12)}` : ' (no B12 result)';
+  return `raised ${namedValue(findings.mma)} with ${kidneys}${b12}: functional deficiency — BSH 2014: do not delay treatment`;
+}
+
+/** RULES.md 5.7: deficiency (or functional deficiency) with neurological features → urgent. */
+export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  if (!findings.adult || findings.onB12 || !hasNeuro(findings)) return undefined;
+  if (!findings.deficient && !findings.functionalNeuro) return undefined;
+  const platelets = lowPlatelets(findings);
+  return {
+    code: 'b12-deficiency-neuro-urgent',
+    summary:
+      'B12 deficiency with neurological features: hydroxocobalamin 1 mg IM alternate days; urgent specialist advice',
+    detail: [
+      evidenceLine([
+        ...deficiencyEvidence(findings, { raised: findings.deficient }),
+        ...bloodCountEvidence(findings),
+        `neurological features: ${findings.neuro.map((feature) => feature.name).join(', ')}`,
+        functionalText(findings),
+      ]),
+      R_NEURO,
+      'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+      R_FOLATE,
+      ...ifabText(findings),
+      ...(platelets
+        ? [
+            `Platelets ${plateletCount(platelets)} ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.`,
+          ]
+        : []),
+      ...(findings.severeAnaemia ? [R_K] : []),
+      ...(findings.pregnant ? ['Pregnant: review at 1 month.'] : []),
+    ],
+    suggestions: [
+      {
+        label: 'Start hydroxocobalamin 1 mg IM on alternate days, then every 2 months',
+        isRecommended: true,
+        actions: [
+          actions.prescribe(regimens.neuro(patientId), MR_NEURO_DESCRIPTION),
+          ...ifabOrder(findings, patientId),
+        ],
+      },
+    ],
+    selectionBehavior: 'at-most-one',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5.9 combined-b12-folate-deficiency
+
+/** RULES.md 5.9: B12 and folate deficiency together → B12 first or with folic acid 5 mg. */
+export function combinedB12FolateDeficiency(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  if (!findings.adult || findings.onB12 || !findings.folateLow) return undefined;
+  if (!findings.deficient && !(hasNeuro(findings) && findings.functionalNeuro)) return undefined;
+  const { serumFolate, redCellFolate } = findings.facts.latest;
+  return {
+    code: 'combined-b12-folate-deficiency',
+    summary: 'B12 and folate deficiency: start B12 before or together with folic acid 5 mg daily',
+    detail: [
+      evidenceLine([
+        ...deficiencyEvidence(findings),
+        serumFolate && resultText(serumFolate),
+        redCellFolate && resultText(redCellFolate),
+        ...bloodCountEvidence(findings),
+      ]),
+      'Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF).',
+      R_FOLATE,
+      regimenFor(findings, patientId).text,
+    ],
+    suggestions: [
+      {
+        label: 'Start hydroxocobalamin and folic acid 5 mg together',
+        isRecommended: true,
+        actions: [
+          regimenAction(findings, patientId),
+          actions.prescribe(
+            regimens.folicAcid5(patientId),
+            'Prescribe folic acid 5 mg orally once daily for 4 months',
+          ),
+        ],
+      },
+    ],
+    selectionBehavior: 'at-most-one',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5.16 b12-prophylaxis-malabsorption
+
+/**
+ * Prophylaxis indications in the rule book's order (RULES.md 5.16). Gastrectomy means total
+ * gastrectomy (53442002, 26452005, text "total gastrectomy"): subtotal is no indication.
+ */
+const INDICATIONS: readonly { group: ConditionGroup; wording: string }[] = [
+  { group: 'totalGastrectomy', wording: 'gastrectomy' },
+  { group: 'ilealResection', wording: 'ileal resection' },
+  { group: 'bariatricSurgery', wording: 'bariatric surgery' },
+  { group: 'ilealCrohns', wording: "ileal Crohn's disease" },
+];
+
+/** "Gastrectomy", "Gastrectomy and bariatric surgery", "A, b and c". */
+function indicationList(wordings: readonly string[]): string {
+  const text =
+    wordings.length <= 1
+      ? (wordings[0] ?? '')
+      : `${wordings.slice(0, -1).join(', ')} and ${wordings.at(-1) ?? ''}`;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** RULES.md 5.16: malabsorptive surgery or ileal Crohn's without B12 → lifelong prophylaxis. */
+export function b12ProphylaxisMalabsorption(context: RuleContext): CardSpec | undefined {
+  const { findings, patientId } = context;
+  if (!findings.adult || findings.onB12) return undefined;
+  const present = INDICATIONS.filter(({ group }) => hasGroup(findings, group));
+  if (present.length === 0) return undefined;
+  const has = (group: ConditionGroup): boolean => present.some((entry) => entry.group === group);
+  const surgicalIm = has('totalGastrectomy') || has('ilealResection');
+  const bariatric = has('bariatricSurgery');
+  const latestB12 = findings.b12 ?? findings.facts.b12.stale;
+  const suggestions: SuggestionInput[] = [
+    ...(findings.tested12m
+      ? []
+      : [{ label: 'Order total B12', actions: [actions.order(patientId, 'totalB12')] }]),
+    ...(surgicalIm
+      ? [
+          {
+            label: 'Start hydroxocobalamin 1 mg IM every 3 months',
+            actions: [
+              actions.prescribe(
+                regimens.prophylaxis(patientId),
+                'Prescribe hydroxocobalamin 1 mg IM every 3 months',
+              ),
+            ],
+          },
+        ]
+      : []),
+    ...(bariatric
+      ? [{ label: 'Start oral cyanocobalamin 1 mg daily', actions: [oralAction(patientId)] }]
+      : []),
+  ];
+  return {
+    code: 'b12-prophylaxis-malabsorption',
+    summary: `${indicationList(present.map((entry) => entry.wording))}: lifelong B12 prophylaxis is recommended but none is recorded`,
+    detail: [
+      evidenceLine([
+        latestB12 && resultText(latestB12),
+        findings.facts.b12.pendingTest ? 'B12 test pending' : undefined,
+        `recorded: ${recordNames(
+          findings,
+          present.map((entry) => entry.group),
+        ).join(', ')}`,
+      ]),
+      ...(surgicalIm
+        ? [
+            'Lifelong prophylaxis: hydroxocobalamin 1 mg IM every 3 months (BNF, after total gastrectomy or total ileal resection); usually needed when more than 20 cm of terminal ileum is removed.',
+          ]
+        : []),
+      ...(bariatric
+        ? [
+            'Lifelong B12: oral cyanocobalamin 1 mg daily (AFP 2017) or hydroxocobalamin 1 mg IM every 3 months (BOMSS 2020); bloods at 3, 6 and 12 months, then at least yearly.',
+          ]
+        : []),
+      ...(present.length === 1 && has('ilealCrohns')
+        ? ['Check B12 at least yearly; lifelong replacement if deficiency develops.']
+        : []),
+      ...(findings.tested12m ? [] : ['Check B12 before starting.']),
+    ],
+    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'any' as const } : {}),
+  };
+}
+
+export const treatmentRules: readonly Rule[] = [
+  deficiencyTreat,
+  deficiencyNeuroUrgent,
+  combinedB12FolateDeficiency,
+  b12ProphylaxisMalabsorption,
+];
