@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Resource } from 'fhir/r4.js';
 import { testApp } from '../support/app.js';
+import { expectB12Response } from '../support/card-checks.js';
 import { expectConformantResponse } from '../support/conformance.js';
 import { startFhirServer } from '../support/fhir-server.js';
 import type { TestFhirServer } from '../support/fhir-server.js';
@@ -113,6 +114,7 @@ describe('replay of the captured requests in fixtures/requests/', () => {
       expect(res.status, res.text).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expectConformantResponse(res.body);
+      expectB12Response(res.body, body);
 
       // Keys the capture did not prefetch were read from its fhirServer, the others were not.
       const declared = templates[serviceId] ?? {};

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { b12Services } from '../../cds-services/index.js';
 import { defineService } from '../../src/cds/service.js';
 import { testApp } from '../support/app.js';
+import { expectB12Response } from '../support/card-checks.js';
 import { expectConformantResponse, expectOperationOutcome } from '../support/conformance.js';
 import type { OperationOutcome } from '../support/conformance.js';
 import { startFhirServer } from '../support/fhir-server.js';
@@ -274,6 +275,7 @@ describe('POST /cds-services/{id}: accepted media types', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expectConformantResponse(res.body);
+    expectB12Response(res.body, patientViewBody());
   });
 });
 
@@ -282,6 +284,7 @@ describe('POST /cds-services/{id}: tolerance of what real clients send', () => {
     const res = await post(testApp().app, path, body);
     expect(res.status, res.text).toBe(200);
     expectConformantResponse(res.body);
+    expectB12Response(res.body, body);
   };
 
   it('accepts unknown extra top-level and context fields', async () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   CONDITION_CLINICAL,
   CONDITION_VERIFICATION,
@@ -21,7 +22,9 @@ import type {
 } from 'fhir/r4.js';
 
 /**
- * The public clinical scenarios (shared/clinical/scenarios.public.json) as FHIR R4.
+ * The public clinical scenarios as FHIR R4: `test/data/scenarios.public.json`, the repository's
+ * copy of the clinical team's shared/clinical/scenarios.public.json (the tests never read outside
+ * the repository).
  *
  * Scenarios are abstract patients: an age, a sex, results "n days ago", medicines "started n days
  * ago". {@link scenarioToFhir} turns one into the resources an EHR would send for a fixed `today`,
@@ -30,7 +33,9 @@ import type {
  * added to the scenarios cannot be silently dropped.
  */
 
-export const SCENARIOS_PATH = '/work/shared/clinical/scenarios.public.json';
+export const SCENARIOS_PATH = fileURLToPath(
+  new URL('../data/scenarios.public.json', import.meta.url),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Scenario model

@@ -1,0 +1,421 @@
+import { describe, expect, it } from 'vitest';
+import type { Dosage, FhirResource } from 'fhir/r4.js';
+import {
+  cyanocobalaminRenal,
+  imInjectionThrombocytopenia,
+} from '../../cds-services/b12/rules/injection-safety.js';
+import { r4Problems } from '../support/fhir-r4.js';
+import { concept, draftOrder, lab, medicationRequest, rx, sct, textOnly } from './factories.js';
+import {
+  CKD4,
+  CYANO_INJ,
+  CYANO_TABLET,
+  DAILY,
+  HYDROXO_INJ,
+  IM,
+  ORAL,
+  SC,
+  created,
+  deleted,
+  egfr,
+  expectScenario,
+  folicDraft,
+  imB12Draft,
+  mg,
+  ofAge,
+  paragraphs,
+  platelets,
+  ruleOn,
+  run,
+  shown,
+  suggestion,
+  textOf,
+  valueOf,
+} from './rule-harness.js';
+
+/**
+ * Safety of the B12 injection being ordered (RULES.md 5.13, 5.14) on the order hooks, through the
+ * whole pipeline.
+ */
+
+const IM_CARD = 'im-injection-thrombocytopenia';
+const RENAL = 'cyanocobalamin-renal';
+
+const REPLACE_LABEL = 'Replace the IM order with oral cyanocobalamin 1 mg daily';
+const SWAP_LABEL = 'Use hydroxocobalamin instead (same schedule)';
+
+const TIER_25_49 =
+  'Use a fine needle (25–27G) with 5–10 minutes of pressure, or deep subcutaneous injection (licensed for cyanocobalamin, off-label for hydroxocobalamin), or oral cyanocobalamin 1–2 mg daily; discuss with haematology if bleeding.';
+const TIER_10_24 =
+  'Avoid IM: use oral cyanocobalamin 1–2 mg daily or deep subcutaneous injection; discuss with haematology; with neurological features do not delay B12 (non-IM route).';
+const TIER_BELOW_10 =
+  'Haematology input before any injection; check for pancytopenia; oral cyanocobalamin 1–2 mg daily can start meanwhile; platelets usually recover with B12.';
+const RENAL_TEXT =
+  'Cyanocobalamin injection contains aluminium, which accumulates in renal impairment (FDA label). Harm in diabetic nephropathy (DIVINe) was with combined B vitamins, not shown for cyanocobalamin alone. No dose adjustment is documented for either form.';
+
+const warningSummary = (count: string): string =>
+  `Platelets ${count} ×10⁹/L: bleeding risk with IM B12 injection — consider another route`;
+const criticalSummary = (count: string): string =>
+  `Platelets ${count} ×10⁹/L: get haematology advice before any B12 injection`;
+
+// ---------------------------------------------------------------------------------------------
+
+describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
+  const imDraft = (): FhirResource => imB12Draft({ id: 'd-im' });
+
+  it('S29: IM hydroxocobalamin with platelets 8 ×10⁹/L is critical', () => {
+    expectScenario('S29', [IM_CARD]);
+  });
+
+  describe('platelet tiers (RULES.md 4: < 50 card, < 25 avoid IM, < 10 critical)', () => {
+    it.each([
+      ['50: no card', 50, undefined],
+      ['49.9: warning, precautions', 49.9, ['warning', warningSummary('49.9'), TIER_25_49, false]],
+      ['25: warning, precautions', 25, ['warning', warningSummary('25'), TIER_25_49, false]],
+      ['24.9: warning, avoid IM', 24.9, ['warning', warningSummary('24.9'), TIER_10_24, true]],
+      ['10: warning, avoid IM', 10, ['warning', warningSummary('10'), TIER_10_24, true]],
+      ['9.9: critical', 9.9, ['critical', criticalSummary('9.9'), TIER_BELOW_10, true]],
+    ] as const)('platelets %s', (_name, count, expected) => {
+      const result = run([platelets(count)], { draftOrders: [imDraft()] });
+      if (expected === undefined) {
+        expect(result.codes).not.toContain(IM_CARD);
+        return;
+      }
+      const [indicator, summary, tier, recommended] = expected;
+      const card = result.card(IM_CARD);
+      expect(card.indicator).toBe(indicator);
+      expect(card.summary).toBe(summary);
+      expect(card.summary.length).toBeLessThan(140);
+      expect(paragraphs(card)).toEqual([
+        `Evidence: ${shown(result, 'platelets')}; IM order: hydroxocobalamin.`,
+        tier,
+      ]);
+      expect(suggestion(card, REPLACE_LABEL).isRecommended).toBe(recommended);
+    });
+
+    it('each tier names platelets, oral and haematology', () => {
+      for (const count of [40, 20, 5]) {
+        const text = textOf(run([platelets(count)], { draftOrders: [imDraft()] }).card(IM_CARD));
+        expect(text.toLowerCase()).toContain('platelets');
+        expect(text).toContain('oral');
+        expect(text.toLowerCase()).toContain('haematology');
+      }
+    });
+
+    it('platelets <10 (censored) are in the critical tier', () => {
+      const card = run([platelets(10, { comparator: '<' })], { draftOrders: [imDraft()] }).card(
+        IM_CARD,
+      );
+      expect(card.indicator).toBe('critical');
+      expect(card.summary).toBe(criticalSummary('<10'));
+    });
+
+    it('8 ×10³/µL is 8 ×10⁹/L', () => {
+      const card = run([lab('777-3', 8, '10*3/uL', { daysAgo: 1 })], {
+        draftOrders: [imDraft()],
+      }).card(IM_CARD);
+      expect(card.summary).toBe(criticalSummary('8'));
+    });
+
+    it('uses the configured tiers', () => {
+      const thresholds = { plateletImWarnBelow: 60 };
+      expect(run([platelets(55)], { draftOrders: [imDraft()] }).codes).not.toContain(IM_CARD);
+      expect(run([platelets(55)], { draftOrders: [imDraft()], thresholds }).codes).toContain(
+        IM_CARD,
+      );
+    });
+  });
+
+  describe('trigger', () => {
+    it.each([
+      ['a subcutaneous B12 draft never triggers', imB12Draft({ route: SC }), false],
+      ['an oral B12 draft never triggers', draftOrder(CYANO_TABLET, { route: ORAL }), false],
+      [
+        'an injectable B12 product without a route is IM (RULES.md 2.3)',
+        draftOrder(HYDROXO_INJ),
+        true,
+      ],
+      [
+        'a B12 injection named by text without a route is IM',
+        draftOrder(textOnly('Hydroxocobalamin injection 1 mg/mL')),
+        true,
+      ],
+      ['an IM cyanocobalamin draft', draftOrder(CYANO_INJ, { route: IM }), true],
+      ['a folic acid draft is no B12 product', folicDraft(mg(5)), false],
+    ])('%s', (_name, draft, fires) => {
+      expect(run([platelets(20)], { draftOrders: [draft] }).codes.includes(IM_CARD)).toBe(fires);
+    });
+
+    it('platelets 31 days old are not used (30-day window)', () => {
+      expect(
+        run([platelets(5, { daysAgo: 31 })], { draftOrders: [imDraft()] }).codes,
+      ).not.toContain(IM_CARD);
+      expect(run([platelets(5, { daysAgo: 30 })], { draftOrders: [imDraft()] }).codes).toContain(
+        IM_CARD,
+      );
+    });
+
+    it('no platelet count: no card', () => {
+      expect(run([], { draftOrders: [imDraft()] }).codes).not.toContain(IM_CARD);
+    });
+
+    it('an unselected IM draft on order-select is context only: no card', () => {
+      const result = run([platelets(20)], {
+        hook: 'order-select',
+        draftOrders: [imDraft(), folicDraft(mg(5), { id: 'd-folic' })],
+        selections: ['MedicationRequest/d-folic'],
+      });
+      expect(result.codes).not.toContain(IM_CARD);
+      expect(
+        run([platelets(20)], {
+          hook: 'order-select',
+          draftOrders: [imDraft()],
+          selections: ['MedicationRequest/d-im'],
+        }).codes,
+      ).toContain(IM_CARD);
+    });
+
+    it('a patient already on B12 therapy still gets it: the draft is not current therapy', () => {
+      const therapy = medicationRequest(HYDROXO_INJ, { startedDaysAgo: 100 });
+      const result = run([platelets(20), therapy], { draftOrders: [imDraft()] });
+      expect(result.context.findings.onB12).toBe(true);
+      expect(result.codes).toContain(IM_CARD);
+    });
+
+    it('a draft IM order does not make the patient on B12', () => {
+      expect(run([platelets(20)], { draftOrders: [imDraft()] }).context.findings.onB12).toBe(false);
+    });
+
+    it('never on patient-view', () => {
+      expect(run([platelets(5)]).codes).not.toContain(IM_CARD);
+      expect(ruleOn(imInjectionThrombocytopenia, [platelets(5)])).toBeUndefined();
+    });
+  });
+
+  describe('suggestion', () => {
+    it('deletes the IM draft and creates MR-ORAL, at most one', () => {
+      const card = run([platelets(20)], { draftOrders: [imDraft()] }).card(IM_CARD);
+      expect(card.selectionBehavior).toBe('at-most-one');
+      const replace = suggestion(card, REPLACE_LABEL);
+      expect(replace.actions?.[0]).toEqual({
+        type: 'delete',
+        description: 'Remove the IM B12 order',
+        resourceId: 'MedicationRequest/d-im',
+      });
+      expect(replace.actions?.[0]).not.toHaveProperty('resource');
+      const [order] = created(replace, 'MedicationRequest');
+      expect(order?.medicationCodeableConcept).toEqual({
+        coding: [{ system: 'http://www.whocc.no/atc', code: 'B03BA01', display: 'cyanocobalamin' }],
+        text: 'Cyanocobalamin 1 mg tablet',
+      });
+      expect(order?.dosageInstruction?.[0]?.timing?.repeat).toEqual({
+        frequency: 1,
+        period: 1,
+        periodUnit: 'd',
+      });
+      expect(order).toMatchObject({
+        status: 'draft',
+        intent: 'order',
+        subject: { reference: 'Patient/pat-1' },
+      });
+      if (order) expect(r4Problems(order)).toEqual([]);
+    });
+
+    it('several IM drafts: all listed, the first deleted', () => {
+      const result = run([platelets(20)], {
+        draftOrders: [
+          imB12Draft({ id: 'first' }),
+          draftOrder(CYANO_INJ, { id: 'second', route: IM }),
+        ],
+      });
+      const card = result.card(IM_CARD);
+      expect(paragraphs(card)[0]).toBe(
+        `Evidence: ${shown(result, 'platelets')}; IM order: hydroxocobalamin; IM order: cyanocobalamin.`,
+      );
+      expect(deleted(suggestion(card, REPLACE_LABEL))).toEqual(['MedicationRequest/first']);
+    });
+
+    it('under 16 the card fires but proposes no adult oral regimen (RULES.md 1)', () => {
+      const result = run([platelets(20)], { patient: ofAge(15), draftOrders: [imDraft()] });
+      const card = result.card(IM_CARD);
+      expect(card.suggestions).toBeUndefined();
+      expect(paragraphs(card)).toEqual([
+        `Evidence: ${shown(result, 'platelets')}; IM order: hydroxocobalamin.`,
+        TIER_10_24,
+        'Seek paediatric advice.',
+      ]);
+      const adult = run([platelets(20)], { patient: ofAge(16), draftOrders: [imDraft()] });
+      expect(adult.card(IM_CARD).suggestions?.map((s) => s.label)).toEqual([REPLACE_LABEL]);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('cyanocobalamin-renal (RULES.md 5.14)', () => {
+  const WEEKLY_1MG: Dosage[] = [
+    {
+      sequence: 1,
+      text: '1 mg IM weekly',
+      timing: { repeat: { frequency: 1, period: 1, periodUnit: 'wk' } },
+      route: IM,
+      doseAndRate: [
+        { doseQuantity: { value: 1, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' } },
+      ],
+    },
+  ];
+  const cyanoIm = (): FhirResource =>
+    draftOrder(CYANO_INJ, {
+      id: 'd-cyano',
+      route: IM,
+      dose: mg(1),
+      timing: { frequency: 1, period: 1, periodUnit: 'wk' },
+      dosageText: '1 mg IM weekly',
+    });
+
+  it('eGFR 45 with an IM cyanocobalamin draft: info card, rule book summary and detail', () => {
+    const result = run([egfr(45)], { draftOrders: [cyanoIm()] });
+    const card = result.card(RENAL);
+    expect(card.indicator).toBe('info');
+    expect(card.summary).toBe(
+      `eGFR ${valueOf(result, 'egfr')}: hydroxocobalamin is preferred to cyanocobalamin in renal impairment`,
+    );
+    expect(valueOf(result, 'egfr')).toMatch(/^45 /);
+    expect(paragraphs(card)).toEqual([
+      `Evidence: ${shown(result, 'egfr')}; ordered: cyanocobalamin (intramuscular).`,
+      RENAL_TEXT,
+    ]);
+  });
+
+  it.each([
+    ['eGFR 59.9 is renal impairment', [egfr(59.9)], true],
+    ['eGFR 60 is not', [egfr(60)], false],
+    ['eGFR >90 is not', [egfr(90, { comparator: '>' })], false],
+    ['no eGFR: CKD stage 4 recorded', [CKD4()], true],
+    ['no eGFR and no CKD', [], false],
+    ['eGFR 75 outranks a CKD stage 4 record', [egfr(75), CKD4()], false],
+  ])('%s', (_name, resources, fires) => {
+    expect(run(resources, { draftOrders: [cyanoIm()] }).codes.includes(RENAL)).toBe(fires);
+  });
+
+  it('renal impairment from a CKD record names it, without claiming an eGFR', () => {
+    const card = run([CKD4()], { draftOrders: [cyanoIm()] }).card(RENAL);
+    expect(card.summary).toBe(
+      'Chronic kidney disease (no eGFR): hydroxocobalamin is preferred to cyanocobalamin in renal impairment',
+    );
+    expect(paragraphs(card)[0]).toBe(
+      'Evidence: recorded: Chronic kidney disease stage 4; ordered: cyanocobalamin (intramuscular).',
+    );
+  });
+
+  it.each([
+    ['a hydroxocobalamin draft', imB12Draft(), false],
+    ['an oral cyanocobalamin draft (any route)', draftOrder(CYANO_TABLET, { route: ORAL }), true],
+    [
+      'a cyanocobalamin draft by text',
+      draftOrder(textOnly('Cyanocobalamin 1000 mcg/mL injection')),
+      true,
+    ],
+    ['a folic acid draft', folicDraft(mg(5)), false],
+  ])('%s', (_name, draft, fires) => {
+    expect(run([egfr(40)], { draftOrders: [draft] }).codes.includes(RENAL)).toBe(fires);
+  });
+
+  describe('suggestion (injectable drafts only)', () => {
+    it('deletes the draft and creates hydroxocobalamin with the same dosage', () => {
+      const card = run([egfr(45)], { draftOrders: [cyanoIm()] }).card(RENAL);
+      expect(card.selectionBehavior).toBe('at-most-one');
+      const swap = suggestion(card, SWAP_LABEL);
+      expect(swap.isRecommended).toBeUndefined();
+      expect(swap.actions?.[0]).toEqual({
+        type: 'delete',
+        description: 'Remove the cyanocobalamin order',
+        resourceId: 'MedicationRequest/d-cyano',
+      });
+      expect(swap.actions?.[0]).not.toHaveProperty('resource');
+      const [order, ...others] = created(swap, 'MedicationRequest');
+      expect(others).toEqual([]);
+      expect(order?.medicationCodeableConcept).toEqual({
+        coding: [
+          {
+            system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+            code: '317106',
+            display: 'hydroxocobalamin 1 MG/ML Injectable Solution',
+          },
+          { system: 'http://www.whocc.no/atc', code: 'B03BA03', display: 'hydroxocobalamin' },
+        ],
+        text: 'Hydroxocobalamin 1 mg/1 mL injection',
+      });
+      expect(order?.dosageInstruction).toEqual(WEEKLY_1MG);
+      expect(order).toMatchObject({
+        status: 'draft',
+        intent: 'order',
+        subject: { reference: 'Patient/pat-1' },
+      });
+      expect(order?.id).toBeUndefined();
+      if (order) expect(r4Problems(order)).toEqual([]);
+    });
+
+    it('a subcutaneous cyanocobalamin draft gets the suggestion too', () => {
+      const draft = draftOrder(CYANO_INJ, { id: 'd-sc', route: SC, dose: mg(1), timing: DAILY });
+      const card = run([egfr(45)], { draftOrders: [draft] }).card(RENAL);
+      expect(deleted(suggestion(card, SWAP_LABEL))).toEqual(['MedicationRequest/d-sc']);
+    });
+
+    it('an intravenous cyanocobalamin draft (route neither IM nor SC) gets no suggestion', () => {
+      const intravenous = concept([sct('47625008', 'Intravenous route')]);
+      const card = run([egfr(45)], {
+        draftOrders: [draftOrder(CYANO_INJ, { id: 'd-iv', route: intravenous })],
+      }).card(RENAL);
+      expect(card.suggestions).toBeUndefined();
+    });
+
+    it('an oral cyanocobalamin draft gets the card without a suggestion', () => {
+      const card = run([egfr(45)], {
+        draftOrders: [draftOrder(CYANO_TABLET, { route: ORAL, timing: DAILY })],
+      }).card(RENAL);
+      expect(card.suggestions).toBeUndefined();
+      expect(card.selectionBehavior).toBeUndefined();
+    });
+
+    it('an injectable draft without dosage: hydroxocobalamin without dosage, valid R4', () => {
+      const card = run([egfr(45)], {
+        draftOrders: [draftOrder(concept([rx('309594')]), { id: 'd-bare' })],
+      }).card(RENAL);
+      const [order] = created(suggestion(card, SWAP_LABEL), 'MedicationRequest');
+      expect(order?.dosageInstruction).toBeUndefined();
+      if (order) expect(r4Problems(order)).toEqual([]);
+    });
+
+    it('oral and IM drafts: all listed, the first injectable one replaced', () => {
+      const card = run([egfr(45)], {
+        draftOrders: [draftOrder(CYANO_TABLET, { id: 'd-oral', route: ORAL }), cyanoIm()],
+      }).card(RENAL);
+      expect(paragraphs(card)[0]).toContain(
+        'ordered: cyanocobalamin (oral); ordered: cyanocobalamin (intramuscular)',
+      );
+      expect(deleted(suggestion(card, SWAP_LABEL))).toEqual(['MedicationRequest/d-cyano']);
+    });
+  });
+
+  describe('suppression', () => {
+    it('an unselected cyanocobalamin draft on order-select: no card', () => {
+      const result = run([egfr(45)], {
+        hook: 'order-select',
+        draftOrders: [cyanoIm(), folicDraft(mg(5), { id: 'd-folic' })],
+        selections: ['MedicationRequest/d-folic'],
+      });
+      expect(result.codes).not.toContain(RENAL);
+    });
+
+    it('on B12 therapy it still fires: the draft is about itself', () => {
+      const therapy = medicationRequest(HYDROXO_INJ, { startedDaysAgo: 100 });
+      expect(run([egfr(45), therapy], { draftOrders: [cyanoIm()] }).codes).toContain(RENAL);
+    });
+
+    it('never on patient-view', () => {
+      expect(run([egfr(45)]).codes).not.toContain(RENAL);
+      expect(ruleOn(cyanocobalaminRenal, [egfr(45)])).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import type { FhirResource } from 'fhir/r4.js';
+import { b12ReviewDue, hypokalaemiaMonitoring } from '../../cds-services/b12/rules/monitoring.js';
+import { R_K } from '../../cds-services/b12/texts.js';
+import {
+  ago,
+  atc,
+  concept,
+  draftOrder,
+  lab,
+  medicationRequest,
+  pregnancyStatus,
+  sct,
+} from './factories.js';
+import {
+  HYDROXOCOBALAMIN,
+  aged,
+  b12Draft,
+  cardOf,
+  codesFor,
+  expectValidSuggestionResources,
+  folicDraft,
+  hb,
+  hydroxocobalamin,
+  mcv,
+  metforminDraft,
+  mustHave,
+  orderedLoinc,
+  paragraphs,
+  platelets,
+  ruleCard,
+  ruleSpec,
+  totalB12,
+} from './rule-run.js';
+import type { RunOptions } from './rule-run.js';
+import { expectScenario } from './rule-scenarios.js';
+
+/**
+ * Following B12 treatment (RULES.md 5.18 review due, 5.15 potassium in severe anaemia): triggers,
+ * day counts on both sides, suppression, wording and suggestions.
+ */
+
+const PREGNANT = pregnancyStatus('pregnant', 10);
+const REVIEW_LINE =
+  'NICE NG239: review symptoms and full blood count 3 months after starting (1 month if pregnant). Persisting symptoms: on injections increase frequency; on oral treatment increase the dose or switch to IM. Do not routinely re-test B12 on injections.';
+
+// ---------------------------------------------------------------------------------------------
+
+describe('b12-review-due (RULES.md 5.18)', () => {
+  it('fires 90 days after starting B12 with no full blood count since, with the exact wording', () => {
+    const card = mustHave(cardOf('b12-review-due', [hydroxocobalamin(90)]));
+    expect(card.summary).toBe(
+      `On B12 since ${ago(90)} with no full blood count since: review response (NG239 review at 3 months)`,
+    );
+    expect(card.indicator).toBe('info');
+    expect(card.source.topic).toMatchObject({
+      code: 'b12-review-due',
+      display: 'B12 treatment review due',
+    });
+    expect(paragraphs(card)).toEqual([
+      `Evidence: hydroxocobalamin since ${ago(90)} (90 days); no Hb, MCV or platelet result since then.`,
+      REVIEW_LINE,
+    ]);
+    expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
+      'already-addressed',
+      'test-already-ordered',
+      'not-clinically-relevant',
+    ]);
+    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239']);
+  });
+
+  it('suggests a recommended full blood count (LOINC 58410-2)', () => {
+    const card = mustHave(ruleCard(b12ReviewDue, [hydroxocobalamin(120)]));
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
+      ['Order full blood count', true],
+    ]);
+    expect(orderedLoinc(card, 'Order full blood count')).toEqual(['58410-2']);
+    expectValidSuggestionResources(card);
+  });
+
+  it.each<[number, boolean]>([
+    [89, false],
+    [90, true],
+  ])('B12 started %s days ago, not pregnant: due %s (3 months)', (days, due) => {
+    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(days)])?.code).toBe(
+      due ? 'b12-review-due' : undefined,
+    );
+  });
+
+  it.each<[number, boolean]>([
+    [29, false],
+    [30, true],
+  ])('B12 started %s days ago in pregnancy: due %s (1 month)', (days, due) => {
+    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(days), PREGNANT], aged(30))?.code).toBe(
+      due ? 'b12-review-due' : undefined,
+    );
+  });
+
+  it('uses the pregnancy summary and names the pregnancy in the evidence', () => {
+    const card = mustHave(ruleCard(b12ReviewDue, [hydroxocobalamin(30), PREGNANT], aged(30)));
+    expect(card.summary).toBe(
+      `On B12 since ${ago(30)} with no full blood count since: review response (NG239 review at 1 month in pregnancy)`,
+    );
+    expect(paragraphs(card)[0]).toContain('; pregnant.');
+  });
+
+  it.each<[string, FhirResource, boolean]>([
+    ['an Hb the day after the start', hb(130, { daysAgo: 99 }), false],
+    ['an MCV alone after the start', mcv(90, { daysAgo: 50 }), false],
+    ['a platelet count alone after the start', platelets(250, { daysAgo: 10 }), false],
+    ['an Hb on the start day (not after it)', hb(130, { daysAgo: 100 }), true],
+    ['an Hb before the start', hb(100, { daysAgo: 120 }), true],
+    [
+      'an Hb after the start with an unusable unit',
+      lab('718-7', 130, 'furlongs', { daysAgo: 50 }),
+      true,
+    ],
+    ['a preliminary Hb after the start', hb(130, { daysAgo: 50, status: 'preliminary' }), true],
+    ['a total B12 after the start', totalB12(900, { daysAgo: 30 }), true],
+  ])('B12 for 100 days with %s: due %s', (_name, result, due) => {
+    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(100), result])?.code).toBe(
+      due ? 'b12-review-due' : undefined,
+    );
+  });
+
+  it('counts from the start of the continuous treatment chain', () => {
+    const earlier = hydroxocobalamin(200, { status: 'completed' });
+    const card = mustHave(ruleCard(b12ReviewDue, [earlier, hydroxocobalamin(60)]));
+    expect(card.summary).toContain(`On B12 since ${ago(200)} `);
+    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(60)])).toBeUndefined();
+  });
+
+  it.each<[string, FhirResource[]]>([
+    ['no B12 therapy', []],
+    ['a completed B12 course only', [hydroxocobalamin(200, { status: 'completed' })]],
+    ['B12 therapy with no start date', [hydroxocobalamin(0, { startedDaysAgo: null })]],
+    [
+      'a B-complex product (not B12 therapy)',
+      [
+        medicationRequest(concept([atc('B03BA51')], 'Vitamin B complex with vitamin B12'), {
+          startedDaysAgo: 200,
+        }),
+      ],
+    ],
+  ])('does not fire with %s', (_name, resources) => {
+    expect(ruleSpec(b12ReviewDue, resources)).toBeUndefined();
+  });
+
+  it('fires for oral cyanocobalamin too', () => {
+    const oral = medicationRequest(
+      concept([atc('B03BA01', 'cyanocobalamin')], 'Cyanocobalamin 1 mg tablet'),
+      { startedDaysAgo: 150, route: concept([sct('26643006', 'Oral route')]) },
+    );
+    expect(ruleSpec(b12ReviewDue, [oral])?.code).toBe('b12-review-due');
+  });
+
+  it('is dropped under 16 and kept at 16 (RULES.md 5.1.1), and survives onB12 (5.1.7)', () => {
+    expect(codesFor([hydroxocobalamin(100)], aged(15))).not.toContain('b12-review-due');
+    expect(codesFor([hydroxocobalamin(100)], aged(16))).toContain('b12-review-due');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
+  const sign = (drafts: FhirResource[], options: Partial<RunOptions> = {}): RunOptions => ({
+    hook: 'order-sign',
+    draftOrders: drafts,
+    ...options,
+  });
+
+  it('fires for a B12 order in severe anaemia with the exact wording and a potassium suggestion', () => {
+    const card = mustHave(
+      cardOf('hypokalaemia-monitoring', [hb(79.9, { daysAgo: 2 })], sign([b12Draft()])),
+    );
+    expect(card.summary).toBe(
+      'Severe anaemia (Hb 79.9 g/L): check potassium in the first 48 hours of B12 treatment',
+    );
+    expect(card.indicator).toBe('info');
+    expect(card.source.topic).toMatchObject({
+      code: 'hypokalaemia-monitoring',
+      display: 'Potassium monitoring in severe anaemia',
+    });
+    expect(paragraphs(card)).toEqual([
+      `Evidence: Hb 79.9 g/L, ${ago(2)}; B12 order: hydroxocobalamin.`,
+      R_K,
+      'Reticulocytosis is expected on days 3–10.',
+    ]);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
+      ['Order serum potassium', true],
+    ]);
+    expect(orderedLoinc(card, 'Order serum potassium')).toEqual(['2823-3']);
+    expectValidSuggestionResources(card);
+    expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
+      'already-addressed',
+      'test-already-ordered',
+      'not-clinically-relevant',
+    ]);
+    expect(card.links?.map((link) => link.label)).toEqual(['DailyMed cyanocobalamin', 'NICE CKS']);
+  });
+
+  it.each<[string, number, boolean, boolean]>([
+    ['treats exactly 80 g/L as not severe', 80, false, false],
+    ['treats 79.9 g/L as severe', 79.9, false, true],
+    ['treats exactly 70 g/L in pregnancy as not severe', 70, true, false],
+    ['treats 69.9 g/L in pregnancy as severe', 69.9, true, true],
+  ])('%s', (_name, value, pregnant, fires) => {
+    const resources = [hb(value), ...(pregnant ? [PREGNANT] : [])];
+    expect(
+      ruleSpec(hypokalaemiaMonitoring, resources, { ...aged(30), ...sign([b12Draft()]) })?.code,
+    ).toBe(fires ? 'hypokalaemia-monitoring' : undefined);
+  });
+
+  it.each<[string, RunOptions, boolean]>([
+    ['order-sign, IM hydroxocobalamin draft', sign([b12Draft()]), true],
+    [
+      'order-sign, oral cyanocobalamin draft (any route)',
+      sign([
+        draftOrder(concept([atc('B03BA01', 'cyanocobalamin')], 'Cyanocobalamin 1 mg tablet'), {
+          route: concept([sct('26643006', 'Oral route')]),
+        }),
+      ]),
+      true,
+    ],
+    [
+      'order-sign, subcutaneous hydroxocobalamin draft',
+      sign([
+        draftOrder(HYDROXOCOBALAMIN, { route: concept([sct('34206005', 'Subcutaneous route')]) }),
+      ]),
+      true,
+    ],
+    ['order-sign, folic acid draft only', sign([folicDraft()]), false],
+    ['order-sign, metformin draft only', sign([metforminDraft()]), false],
+    [
+      'order-select, B12 draft selected',
+      sign([b12Draft('b'), folicDraft('f')], {
+        hook: 'order-select',
+        selections: ['MedicationRequest/b'],
+      }),
+      true,
+    ],
+    [
+      'order-select, B12 draft not selected (context only)',
+      sign([b12Draft('b'), folicDraft('f')], {
+        hook: 'order-select',
+        selections: ['MedicationRequest/f'],
+      }),
+      false,
+    ],
+    ['patient-view (not a hook of this card)', { hook: 'patient-view' }, false],
+  ])('Hb 70 with %s: fires %s', (_name, options, fires) => {
+    expect(codesFor([hb(70)], options).includes('hypokalaemia-monitoring')).toBe(fires);
+  });
+
+  it('fires for a patient already on B12 therapy (a draft is not current therapy)', () => {
+    expect(codesFor([hb(70), hydroxocobalamin(30)], sign([b12Draft()]))).toContain(
+      'hypokalaemia-monitoring',
+    );
+  });
+
+  it('fires under 16 (an order-safety card, RULES.md 1)', () => {
+    expect(codesFor([hb(70)], { ...aged(12), ...sign([b12Draft()]) })).toContain(
+      'hypokalaemia-monitoring',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('public scenarios: the monitoring cards (facts level)', () => {
+  const MINE = ['b12-review-due', 'hypokalaemia-monitoring'] as const;
+
+  it.each(['S01', 'S08', 'S15', 'S16', 'S19', 'S27', 'S29'])(
+    '%s: exactly the expected monitoring cards, with the required wording',
+    (id) => {
+      expectScenario(id, MINE);
+    },
+  );
+});

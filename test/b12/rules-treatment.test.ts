@@ -1,0 +1,971 @@
+import { describe, expect, it } from 'vitest';
+import type { FhirResource, MedicationRequest } from 'fhir/r4.js';
+import {
+  b12ProphylaxisMalabsorption,
+  combinedB12FolateDeficiency,
+  deficiencyNeuroUrgent,
+  deficiencyTreat,
+} from '../../cds-services/b12/rules/treatment.js';
+import type { RuleContext } from '../../cds-services/b12/rule.js';
+import {
+  R_DIET,
+  R_FOLATE,
+  R_IFAB,
+  R_K,
+  R_LOAD,
+  R_NEURO,
+  R_ORAL,
+  R_US,
+} from '../../cds-services/b12/texts.js';
+import { r4Problems } from '../support/fhir-r4.js';
+import {
+  ago,
+  concept,
+  condition,
+  lab,
+  medicationRequest,
+  patient,
+  pregnancyStatus,
+  procedure,
+  rx,
+  sct,
+  textOnly,
+} from './factories.js';
+import {
+  FATIGUE,
+  HYDROXO_INJ,
+  PARAESTHESIA,
+  PERNICIOUS,
+  VEGAN,
+  activeB12,
+  coded,
+  created,
+  egfr,
+  expectScenario,
+  hb,
+  male,
+  mcv,
+  mma,
+  ofAge,
+  orderedTests,
+  paragraphs,
+  platelets,
+  run,
+  ruleOn,
+  serumFolate,
+  shown,
+  named,
+  suggestion,
+  textOf,
+  totalB12,
+} from './rule-harness.js';
+
+/**
+ * The treatment rules on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16), run through the whole
+ * pipeline (facts → findings → evaluate → cards) on FHIR R4 patients.
+ */
+
+const UCUM = 'http://unitsofmeasure.org';
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const ATC = 'http://www.whocc.no/atc';
+const SNOMED = 'http://snomed.info/sct';
+const D5 = ago(5);
+
+const TREAT = 'b12-deficiency-treat';
+const NEURO = 'b12-deficiency-neuro-urgent';
+const COMBINED = 'combined-b12-folate-deficiency';
+const PROPHYLAXIS = 'b12-prophylaxis-malabsorption';
+
+const LOAD_LABEL =
+  'Start hydroxocobalamin 1 mg IM: three times a week for 2 weeks, then every 3 months';
+const ORAL_LABEL = 'Start oral cyanocobalamin 1 mg daily';
+const NEURO_LABEL = 'Start hydroxocobalamin 1 mg IM on alternate days, then every 2 months';
+const COMBINED_LABEL = 'Start hydroxocobalamin and folic acid 5 mg together';
+
+/** Untreated confirmed deficiency, no neurological features, normal platelets. */
+const deficient = (value = 150): FhirResource[] => [
+  totalB12(value),
+  hb(125),
+  mcv(96),
+  platelets(210),
+];
+
+const currentB12Therapy = (): MedicationRequest =>
+  medicationRequest(HYDROXO_INJ, { startedDaysAgo: 60 });
+
+const onB12 = (context: RuleContext): RuleContext => ({
+  ...context,
+  findings: { ...context.findings, onB12: true },
+});
+
+const HYDROXOCOBALAMIN_CODINGS = [
+  { system: RXNORM, code: '317106', display: 'hydroxocobalamin 1 MG/ML Injectable Solution' },
+  { system: ATC, code: 'B03BA03', display: 'hydroxocobalamin' },
+];
+const IM_ROUTE = { coding: [{ system: SNOMED, code: '78421000', display: 'Intramuscular route' }] };
+const ORAL_ROUTE = { coding: [{ system: SNOMED, code: '26643006', display: 'Oral route' }] };
+const dose = (value: number): unknown => [
+  { doseQuantity: { value, unit: 'mg', system: UCUM, code: 'mg' } },
+];
+
+/** Created orders: draft, order, for the patient, without id, and valid R4. */
+function expectValidOrder(resource: FhirResource, patientId = 'pat-1'): void {
+  expect(r4Problems(resource)).toEqual([]);
+  expect(resource).toMatchObject({
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+  });
+  expect(resource.id).toBeUndefined();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('b12-deficiency-treat (RULES.md 5.6)', () => {
+  it('S05: confirmed deficiency without neurological features gets the loading regimen', () => {
+    expectScenario('S05', [TREAT, NEURO, COMBINED]);
+  });
+
+  it('is a warning naming the test and value in the summary', () => {
+    const card = run(deficient()).card(TREAT);
+    expect(card.indicator).toBe('warning');
+    expect(card.summary).toBe(
+      'B12 deficiency (total B12 150 ng/L): start hydroxocobalamin 1 mg IM loading regimen',
+    );
+    expect(card.summary.length).toBeLessThan(140);
+  });
+
+  it('detail is evidence, R-LOAD, R-ORAL, R-IFAB, R-FOLATE, review, and R-US last', () => {
+    const result = run(deficient());
+    expect(paragraphs(result.card(TREAT))).toEqual([
+      `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}.`,
+      R_LOAD,
+      R_ORAL,
+      R_IFAB,
+      R_FOLATE,
+      'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
+      R_US,
+    ]);
+  });
+
+  it('never shows "until no further improvement" (RULES.md 5.0 exclusivity)', () => {
+    const card = run([...deficient(), hb(70)]).card(TREAT);
+    expect(JSON.stringify(card)).not.toContain('no further improvement');
+  });
+
+  describe('thresholds (RULES.md 4)', () => {
+    it.each([
+      ['total B12 179.9 ng/L is confirmed deficiency', totalB12(179.9), true],
+      ['total B12 180 ng/L is indeterminate: no card', totalB12(180), false],
+      ['total B12 <180 ng/L is confirmed', totalB12(180, { comparator: '<' }), true],
+      ['total B12 <=180 ng/L is indeterminate', totalB12(180, { comparator: '<=' }), false],
+      ['active B12 24.9 pmol/L is confirmed deficiency', activeB12(24.9), true],
+      ['active B12 25 pmol/L is indeterminate: no card', activeB12(25), false],
+      ['132 pmol/L (= 178.9 ng/L) is confirmed', lab('14685-2', 132, 'pmol/L'), true],
+      ['133 pmol/L (= 180.3 ng/L) is indeterminate', lab('14685-2', 133, 'pmol/L'), false],
+    ])('%s', (_name, b12, fires) => {
+      expect(run([b12]).codes.includes(TREAT)).toBe(fires);
+    });
+
+    it.each([
+      ['MMA 0.46 µmol/L without a lab range is raised', mma(0.46), true],
+      ['MMA 0.45 µmol/L without a lab range is not raised', mma(0.45), false],
+      [
+        'MMA 0.41 above the lab high 0.40 is raised',
+        mma(0.41, {}, { referenceRange: [{ high: { value: 0.4, unit: 'umol/L' } }] }),
+        true,
+      ],
+      [
+        'MMA 0.46 below the lab high 0.50 is not raised',
+        mma(0.46, {}, { referenceRange: [{ high: { value: 0.5, unit: 'umol/L' } }] }),
+        false,
+      ],
+      [
+        'MMA 0.30 flagged H by the lab is raised',
+        mma(
+          0.3,
+          {},
+          {
+            interpretation: [
+              {
+                coding: [
+                  {
+                    system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+                    code: 'H',
+                  },
+                ],
+              },
+            ],
+          },
+        ),
+        true,
+      ],
+    ])('indeterminate total B12 250 ng/L with %s', (_name, mmaResult, fires) => {
+      expect(run([totalB12(250), mmaResult]).codes.includes(TREAT)).toBe(fires);
+    });
+
+    it('indeterminate B12 with a raised MMA names the MMA in summary and evidence', () => {
+      const result = run([totalB12(250), mma(0.62), egfr(75)]);
+      const card = result.card(TREAT);
+      expect(card.summary).toBe(
+        `B12 deficiency (${named(result, 'methylmalonicAcid')}): start hydroxocobalamin 1 mg IM loading regimen`,
+      );
+      expect(named(result, 'methylmalonicAcid')).toMatch(/^methylmalonic acid \(MMA\) 0\.62 /);
+      expect(paragraphs(card)[0]).toBe(
+        `Evidence: total B12 250 ng/L, ${D5}; raised ${shown(result, 'methylmalonicAcid')}; ${shown(result, 'egfr')}.`,
+      );
+    });
+
+    it.each([
+      ['eGFR 60 is not renal impairment: deficiency by MMA', 60, true],
+      ['eGFR 59.9 is renal impairment: MMA cannot establish deficiency', 59.9, false],
+    ])('%s', (_name, value, fires) => {
+      expect(run([totalB12(250), mma(0.62), egfr(value)]).codes.includes(TREAT)).toBe(fires);
+    });
+
+    it('uses the configured thresholds, not fixed numbers', () => {
+      expect(run([totalB12(190)]).codes).not.toContain(TREAT);
+      expect(run([totalB12(190)], { thresholds: { b12TotalConfirmedBelow: 200 } }).codes).toContain(
+        TREAT,
+      );
+    });
+  });
+
+  describe('suppression', () => {
+    it('not with neurological features: neuro-urgent instead (RULES.md 5.0 exclusivity)', () => {
+      const result = run([...deficient(), PARAESTHESIA()]);
+      expect(result.codes).not.toContain(TREAT);
+      expect(result.codes).toContain(NEURO);
+      expect(deficiencyTreat(result.context)).toBeUndefined();
+    });
+
+    it('not for a patient on B12 therapy (RULES.md 5.1.2)', () => {
+      expect(run([...deficient(), currentB12Therapy()]).codes).not.toContain(TREAT);
+      expect(deficiencyTreat(onB12(run(deficient()).context))).toBeUndefined();
+    });
+
+    it('not under 16 (15 years); at 16 the card is shown (RULES.md 1, 5.1.1)', () => {
+      expect(run(deficient(), { patient: ofAge(15) }).codes).not.toContain(TREAT);
+      expect(run(deficient(), { patient: ofAge(16) }).codes).toContain(TREAT);
+    });
+
+    it('not when the low result is addressed by a later completed course', () => {
+      const course = medicationRequest(HYDROXO_INJ, {
+        status: 'completed',
+        startedDaysAgo: 3,
+        validityEndDaysAgo: 1,
+      });
+      expect(run([...deficient(), course]).codes).not.toContain(TREAT);
+    });
+
+    it('only on patient-view (catalog hooks)', () => {
+      expect(run(deficient(), { hook: 'order-sign', draftOrders: [] }).codes).not.toContain(TREAT);
+    });
+  });
+
+  describe('conditional detail lines', () => {
+    const detailOf = (extra: FhirResource[], base = deficient()): string =>
+      textOf(run([...base, ...extra]).card(TREAT));
+
+    it.each([
+      [
+        'metformin for over 4 months',
+        medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
+        'Review the ongoing need for metformin.',
+      ],
+      [
+        'omeprazole for over 12 months',
+        medicationRequest(concept([rx('198051')]), { startedDaysAgo: 400 }),
+        'Review the ongoing need for omeprazole.',
+      ],
+      [
+        'famotidine for over 12 months',
+        medicationRequest(concept([rx('4278')]), { startedDaysAgo: 400 }),
+        'Review the ongoing need for famotidine.',
+      ],
+    ])('%s: the review line names the drug', (_name, medicine, line) => {
+      expect(paragraphs(run([...deficient(), medicine]).card(TREAT))).toContain(line);
+    });
+
+    it('metformin for 100 days is no risk factor: no review line', () => {
+      const medicine = medicationRequest(concept([rx('861007')]), { startedDaysAgo: 100 });
+      expect(detailOf([medicine])).not.toContain('Review the ongoing need');
+    });
+
+    it.each([
+      ['gastrectomy', coded('53442002', 'Gastrectomy')],
+      ['ileal resection', coded('51346007', 'Ileectomy')],
+      ['atrophic gastritis', coded('84568007', 'Atrophic gastritis')],
+      ['pernicious anaemia', PERNICIOUS()],
+    ])('%s: "Likely irreversible cause: treatment is lifelong."', (_name, cause) => {
+      expect(paragraphs(run([...deficient(), cause]).card(TREAT))).toContain(
+        'Likely irreversible cause: treatment is lifelong.',
+      );
+    });
+
+    it('several irreversible causes give the lifelong line once', () => {
+      const lines = paragraphs(
+        run([...deficient(), coded('53442002', 'Gastrectomy'), PERNICIOUS()]).card(TREAT),
+      );
+      expect(lines.filter((line) => line.startsWith('Likely irreversible'))).toHaveLength(1);
+    });
+
+    it('bariatric surgery: replacement is lifelong', () => {
+      expect(detailOf([coded('430715008', 'Bariatric surgery')])).toContain(
+        'After bariatric surgery replacement is lifelong (oral 1 mg daily or 1 mg IM every 3 months).',
+      );
+    });
+
+    it('vegan diet without a malabsorption cause: R-DIET', () => {
+      expect(paragraphs(run([...deficient(), VEGAN()]).card(TREAT))).toContain(R_DIET);
+    });
+
+    it.each([
+      ['coeliac disease', coded('396331005', 'Coeliac disease')],
+      ["ileal Crohn's disease", coded('38106008', "Crohn's disease of ileum")],
+      ['bariatric surgery', coded('430715008', 'Bariatric surgery')],
+      ['pernicious anaemia', PERNICIOUS()],
+    ])('vegan diet with %s (a malabsorption cause): no R-DIET', (_name, cause) => {
+      expect(detailOf([VEGAN(), cause])).not.toContain(R_DIET);
+    });
+
+    it('vegan diet with metformin (a drug, not malabsorption): R-DIET and the review line', () => {
+      const lines = paragraphs(
+        run([
+          ...deficient(),
+          VEGAN(),
+          medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
+        ]).card(TREAT),
+      );
+      expect(lines).toContain(R_DIET);
+      expect(lines).toContain('Review the ongoing need for metformin.');
+    });
+
+    it('no vegan diet: no R-DIET', () => {
+      expect(detailOf([])).not.toContain(R_DIET);
+    });
+
+    it('pernicious anaemia recorded: R-IFAB and the antibody order are omitted', () => {
+      const card = run([...deficient(), PERNICIOUS()]).card(TREAT);
+      expect(paragraphs(card)).not.toContain(R_IFAB);
+      expect(orderedTests(suggestion(card, LOAD_LABEL))).toEqual([]);
+      expect(orderedTests(suggestion(card, ORAL_LABEL))).toEqual([]);
+    });
+
+    it('autoimmune gastritis recorded by text: R-IFAB omitted', () => {
+      const gastritis = condition(textOnly('Autoimmune gastritis'));
+      expect(detailOf([gastritis])).not.toContain(R_IFAB);
+    });
+
+    it('pregnant: the pregnancy line; not pregnant: none', () => {
+      const line =
+        'Pregnant: total B12 falls in pregnancy — if borderline, check active B12; review at 1 month (NICE NG239).';
+      expect(
+        paragraphs(run([...deficient(), pregnancyStatus('pregnant', 10)]).card(TREAT)),
+      ).toContain(line);
+      expect(detailOf([])).not.toContain('Pregnant:');
+    });
+
+    it('platelets 49.9: the precautions line, and the oral route is recommended', () => {
+      const card = run([totalB12(150), platelets(49.9)]).card(TREAT);
+      expect(paragraphs(card)).toContain(
+        'Platelets 49.9 ×10⁹/L: see IM injection precautions; consider the oral route.',
+      );
+      expect(suggestion(card, LOAD_LABEL).isRecommended).toBe(false);
+      expect(suggestion(card, ORAL_LABEL).isRecommended).toBe(true);
+    });
+
+    it('platelets 50: no precautions line, and IM is recommended', () => {
+      const card = run([totalB12(150), platelets(50)]).card(TREAT);
+      expect(textOf(card)).not.toContain('Platelets 50');
+      expect(textOf(card)).not.toContain('IM injection precautions');
+      expect(suggestion(card, LOAD_LABEL).isRecommended).toBe(true);
+      expect(suggestion(card, ORAL_LABEL).isRecommended).toBe(false);
+    });
+
+    it('platelets older than 30 days do not count', () => {
+      const card = run([totalB12(150), platelets(20, { daysAgo: 31 })]).card(TREAT);
+      expect(textOf(card)).not.toContain('IM injection precautions');
+    });
+
+    it.each([
+      ['Hb 79.9 g/L is severe anaemia: R-K', [hb(79.9)], true],
+      ['Hb 80 g/L is not severe: no R-K', [hb(80)], false],
+      ['pregnant, Hb 69.9 g/L: R-K', [hb(69.9), pregnancyStatus('pregnant', 10)], true],
+      ['pregnant, Hb 70 g/L: no R-K', [hb(70), pregnancyStatus('pregnant', 10)], false],
+    ])('%s', (_name, extra, shown) => {
+      expect(paragraphs(run([totalB12(150), ...extra]).card(TREAT)).includes(R_K)).toBe(shown);
+    });
+
+    it('lines keep the rule book order, R-US last', () => {
+      const lines = paragraphs(
+        run([
+          totalB12(150),
+          hb(65),
+          platelets(40),
+          pregnancyStatus('pregnant', 10),
+          VEGAN(),
+          medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
+        ]).card(TREAT),
+      );
+      const at = (prefix: string): number => lines.findIndex((line) => line.startsWith(prefix));
+      const order = [
+        at('Evidence:'),
+        at(R_LOAD),
+        at(R_ORAL),
+        at(R_IFAB),
+        at('Review the ongoing need for metformin.'),
+        at(R_DIET),
+        at('Pregnant:'),
+        at('Platelets 40'),
+        at(R_K),
+        at(R_FOLATE),
+        at('Review at 3 months'),
+        at(R_US),
+      ];
+      expect(order.every((index) => index >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(lines.at(-1)).toBe(R_US);
+    });
+  });
+
+  describe('suggestions', () => {
+    const card = run(deficient()).card(TREAT);
+
+    it('IM loading (recommended) or oral, at most one', () => {
+      expect(card.selectionBehavior).toBe('at-most-one');
+      expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
+        [LOAD_LABEL, true],
+        [ORAL_LABEL, false],
+      ]);
+    });
+
+    it('MR-LOAD: RxNorm 317106 + ATC B03BA03, 3×/week for 2 weeks then every 3 months', () => {
+      const [order, ...others] = created(suggestion(card, LOAD_LABEL), 'MedicationRequest');
+      expect(others).toEqual([]);
+      expect(order?.medicationCodeableConcept).toEqual({
+        coding: HYDROXOCOBALAMIN_CODINGS,
+        text: 'Hydroxocobalamin 1 mg/1 mL injection',
+      });
+      expect(order?.dosageInstruction).toEqual([
+        {
+          sequence: 1,
+          text: '1 mg IM three times a week for 2 weeks',
+          timing: {
+            repeat: {
+              frequency: 3,
+              period: 1,
+              periodUnit: 'wk',
+              boundsDuration: { value: 2, unit: 'weeks', system: UCUM, code: 'wk' },
+            },
+          },
+          route: IM_ROUTE,
+          doseAndRate: dose(1),
+        },
+        {
+          sequence: 2,
+          text: 'then 1 mg IM every 3 months',
+          timing: { repeat: { frequency: 1, period: 3, periodUnit: 'mo' } },
+          route: IM_ROUTE,
+          doseAndRate: dose(1),
+        },
+      ]);
+      if (order) expectValidOrder(order);
+    });
+
+    it('MR-ORAL: ATC B03BA01 cyanocobalamin 1 mg orally once daily', () => {
+      const [order] = created(suggestion(card, ORAL_LABEL), 'MedicationRequest');
+      expect(order?.medicationCodeableConcept).toEqual({
+        coding: [{ system: ATC, code: 'B03BA01', display: 'cyanocobalamin' }],
+        text: 'Cyanocobalamin 1 mg tablet',
+      });
+      expect(order?.dosageInstruction).toEqual([
+        {
+          sequence: 1,
+          text: '1 mg orally once daily',
+          timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+          route: ORAL_ROUTE,
+          doseAndRate: dose(1),
+        },
+      ]);
+      if (order) expectValidOrder(order);
+    });
+
+    it('both add SR-IFAB (LOINC 31444-3), valid R4 for the patient', () => {
+      for (const label of [LOAD_LABEL, ORAL_LABEL]) {
+        const found = suggestion(card, label);
+        expect(orderedTests(found)).toEqual(['31444-3']);
+        for (const request of created(found, 'ServiceRequest')) expectValidOrder(request);
+      }
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
+  const neuroDeficient = (): FhirResource[] => [...deficient(), PARAESTHESIA()];
+
+  it('S06: low B12 with paraesthesia and ataxia gets the neurological regimen', () => {
+    expectScenario('S06', [NEURO, TREAT]);
+  });
+
+  it('is critical with the rule book summary', () => {
+    const card = run(neuroDeficient()).card(NEURO);
+    expect(card.indicator).toBe('critical');
+    expect(card.summary).toBe(
+      'B12 deficiency with neurological features: hydroxocobalamin 1 mg IM alternate days; urgent specialist advice',
+    );
+    expect(card.summary.length).toBeLessThan(140);
+  });
+
+  it('detail: evidence naming the features, R-NEURO, cord damage, R-FOLATE, R-IFAB', () => {
+    const result = run(neuroDeficient());
+    expect(paragraphs(result.card(NEURO))).toEqual([
+      `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}; neurological features: Paresthesia.`,
+      R_NEURO,
+      'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+      R_FOLATE,
+      R_IFAB,
+    ]);
+  });
+
+  it('never shows "three times a week" with neurological features (RULES.md 5.0 exclusivity)', () => {
+    const result = run([
+      ...neuroDeficient(),
+      hb(70),
+      platelets(30),
+      pregnancyStatus('pregnant', 9),
+    ]);
+    expect(JSON.stringify(result.card(NEURO))).not.toContain('three times a week');
+    expect(result.codes).not.toContain(TREAT);
+  });
+
+  it('neurological features recognised by text count (RULES.md 7.4)', () => {
+    expect(run([...deficient(), condition(textOnly('Pins and needles in feet'))]).codes).toContain(
+      NEURO,
+    );
+  });
+
+  describe('functional deficiency (raised MMA, eGFR ≥ 60, any B12)', () => {
+    it('B12 400 ng/L with MMA 0.62 and eGFR 75: card stating the functional deficiency', () => {
+      const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA()]);
+      expect(paragraphs(result.card(NEURO))[0]).toBe(
+        `Evidence: total B12 400 ng/L, ${D5}; ${shown(result, 'methylmalonicAcid')}; ${shown(result, 'egfr')}; neurological features: Paresthesia; raised ${named(result, 'methylmalonicAcid')} with eGFR ≥ 60 despite total B12 400 ng/L: functional deficiency — BSH 2014: do not delay treatment.`,
+      );
+    });
+
+    it.each([
+      ['eGFR 60: functional deficiency', [egfr(60)], true],
+      ['eGFR 59.9: renal impairment, no card', [egfr(59.9)], false],
+      ['no eGFR and no CKD: functional deficiency', [], true],
+      ['no eGFR but CKD stage 4 recorded: no card', [coded('431857002', 'CKD stage 4')], false],
+    ])('%s', (_name, kidneys, fires) => {
+      const result = run([totalB12(400), mma(0.62), PARAESTHESIA(), ...kidneys]);
+      expect(result.codes.includes(NEURO)).toBe(fires);
+    });
+
+    it('without an eGFR the card does not claim one', () => {
+      const result = run([totalB12(400), mma(0.62), PARAESTHESIA()]);
+      const card = result.card(NEURO);
+      expect(textOf(card)).toContain(
+        `raised ${named(result, 'methylmalonicAcid')} with no renal impairment recorded (no eGFR) despite total B12 400 ng/L`,
+      );
+      expect(textOf(card)).not.toContain('eGFR ≥ 60');
+    });
+
+    it('MMA not raised (0.45): no card', () => {
+      expect(run([totalB12(400), mma(0.45), egfr(75), PARAESTHESIA()]).codes).not.toContain(NEURO);
+    });
+
+    it('a raised MMA without neurological features gives neither treatment card', () => {
+      const codes = run([totalB12(400), mma(0.62), egfr(75), FATIGUE()]).codes;
+      expect(codes).not.toContain(NEURO);
+      expect(codes).not.toContain(TREAT);
+    });
+  });
+
+  describe('conditional lines', () => {
+    it.each([
+      [
+        'platelets 49.9: non-IM route line',
+        [platelets(49.9)],
+        'Platelets 49.9 ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.',
+      ],
+      ['Hb 79.9 g/L: R-K', [hb(79.9)], R_K],
+      [
+        'pregnant: review at 1 month',
+        [pregnancyStatus('pregnant', 10)],
+        'Pregnant: review at 1 month.',
+      ],
+    ])('%s', (_name, extra, line) => {
+      const lines = paragraphs(run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO));
+      expect(lines).toContain(line);
+    });
+
+    it.each([
+      ['platelets 50: no platelet line', [platelets(50)], 'Platelets'],
+      ['Hb 80 g/L: no R-K', [hb(80)], R_K],
+      ['not pregnant: no pregnancy line', [], 'Pregnant:'],
+    ])('%s', (_name, extra, absent) => {
+      const card = run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO);
+      expect(paragraphs(card).slice(1).join('\n')).not.toContain(absent);
+    });
+
+    it('lines keep the rule book order', () => {
+      const lines = paragraphs(
+        run([
+          totalB12(150),
+          PARAESTHESIA(),
+          platelets(30),
+          hb(65),
+          pregnancyStatus('pregnant', 5),
+        ]).card(NEURO),
+      );
+      expect(lines.slice(1)).toEqual([
+        R_NEURO,
+        'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+        R_FOLATE,
+        R_IFAB,
+        'Platelets 30 ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.',
+        R_K,
+        'Pregnant: review at 1 month.',
+      ]);
+    });
+
+    it('pernicious anaemia recorded: no R-IFAB and no antibody order', () => {
+      const card = run([...neuroDeficient(), PERNICIOUS()]).card(NEURO);
+      expect(paragraphs(card)).not.toContain(R_IFAB);
+      expect(orderedTests(suggestion(card, NEURO_LABEL))).toEqual([]);
+    });
+  });
+
+  describe('suppression', () => {
+    it('not for a patient on B12 therapy', () => {
+      expect(run([...neuroDeficient(), currentB12Therapy()]).codes).not.toContain(NEURO);
+      expect(deficiencyNeuroUrgent(onB12(run(neuroDeficient()).context))).toBeUndefined();
+    });
+
+    it('not under 16; at 16 it is shown', () => {
+      expect(run(neuroDeficient(), { patient: ofAge(15) }).codes).not.toContain(NEURO);
+      expect(run(neuroDeficient(), { patient: ofAge(16) }).codes).toContain(NEURO);
+    });
+
+    it('not with an indeterminate B12 and no MMA', () => {
+      expect(run([totalB12(180), PARAESTHESIA()]).codes).not.toContain(NEURO);
+    });
+  });
+
+  it('suggestion: MR-NEURO (recommended) with SR-IFAB, valid R4', () => {
+    const card = run(neuroDeficient()).card(NEURO);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([[NEURO_LABEL, true]]);
+    const found = suggestion(card, NEURO_LABEL);
+    const [order] = created(found, 'MedicationRequest');
+    expect(order?.medicationCodeableConcept?.coding).toEqual(HYDROXOCOBALAMIN_CODINGS);
+    expect(order?.dosageInstruction).toEqual([
+      {
+        sequence: 1,
+        text: '1 mg IM on alternate days until no further improvement',
+        timing: { repeat: { frequency: 1, period: 2, periodUnit: 'd' } },
+        route: IM_ROUTE,
+        doseAndRate: dose(1),
+      },
+      {
+        sequence: 2,
+        text: 'then 1 mg IM every 2 months',
+        timing: { repeat: { frequency: 1, period: 2, periodUnit: 'mo' } },
+        route: IM_ROUTE,
+        doseAndRate: dose(1),
+      },
+    ]);
+    if (order) expectValidOrder(order);
+    expect(orderedTests(found)).toEqual(['31444-3']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
+  const combined = (): FhirResource[] => [totalB12(130), serumFolate(2.1), hb(95), mcv(115)];
+
+  it('S20: B12 and folate deficiency: combined card beside the treatment card', () => {
+    expectScenario('S20', [COMBINED, TREAT, NEURO]);
+  });
+
+  it('is a warning with the rule book summary and detail, R-LOAD without neuro', () => {
+    const result = run(combined());
+    const card = result.card(COMBINED);
+    expect(card.indicator).toBe('warning');
+    expect(card.summary).toBe(
+      'B12 and folate deficiency: start B12 before or together with folic acid 5 mg daily',
+    );
+    expect(paragraphs(card)).toEqual([
+      `Evidence: total B12 130 ng/L, ${D5}; ${shown(result, 'serumFolate')}; Hb 95 g/L, ${D5}; MCV 115 fL, ${D5}.`,
+      'Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF).',
+      R_FOLATE,
+      R_LOAD,
+    ]);
+  });
+
+  it('with neurological features: R-NEURO and MR-NEURO, never "three times a week"', () => {
+    const card = run([...combined(), PARAESTHESIA()]).card(COMBINED);
+    expect(paragraphs(card).at(-1)).toBe(R_NEURO);
+    expect(JSON.stringify(card)).not.toContain('three times a week');
+    const [b12Order] = created(suggestion(card, COMBINED_LABEL), 'MedicationRequest');
+    expect(b12Order?.dosageInstruction?.[0]?.timing?.repeat).toEqual({
+      frequency: 1,
+      period: 2,
+      periodUnit: 'd',
+    });
+  });
+
+  it('without neurological features never "until no further improvement"', () => {
+    expect(JSON.stringify(run(combined()).card(COMBINED))).not.toContain('no further improvement');
+  });
+
+  it.each([
+    ['serum folate 6.9 nmol/L is low', 6.9, true],
+    ['serum folate 7 nmol/L is not low', 7, false],
+  ])('%s', (_name, value, fires) => {
+    const folate = lab('14732-2', value, 'nmol/L', { daysAgo: 5 });
+    expect(run([totalB12(130), folate]).codes.includes(COMBINED)).toBe(fires);
+  });
+
+  it('red cell folate 339 nmol/L is low; 340 is not', () => {
+    expect(run([totalB12(130), lab('14731-4', 339, 'nmol/L')]).codes).toContain(COMBINED);
+    expect(run([totalB12(130), lab('14731-4', 340, 'nmol/L')]).codes).not.toContain(COMBINED);
+  });
+
+  it('functional deficiency with neurological features and low folate: card', () => {
+    const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA(), serumFolate(2)]);
+    expect(result.codes).toContain(COMBINED);
+  });
+
+  it('functional deficiency without neurological features: no card', () => {
+    expect(run([totalB12(400), mma(0.62), egfr(75), serumFolate(2)]).codes).not.toContain(COMBINED);
+  });
+
+  it('low folate with B12 180 ng/L (not deficient): no card', () => {
+    expect(run([totalB12(180), serumFolate(2)]).codes).not.toContain(COMBINED);
+  });
+
+  it('not for a patient on B12 therapy, nor under 16', () => {
+    expect(run([...combined(), currentB12Therapy()]).codes).not.toContain(COMBINED);
+    expect(combinedB12FolateDeficiency(onB12(run(combined()).context))).toBeUndefined();
+    expect(run(combined(), { patient: ofAge(15) }).codes).not.toContain(COMBINED);
+  });
+
+  it('suggestion: MR-LOAD + MR-FOLIC5 together (recommended), valid R4', () => {
+    const card = run(combined()).card(COMBINED);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
+      [COMBINED_LABEL, true],
+    ]);
+    const [b12Order, folicOrder] = created(suggestion(card, COMBINED_LABEL), 'MedicationRequest');
+    expect(b12Order?.medicationCodeableConcept?.coding).toEqual(HYDROXOCOBALAMIN_CODINGS);
+    expect(b12Order?.dosageInstruction?.[0]?.timing?.repeat).toMatchObject({
+      frequency: 3,
+      period: 1,
+      periodUnit: 'wk',
+    });
+    expect(folicOrder?.medicationCodeableConcept).toEqual({
+      coding: [
+        { system: RXNORM, code: '4511', display: 'folic acid' },
+        { system: ATC, code: 'B03BB01', display: 'folic acid' },
+      ],
+      text: 'Folic acid 5 mg tablet',
+    });
+    expect(folicOrder?.dosageInstruction).toEqual([
+      {
+        sequence: 1,
+        text: '5 mg orally once daily for 4 months',
+        timing: {
+          repeat: {
+            frequency: 1,
+            period: 1,
+            periodUnit: 'd',
+            boundsDuration: { value: 4, unit: 'months', system: UCUM, code: 'mo' },
+          },
+        },
+        route: ORAL_ROUTE,
+        doseAndRate: dose(5),
+      },
+    ]);
+    for (const order of [b12Order, folicOrder]) if (order) expectValidOrder(order);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
+  const GASTRECTOMY = (): FhirResource => coded('53442002', 'Gastrectomy');
+  const BARIATRIC = (): FhirResource => coded('430715008', 'Bariatric surgery');
+  const ILEAL_RESECTION = (): FhirResource => coded('51346007', 'Ileectomy');
+  const ILEAL_CROHNS = (): FhirResource => coded('38106008', "Crohn's disease of ileum");
+
+  const PROPH_LABEL = 'Start hydroxocobalamin 1 mg IM every 3 months';
+  const TEST_LABEL = 'Order total B12';
+  const SURGICAL_LINE =
+    'Lifelong prophylaxis: hydroxocobalamin 1 mg IM every 3 months (BNF, after total gastrectomy or total ileal resection); usually needed when more than 20 cm of terminal ileum is removed.';
+  const BARIATRIC_LINE =
+    'Lifelong B12: oral cyanocobalamin 1 mg daily (AFP 2017) or hydroxocobalamin 1 mg IM every 3 months (BOMSS 2020); bloods at 3, 6 and 12 months, then at least yearly.';
+  const CROHNS_LINE = 'Check B12 at least yearly; lifelong replacement if deficiency develops.';
+
+  it('gastrectomy, never tested: info card with the test and MR-PROPH', () => {
+    const card = run([GASTRECTOMY()]).card(PROPHYLAXIS);
+    expect(card.indicator).toBe('info');
+    expect(card.summary).toBe(
+      'Gastrectomy: lifelong B12 prophylaxis is recommended but none is recorded',
+    );
+    expect(paragraphs(card)).toEqual([
+      'Evidence: recorded: Gastrectomy.',
+      SURGICAL_LINE,
+      'Check B12 before starting.',
+    ]);
+    expect(card.selectionBehavior).toBe('any');
+    expect(card.suggestions?.map((s) => s.label)).toEqual([TEST_LABEL, PROPH_LABEL]);
+    expect(orderedTests(suggestion(card, TEST_LABEL))).toEqual(['2132-9']);
+    const [order] = created(suggestion(card, PROPH_LABEL), 'MedicationRequest');
+    expect(order?.medicationCodeableConcept?.coding).toEqual(HYDROXOCOBALAMIN_CODINGS);
+    expect(order?.dosageInstruction).toEqual([
+      {
+        sequence: 1,
+        text: '1 mg IM every 3 months',
+        timing: { repeat: { frequency: 1, period: 3, periodUnit: 'mo' } },
+        route: IM_ROUTE,
+        doseAndRate: dose(1),
+      },
+    ]);
+    if (order) expectValidOrder(order);
+    for (const request of created(suggestion(card, TEST_LABEL), 'ServiceRequest')) {
+      expectValidOrder(request);
+    }
+  });
+
+  it('gastrectomy with a B12 result in the last year: no test suggestion or line', () => {
+    const card = run([GASTRECTOMY(), totalB12(400)]).card(PROPHYLAXIS);
+    expect(paragraphs(card)).toEqual([
+      `Evidence: total B12 400 ng/L, ${D5}; recorded: Gastrectomy.`,
+      SURGICAL_LINE,
+    ]);
+    expect(card.suggestions?.map((s) => s.label)).toEqual([PROPH_LABEL]);
+  });
+
+  it('a pending B12 test counts as tested', () => {
+    const card = run([GASTRECTOMY(), totalB12(400, { status: 'preliminary' })]).card(PROPHYLAXIS);
+    expect(textOf(card)).not.toContain('Check B12 before starting.');
+    expect(textOf(card)).toContain('B12 test pending');
+  });
+
+  it.each([
+    [
+      'subtotal gastrectomy (49209004) is no indication',
+      coded('49209004', 'Subtotal gastrectomy'),
+      false,
+    ],
+    ['total gastrectomy (26452005)', coded('26452005', 'Total gastrectomy'), true],
+    ['text "Total gastrectomy" without a code', condition(textOnly('Total gastrectomy')), true],
+    [
+      'text "Partial gastrectomy" is no indication',
+      condition(textOnly('Partial gastrectomy')),
+      false,
+    ],
+    [
+      'a completed gastrectomy Procedure',
+      procedure(concept([sct('53442002')], 'Gastrectomy')),
+      true,
+    ],
+    [
+      'a resolved gastrectomy Condition (permanent)',
+      condition(concept([sct('53442002')]), { clinical: 'resolved' }),
+      true,
+    ],
+  ])('%s', (_name, record, fires) => {
+    expect(run([record]).codes.includes(PROPHYLAXIS)).toBe(fires);
+  });
+
+  it('ileal resection: the BNF IM line and MR-PROPH', () => {
+    const card = run([ILEAL_RESECTION()]).card(PROPHYLAXIS);
+    expect(card.summary).toBe(
+      'Ileal resection: lifelong B12 prophylaxis is recommended but none is recorded',
+    );
+    expect(paragraphs(card)).toContain(SURGICAL_LINE);
+    expect(card.suggestions?.map((s) => s.label)).toContain(PROPH_LABEL);
+  });
+
+  it('bariatric surgery: the BOMSS line and MR-ORAL', () => {
+    const card = run([BARIATRIC()]).card(PROPHYLAXIS);
+    expect(card.summary).toBe(
+      'Bariatric surgery: lifelong B12 prophylaxis is recommended but none is recorded',
+    );
+    expect(paragraphs(card)).toContain(BARIATRIC_LINE);
+    expect(paragraphs(card)).not.toContain(SURGICAL_LINE);
+    expect(card.suggestions?.map((s) => s.label)).toEqual([TEST_LABEL, ORAL_LABEL]);
+    const [order] = created(suggestion(card, ORAL_LABEL), 'MedicationRequest');
+    expect(order?.dosageInstruction?.[0]?.timing?.repeat).toEqual({
+      frequency: 1,
+      period: 1,
+      periodUnit: 'd',
+    });
+    if (order) expectValidOrder(order);
+  });
+
+  it("ileal Crohn's disease only, tested: yearly check line, no suggestions", () => {
+    const card = run([ILEAL_CROHNS(), totalB12(400)]).card(PROPHYLAXIS);
+    expect(card.summary).toBe(
+      "Ileal Crohn's disease: lifelong B12 prophylaxis is recommended but none is recorded",
+    );
+    expect(paragraphs(card).slice(1)).toEqual([CROHNS_LINE]);
+    expect(card.suggestions).toBeUndefined();
+    expect(card.selectionBehavior).toBeUndefined();
+  });
+
+  it("ileal Crohn's disease only, untested: the B12 test only", () => {
+    const card = run([ILEAL_CROHNS()]).card(PROPHYLAXIS);
+    expect(paragraphs(card).slice(1)).toEqual([CROHNS_LINE, 'Check B12 before starting.']);
+    expect(card.suggestions?.map((s) => s.label)).toEqual([TEST_LABEL]);
+  });
+
+  it("gastrectomy and bariatric surgery and ileal Crohn's: all named, no Crohn's-only line", () => {
+    const card = run([GASTRECTOMY(), BARIATRIC(), ILEAL_CROHNS()]).card(PROPHYLAXIS);
+    expect(card.summary).toBe(
+      "Gastrectomy, bariatric surgery and ileal Crohn's disease: lifelong B12 prophylaxis is recommended but none is recorded",
+    );
+    expect(card.summary.length).toBeLessThan(140);
+    expect(paragraphs(card)).toContain(SURGICAL_LINE);
+    expect(paragraphs(card)).toContain(BARIATRIC_LINE);
+    expect(paragraphs(card)).not.toContain(CROHNS_LINE);
+    expect(card.suggestions?.map((s) => s.label)).toEqual([TEST_LABEL, PROPH_LABEL, ORAL_LABEL]);
+  });
+
+  describe('suppression and precedence', () => {
+    it('not for a patient on B12 therapy', () => {
+      expect(run([GASTRECTOMY(), currentB12Therapy()]).codes).not.toContain(PROPHYLAXIS);
+      expect(b12ProphylaxisMalabsorption(onB12(run([GASTRECTOMY()]).context))).toBeUndefined();
+    });
+
+    it('not under 16; at 16 it is shown', () => {
+      expect(run([GASTRECTOMY()], { patient: ofAge(15) }).codes).not.toContain(PROPHYLAXIS);
+      expect(run([GASTRECTOMY()], { patient: ofAge(16) }).codes).toContain(PROPHYLAXIS);
+    });
+
+    it('superseded by b12-deficiency-treat (RULES.md 5.1.6), though its rule still fires', () => {
+      const resources = [GASTRECTOMY(), totalB12(150)];
+      expect(run(resources).codes).toContain(TREAT);
+      expect(run(resources).codes).not.toContain(PROPHYLAXIS);
+      expect(ruleOn(b12ProphylaxisMalabsorption, resources)?.code).toBe(PROPHYLAXIS);
+    });
+
+    it('no indication (coeliac disease only): no card', () => {
+      expect(run([coded('396331005', 'Coeliac disease')]).codes).not.toContain(PROPHYLAXIS);
+    });
+  });
+
+  it('a male adult and an unknown age are adults too', () => {
+    expect(run([GASTRECTOMY()], { patient: male(40) }).codes).toContain(PROPHYLAXIS);
+    expect(run([GASTRECTOMY()], { patient: patient({ birthDate: undefined }) }).codes).toContain(
+      PROPHYLAXIS,
+    );
+  });
+});
