@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { freePort, startServerProcess } from './support/server-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 
 describe('loadConfig(env): defaults', () => {
@@ -137,73 +136,6 @@ describe('loadConfig(env): bad values throw a ConfigError naming the variable', 
     );
   });
 });
-
-/** A port that was free a moment ago (the OS picks it; the server binds it right after). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-interface ServerProcess {
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves once stdout holds a line containing `text`. */
-  waitFor: (text: string) => Promise<void>;
-  kill: (signal: NodeJS.Signals) => void;
-}
-
-function startServerProcess(env: NodeJS.ProcessEnv): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    for (const waiter of waiters.filter((w) => out.includes(w.text))) waiter.resolve();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      resolve({ code, signal });
-    });
-  });
-  return {
-    exit,
-    stdout: () => out,
-    stderr: () => err,
-    waitFor: (text) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.includes(text)) {
-          resolve();
-          return;
-        }
-        waiters.push({ text, resolve });
-        void exit.then(({ code }) => {
-          reject(new Error(`server exited (${String(code)}) before '${text}':\n${out}\n${err}`));
-        });
-      }),
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
-  };
-}
 
 describe('the server process (src/server.ts)', () => {
   it('exits with code 1 and names PORT on stderr when PORT is invalid', async () => {
