@@ -402,7 +402,7 @@ describe('b12-low-stale-untreated (RULES.md 5.8)', () => {
 
   it('orders active B12 instead of total B12 in pregnancy', () => {
     const card = mustHave(ruleCard(b12LowStaleUntreated, [STALE, PREGNANT], aged(30)));
-    expect(orderedLoinc(card, 'Repeat total B12 and serum folate')).toEqual(['72160-5', '2284-8']);
+    expect(orderedLoinc(card, 'Repeat active B12 and serum folate')).toEqual(['72160-5', '2284-8']);
   });
 
   it('adds the neurological line before R-FOLATE when neurological features are recorded', () => {

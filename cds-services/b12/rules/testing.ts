@@ -163,7 +163,10 @@ export const b12LowStaleUntreated: Rule = (context: RuleContext): CardSpec | und
     selectionBehavior: 'at-most-one',
     suggestions: [
       {
-        label: 'Repeat total B12 and serum folate',
+        // The label names the test it orders: active B12 in pregnancy (RULES.md 5.8).
+        label: f.pregnant
+          ? 'Repeat active B12 and serum folate'
+          : 'Repeat total B12 and serum folate',
         isRecommended: true,
         actions: [
           actions.order(patientId, f.pregnant ? 'activeB12' : 'totalB12'),
