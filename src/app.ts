@@ -7,14 +7,18 @@ import type { Logger } from './logger.js';
 import { clientAuthentication } from './cds/client-auth.js';
 import { corsOptions } from './cds/cors.js';
 import { errorHandler, notFoundHandler } from './cds/errors.js';
+import { clientRateLimit, jsonDepthLimit } from './cds/limits.js';
 import { cdsRoutes } from './cds/routes.js';
 import { serviceRegistry } from './cds/service.js';
 import type { CdsService } from './cds/service.js';
+import type { TrustedClient } from './cds/trusted-clients.js';
 
 export interface AppOptions {
   config: Config;
   services: readonly CdsService[];
   logger: Logger;
+  /** The clients whose JWTs are accepted when `CDS_AUTH=required`. */
+  trustedClients?: ReadonlyMap<string, TrustedClient>;
   /** The clock; tests fix it. */
   now?: () => Date;
 }
@@ -24,6 +28,7 @@ export function createApp({
   config,
   services,
   logger,
+  trustedClients = new Map(),
   now = () => new Date(),
 }: AppOptions): Express {
   const app = express();
@@ -36,12 +41,19 @@ export function createApp({
     res.json({ status: 'ok' });
   });
 
-  app.use('/cds-services', cors(corsOptions), clientAuthentication(config));
+  // Authentication comes before the body is read: an unknown caller's megabytes are not parsed.
+  app.use(
+    '/cds-services',
+    cors(corsOptions),
+    clientAuthentication(config, trustedClients, logger),
+    clientRateLimit(config.rateLimitPerMinute),
+  );
   app.use(
     express.json({
       type: ['application/json', 'application/fhir+json'],
       limit: config.bodyLimitBytes,
     }),
+    jsonDepthLimit(config.jsonMaxDepth),
   );
   app.use(cdsRoutes({ config, registry: serviceRegistry(services), logger, now }));
 

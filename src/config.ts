@@ -22,9 +22,25 @@ export interface Config {
     timeoutMs: number;
     /** Search result pages followed per prefetch key before the data is declared incomplete. */
     maxPages: number;
+    /** Largest FHIR server answer read, in bytes. */
+    maxResponseBytes: number;
+    /** Whether a plain-http `fhirServer` may be called (never by default in production). */
+    allowHttp: boolean;
   };
   /** Largest accepted request body, in bytes (prefetch bundles can be large). */
   bodyLimitBytes: number;
+  /** Deepest JSON nesting accepted in a request body. */
+  jsonMaxDepth: number;
+  /** Most FHIR resources read from one request's prefetch and draft orders. */
+  maxPrefetchResources: number;
+  /** Requests per minute per client (issuer, or address without authentication); 0 is off. */
+  rateLimitPerMinute: number;
+  jwt: {
+    /** Allowed clock difference for `exp` and `iat`, in seconds. */
+    clockSkewSeconds: number;
+    /** Oldest accepted token (`iat`), in seconds; also bounds the replay cache. */
+    maxAgeSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -82,6 +98,13 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FHIR_TIMEOUT_MS: integer(100, 60_000).default(5000),
   FHIR_MAX_PAGES: integer(1, 1000).default(20),
+  FHIR_MAX_RESPONSE_BYTES: byteSize.default(20 * 1024 * 1024),
+  FHIR_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  JSON_MAX_DEPTH: integer(8, 1000).default(64),
+  PREFETCH_MAX_RESOURCES: integer(1, 1_000_000).default(50_000),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
+  JWT_CLOCK_SKEW_SECONDS: integer(0, 600).default(60),
+  JWT_MAX_AGE_SECONDS: integer(60, 86_400).default(3600),
   REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
 });
 
@@ -113,7 +136,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedClientsPath: vars.CDS_TRUSTED_CLIENTS,
     clinicalConfigPath: vars.CDS_CLINICAL_CONFIG,
     logLevel: vars.LOG_LEVEL,
-    fhir: { timeoutMs: vars.FHIR_TIMEOUT_MS, maxPages: vars.FHIR_MAX_PAGES },
+    fhir: {
+      timeoutMs: vars.FHIR_TIMEOUT_MS,
+      maxPages: vars.FHIR_MAX_PAGES,
+      maxResponseBytes: vars.FHIR_MAX_RESPONSE_BYTES,
+      allowHttp:
+        (vars.FHIR_ALLOW_HTTP ?? (vars.NODE_ENV === 'production' ? 'false' : 'true')) === 'true',
+    },
     bodyLimitBytes: vars.REQUEST_BODY_LIMIT,
+    jsonMaxDepth: vars.JSON_MAX_DEPTH,
+    maxPrefetchResources: vars.PREFETCH_MAX_RESOURCES,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    jwt: { clockSkewSeconds: vars.JWT_CLOCK_SKEW_SECONDS, maxAgeSeconds: vars.JWT_MAX_AGE_SECONDS },
   };
 }

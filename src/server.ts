@@ -6,6 +6,8 @@ import {
 } from '../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
+import { readTrustedClients } from './cds/trusted-clients.js';
+import type { TrustedClient } from './cds/trusted-clients.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
@@ -39,8 +41,28 @@ function readClinicalConfig(path: string | undefined): ClinicalConfig {
   }
 }
 
+/** The trusted CDS clients (`CDS_TRUSTED_CLIENTS`); required when authentication is. */
+function readClients(config: Config): ReadonlyMap<string, TrustedClient> {
+  if (config.trustedClientsPath === undefined) {
+    if (config.auth === 'required') {
+      stop(
+        'Invalid configuration:\n  CDS_TRUSTED_CLIENTS: required when CDS_AUTH=required (no client could call)',
+      );
+    }
+    return new Map();
+  }
+  try {
+    return readTrustedClients(config.trustedClientsPath);
+  } catch (error) {
+    stop(
+      `Invalid configuration:\n  CDS_TRUSTED_CLIENTS (${config.trustedClientsPath}): ${(error as Error).message}`,
+    );
+  }
+}
+
 const config = readConfig();
 const services = b12Services(readClinicalConfig(config.clinicalConfigPath));
+const trustedClients = readClients(config);
 const logger = createLogger(config.logLevel);
 
 if (config.auth === 'off') {
@@ -48,12 +70,10 @@ if (config.auth === 'off') {
     'CDS_AUTH=off: CDS clients are NOT authenticated. Use this only for development and testing; set NODE_ENV=production or CDS_AUTH=required for real patient data.',
   );
 } else {
-  logger.error(
-    'CDS_AUTH=required, but this version cannot verify client JWTs yet: every CDS call will be refused with 401.',
-  );
+  logger.info({ trustedIssuers: [...trustedClients.keys()] }, 'CDS client authentication required');
 }
 
-const app = createApp({ config, services, logger });
+const app = createApp({ config, services, logger, trustedClients });
 const server: Server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -16,7 +16,16 @@ describe('loadConfig(env): defaults', () => {
     expect(config.nodeEnv).toBe('development');
     expect(config.logLevel).toBe('info');
     expect(config.bodyLimitBytes).toBe(10 * 1024 * 1024);
-    expect(config.fhir).toEqual({ timeoutMs: 5000, maxPages: 20 });
+    expect(config.fhir).toEqual({
+      timeoutMs: 5000,
+      maxPages: 20,
+      maxResponseBytes: 20 * 1024 * 1024,
+      allowHttp: true,
+    });
+    expect(config.jsonMaxDepth).toBe(64);
+    expect(config.maxPrefetchResources).toBe(50_000);
+    expect(config.rateLimitPerMinute).toBe(0);
+    expect(config.jwt).toEqual({ clockSkewSeconds: 60, maxAgeSeconds: 3600 });
     expect(config.trustedClientsPath).toBeUndefined();
   });
 
@@ -31,6 +40,16 @@ describe('loadConfig(env): defaults', () => {
     [{ NODE_ENV: 'production' }, 'required'],
   ])('defaults CDS_AUTH to off outside production and required in production (%j)', (env, auth) => {
     expect(loadConfig(env).auth).toBe(auth);
+  });
+
+  it('calls only https FHIR servers in production unless FHIR_ALLOW_HTTP=true', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).fhir.allowHttp).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', FHIR_ALLOW_HTTP: 'true' }).fhir.allowHttp).toBe(
+      true,
+    );
+    expect(loadConfig({ NODE_ENV: 'development', FHIR_ALLOW_HTTP: 'false' }).fhir.allowHttp).toBe(
+      false,
+    );
   });
 
   it('lets an explicit CDS_AUTH win over the NODE_ENV default', () => {

@@ -1,20 +1,144 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { OperationOutcomeError } from './operation-outcome.js';
+import type { TrustedClient } from './trusted-clients.js';
 
 /**
- * The CDS client authentication switch (CDS Hooks 2.0 §Trusting CDS Clients). With `CDS_AUTH=off`
- * (development) every call is let through. With `required` this build verifies no JWT yet, so it
- * fails closed: every CDS call is refused with 401 until verification is configured.
+ * CDS client authentication (CDS Hooks 2.0 §Trusting CDS Clients and the best practices): every
+ * discovery, service and feedback call carries `Authorization: Bearer <JWT>` signed with an
+ * asymmetric key of a trusted client. Checked: `iss` on the allowlist, `jku` (if any) on that
+ * client's allowlist, `kid` selecting the key, the signature, `aud` = the URL invoked (from
+ * `CDS_PUBLIC_URL`), `exp`, `iat` not in the future, `tenant`, and `jti` never seen before.
+ * Failures are a bare 401; the log names iss, kid and jti, never the token.
  */
-export function clientAuthentication(config: Config): RequestHandler {
-  if (config.auth === 'off') return (_req, _res, next) => next();
-  return (_req, _res, next) =>
-    next(
-      new OperationOutcomeError(
-        401,
-        [{ code: 'login', diagnostics: 'Client authentication failed' }],
-        { 'WWW-Authenticate': 'Bearer' },
-      ),
+
+/** Who called, once authenticated: what the FHIR fallback may do on the client's behalf. */
+export interface CallingClient {
+  iss: string;
+  /** FHIR server bases this client may name; `undefined` allows any. */
+  fhirServers: readonly string[] | undefined;
+}
+
+/** The authenticated client of a request (`undefined` with authentication off). */
+export const callingClient = (res: Response): CallingClient | undefined =>
+  (res.locals as { client?: CallingClient }).client;
+
+/**
+ * `jti`s seen within their tokens' lifetime. Bounded: when full, the oldest entries go first. Held
+ * in memory, so replicas need sticky routing per client or a shared store (README).
+ */
+export class ReplayCache {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** Records `key` until `until` (epoch s); false if it was already recorded and still live. */
+  firstUse(key: string, until: number, now: number): boolean {
+    const known = this.seen.get(key);
+    if (known !== undefined && known >= now) return false;
+    for (const [oldKey, expiry] of this.seen) {
+      if (expiry >= now && this.seen.size < this.capacity) break;
+      this.seen.delete(oldKey);
+    }
+    this.seen.set(key, until);
+    return true;
+  }
+}
+
+class AuthFailure extends Error {}
+
+/** The URL the client invoked, as it knows it: what `aud` must name (trailing slash tolerated). */
+function audiences(publicUrl: string, req: Request): string[] {
+  const path = req.originalUrl.split('?')[0]?.replace(/\/+$/, '') ?? '';
+  const url = `${publicUrl}${path}`;
+  return [url, `${url}/`];
+}
+
+async function verify(
+  req: Request,
+  config: Config,
+  clients: ReadonlyMap<string, TrustedClient>,
+  replays: ReplayCache,
+  onFailure: (details: { iss?: string; kid?: string; jti?: string; reason: string }) => void,
+): Promise<CallingClient> {
+  const details: { iss?: string; kid?: string; jti?: string } = {};
+  try {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*)$/i.exec(
+      header.trim(),
     );
+    if (!match?.[1]) throw new AuthFailure('no bearer JWT');
+    const token = match[1];
+    const protectedHeader = decodeProtectedHeader(token);
+    const unverified = decodeJwt(token);
+    details.kid = typeof protectedHeader.kid === 'string' ? protectedHeader.kid : undefined;
+    details.iss = unverified.iss;
+    details.jti = unverified.jti;
+    const client = unverified.iss === undefined ? undefined : clients.get(unverified.iss);
+    if (!client) throw new AuthFailure('issuer not trusted');
+    if (!details.kid) throw new AuthFailure('no kid');
+    if (protectedHeader.jku !== undefined && !client.jkuAllowList.includes(protectedHeader.jku)) {
+      throw new AuthFailure('jku not on the allowlist');
+    }
+    const { payload } = await jwtVerify(token, client.keys, {
+      issuer: client.iss,
+      audience: audiences(config.publicUrl, req),
+      algorithms: [...client.algorithms],
+      typ: 'JWT',
+      clockTolerance: config.jwt.clockSkewSeconds,
+      maxTokenAge: config.jwt.maxAgeSeconds,
+      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
+    });
+    if (client.tenant !== undefined && payload.tenant !== client.tenant) {
+      throw new AuthFailure('tenant not trusted');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const until = Math.min(payload.exp ?? now, (payload.iat ?? now) + config.jwt.maxAgeSeconds);
+    if (
+      !replays.firstUse(
+        `${client.iss}|${String(payload.jti)}`,
+        until + config.jwt.clockSkewSeconds,
+        now,
+      )
+    ) {
+      throw new AuthFailure('jti replayed');
+    }
+    return { iss: client.iss, fhirServers: client.fhirServers };
+  } catch (error) {
+    const reason =
+      error instanceof AuthFailure
+        ? error.message
+        : ((error as { code?: string }).code ?? (error as Error).name);
+    onFailure({ ...details, reason });
+    throw new OperationOutcomeError(
+      401,
+      [{ code: 'login', diagnostics: 'Client authentication failed' }],
+      {
+        'WWW-Authenticate': 'Bearer',
+      },
+    );
+  }
+}
+
+/** Size of the in-memory `jti` replay cache. */
+const REPLAY_CACHE_ENTRIES = 100_000;
+
+/** The authentication switch: `CDS_AUTH=off` lets every call through (development only). */
+export function clientAuthentication(
+  config: Config,
+  clients: ReadonlyMap<string, TrustedClient>,
+  logger: Logger,
+): RequestHandler {
+  if (config.auth === 'off') return (_req, _res, next) => next();
+  const replays = new ReplayCache(REPLAY_CACHE_ENTRIES);
+  return (req, res, next) => {
+    verify(req, config, clients, replays, (details) => {
+      logger.warn({ ...details, path: req.path }, 'client authentication failed');
+    }).then((client) => {
+      (res.locals as { client?: CallingClient }).client = client;
+      next();
+    }, next);
+  };
 }

@@ -17,6 +17,10 @@ export interface FhirServerAccess {
   signal: AbortSignal;
   /** Search pages followed per query before the result is declared incomplete. */
   maxPages: number;
+  /** Largest answer read, in bytes. */
+  maxResponseBytes: number;
+  /** Set when this server must not be called at all (see prefetch.ts): nothing is sent. */
+  refusal: string | undefined;
 }
 
 /** Why data could not be obtained, with the OperationOutcome issue code that says so. */
@@ -77,7 +81,26 @@ function statusFailure(status: number): FhirDataError {
   );
 }
 
+/** The body as text, refusing to read past `maxBytes` (a huge answer must not exhaust memory). */
+async function boundedText(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = (): FhirDataError =>
+    new FhirDataError('too-long', `the FHIR server's answer is larger than ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += (chunk as Uint8Array).byteLength;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(chunk as Uint8Array);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function getResource(url: URL, access: FhirServerAccess): Promise<FhirResource> {
+  if (access.refusal !== undefined) throw new FhirDataError('security', access.refusal);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -89,7 +112,7 @@ async function getResource(url: URL, access: FhirServerAccess): Promise<FhirReso
       signal: access.signal,
     });
     if (!response.ok) throw statusFailure(response.status);
-    return parseResource(await response.text());
+    return parseResource(await boundedText(response, access.maxResponseBytes));
   } catch (error) {
     throw describeFailure(error, access.signal);
   }

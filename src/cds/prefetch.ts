@@ -35,6 +35,13 @@ export interface ResolvedPrefetch {
 export interface FhirFallbackOptions {
   timeoutMs: number;
   maxPages: number;
+  maxResponseBytes: number;
+  /** Whether a plain-http `fhirServer` may be called. */
+  allowHttp: boolean;
+  /** FHIR server bases the calling client may name; `undefined` allows any. */
+  allowedServers: readonly string[] | undefined;
+  /** Most resources a hook call may bring together from prefetch and the FHIR server. */
+  maxResources: number;
 }
 
 interface KeyResult {
@@ -53,6 +60,27 @@ class KeyFailure extends Error {
   }
 }
 
+const withoutSlash = (url: string): string => url.replace(/\/+$/, '');
+
+/**
+ * Why the caller's `fhirServer` must not be called (server-side request forgery guard), if so:
+ * plain http where only https is allowed, or a server the authenticated client may not name.
+ */
+function refusal(fhirServer: string, options: FhirFallbackOptions): string | undefined {
+  if (!options.allowHttp && fhirServer.startsWith('http:')) return 'fhirServer must use https';
+  const base = withoutSlash(fhirServer);
+  const allowed = options.allowedServers;
+  if (
+    allowed &&
+    !allowed.some(
+      (server) => base === withoutSlash(server) || base.startsWith(`${withoutSlash(server)}/`),
+    )
+  ) {
+    return 'fhirServer is not a FHIR server this client may name';
+  }
+  return undefined;
+}
+
 function fhirAccess(
   request: HookRequest,
   options: FhirFallbackOptions,
@@ -65,6 +93,8 @@ function fhirAccess(
     accessToken: token === undefined || token === '' ? undefined : token,
     signal,
     maxPages: options.maxPages,
+    maxResponseBytes: options.maxResponseBytes,
+    refusal: refusal(request.fhirServer, options),
   };
 }
 
@@ -132,6 +162,15 @@ export async function resolvePrefetch(
   const results = settled.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
   );
+  const total = results.reduce((sum, result) => sum + result.resources.length, 0);
+  if (total > options.maxResources) {
+    throw new OperationOutcomeError(412, [
+      {
+        code: 'too-costly',
+        diagnostics: `The patient data run to ${total} resources, more than the ${options.maxResources} this service reads`,
+      },
+    ]);
+  }
   return {
     data: Object.fromEntries(results.map((result) => [result.key, result.resources])),
     sources: Object.fromEntries(results.map((result) => [result.key, result.source])),

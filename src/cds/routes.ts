@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CdsResponse } from './cards.js';
+import { callingClient } from './client-auth.js';
 import { feedbackRequestSchema } from './feedback.js';
 import { hookRequestSchemas } from './hook-request.js';
 import type { HookName, HookRequest } from './hook-request.js';
@@ -60,6 +61,26 @@ function hookRequestFor(service: CdsService, req: Request): HookRequest {
   return request;
 }
 
+/** 413 when a request carries more FHIR resources than the service reads. */
+function limitResources(request: HookRequest, maxResources: number): void {
+  const count = (resource: unknown): number => {
+    const entries = (resource as { entry?: unknown } | null)?.entry;
+    return Array.isArray(entries) ? entries.length : resource ? 1 : 0;
+  };
+  const context = request.context as { draftOrders?: unknown };
+  const total =
+    Object.values(request.prefetch ?? {}).reduce((sum, value) => sum + count(value), 0) +
+    count(context.draftOrders);
+  if (total > maxResources) {
+    throw new OperationOutcomeError(413, [
+      {
+        code: 'too-costly',
+        diagnostics: `The request carries ${total} FHIR resources, more than the ${maxResources} this service reads`,
+      },
+    ]);
+  }
+}
+
 async function runHandler(
   service: CdsService,
   request: HookRequest,
@@ -98,7 +119,12 @@ export function cdsRoutes({ config, registry, logger, now }: CdsRoutesOptions): 
       };
       try {
         const request = hookRequestFor(service, req);
-        const resolved = await resolvePrefetch(service.prefetch, request, config.fhir);
+        limitResources(request, config.maxPrefetchResources);
+        const resolved = await resolvePrefetch(service.prefetch, request, {
+          ...config.fhir,
+          allowedServers: callingClient(res)?.fhirServers,
+          maxResources: config.maxPrefetchResources,
+        });
         if (resolved.refetchedAfterOutcome.length > 0) {
           logger.warn(
             { ...line, keys: resolved.refetchedAfterOutcome },

@@ -358,7 +358,7 @@ describe('POST /cds-services/{id}: tolerance of what real clients send', () => {
   });
 });
 
-describe('CDS_AUTH=required (fails closed until JWT verification lands)', () => {
+describe('CDS_AUTH=required with no trusted client configured: fails closed', () => {
   const jwt = loadCapture('021-sandbox--call-b12-patient-view.json').authorization ?? '';
 
   it('answers a service call with 401, an OperationOutcome and WWW-Authenticate: Bearer', async () => {
@@ -369,7 +369,7 @@ describe('CDS_AUTH=required (fails closed until JWT verification lands)', () => 
     expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
   });
 
-  it('refuses a call carrying a client JWT too, since none can be verified yet', async () => {
+  it('refuses a call carrying a client JWT from an issuer that is not trusted', async () => {
     expect(jwt).toMatch(/^Bearer ey/);
     const { app } = testApp({ env: { CDS_AUTH: 'required' } });
     const res = await request(app)

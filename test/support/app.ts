@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { b12Services } from '../../cds-services/index.js';
 import { createApp } from '../../src/app.js';
 import type { CdsService } from '../../src/cds/service.js';
+import type { TrustedClient } from '../../src/cds/trusted-clients.js';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,6 +20,7 @@ export function testApp(
   options: {
     env?: NodeJS.ProcessEnv;
     services?: readonly CdsService[];
+    trustedClients?: ReadonlyMap<string, TrustedClient>;
     now?: Date;
   } = {},
 ): TestApp {
@@ -34,6 +36,7 @@ export function testApp(
   const app = createApp({
     config,
     services: options.services ?? b12Services(),
+    ...(options.trustedClients ? { trustedClients: options.trustedClients } : {}),
     logger: createLogger(config.logLevel, sink),
     now: () => now,
   });
