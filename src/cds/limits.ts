@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { callingClient } from './client-auth.js';
 import { OperationOutcomeError } from './operation-outcome.js';
 
@@ -43,7 +43,8 @@ export function clientRateLimit(perMinute: number): RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    keyGenerator: (req, res) => callingClient(res)?.iss ?? req.ip ?? 'unknown',
+    // IPv6 addresses are grouped by subnet, so one host cannot rotate through its addresses.
+    keyGenerator: (req, res) => callingClient(res)?.iss ?? ipKeyGenerator(req.ip ?? 'unknown'),
     handler: (_req, _res, next) => {
       next(
         new OperationOutcomeError(429, [
