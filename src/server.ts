@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   clinicalConfigFrom,
   DEFAULT_CLINICAL_CONFIG,
@@ -87,8 +87,25 @@ server.on('error', (error) => {
   process.exit(1);
 });
 
+/**
+ * Answers not yet sent. Once shutting down, every answer closes its connection: a kept-alive
+ * connection would otherwise go on carrying new calls, and `close()` would never complete.
+ */
+const unsent = new Set<ServerResponse>();
+let stopping = false;
+server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+  if (stopping) {
+    res.setHeader('Connection', 'close');
+    return;
+  }
+  unsent.add(res);
+  res.once('close', () => unsent.delete(res));
+});
+
 function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
+  stopping = true;
+  for (const res of unsent) if (!res.headersSent) res.setHeader('Connection', 'close');
   server.close(() => process.exit(0));
   server.closeIdleConnections();
   setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();

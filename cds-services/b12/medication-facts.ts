@@ -1,4 +1,4 @@
-import { codesOf, textOf } from '../../src/fhir/coding.js';
+import { codesOf, lookup, textOf } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import type { MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
@@ -63,13 +63,13 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
   const codes = use.concepts.flatMap(codesOf);
   const rxnorm = codes.filter((code) => code.system === RXNORM_SYSTEM);
   const products = rxnorm.flatMap((code) => {
-    const product = RXNORM_PRODUCTS[code.code];
+    const product = lookup(RXNORM_PRODUCTS, code.code);
     return product ? [product] : [];
   });
   const ingredients = [
     ...products.flatMap((product) => product.ingredients),
     ...rxnorm.flatMap((code) => {
-      const found = RXNORM_INGREDIENTS[code.code];
+      const found = lookup(RXNORM_INGREDIENTS, code.code);
       return found ? [found] : [];
     }),
   ];
@@ -123,9 +123,9 @@ function routeOf(
 ): Route | undefined {
   const route = use.dosage?.route;
   const coded = codesOf(route).find(
-    (code) => code.system === SNOMED_SYSTEM && ROUTE_CODES[code.code],
+    (code) => code.system === SNOMED_SYSTEM && lookup(ROUTE_CODES, code.code) !== undefined,
   );
-  if (coded) return ROUTE_CODES[coded.code];
+  if (coded) return lookup(ROUTE_CODES, coded.code);
   const routeText = [...textOf(route), use.dosage?.text ?? ''].join(' ');
   const written = ROUTE_TEXT.find((entry) => entry.pattern.test(routeText));
   if (written) return written.route;
@@ -154,7 +154,8 @@ const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug)\b/i;
 function strengthFromText(texts: readonly string[]): number | undefined {
   for (const text of texts) {
     const match = STRENGTH_TEXT.exec(text);
-    if (match) return Number(match[1]) * (MG_PER_UNIT[(match[2] ?? '').toLowerCase()] ?? NaN);
+    if (match)
+      return Number(match[1]) * (lookup(MG_PER_UNIT, (match[2] ?? '').toLowerCase()) ?? NaN);
   }
   return undefined;
 }
@@ -174,7 +175,7 @@ function dailyDoseMg(
   const strength = classification.strengthMg ?? strengthFromText(texts);
   const dose = use.dosage?.dose;
   if (!dose) return strength === undefined ? undefined : strength * perDay;
-  const mgPerUnit = MG_PER_UNIT[dose.unit.toLowerCase()];
+  const mgPerUnit = lookup(MG_PER_UNIT, dose.unit.toLowerCase());
   if (mgPerUnit !== undefined) return dose.value * mgPerUnit * perDay;
   if (DOSE_UNIT.test(dose.unit) && strength !== undefined) return dose.value * strength * perDay;
   return undefined;

@@ -5,6 +5,7 @@ import type {
   Timing,
   CodeableConcept,
 } from 'fhir/r4.js';
+import { z } from 'zod';
 import type { Action } from '../../src/cds/cards.js';
 import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './terminology.js';
 
@@ -87,6 +88,75 @@ function medicationRequest(
   };
 }
 
+const nonEmpty = z.string().min(1);
+const coding = z.strictObject({
+  system: nonEmpty.optional(),
+  version: nonEmpty.optional(),
+  code: nonEmpty.optional(),
+  display: nonEmpty.optional(),
+  userSelected: z.boolean().optional(),
+});
+const concept = z.strictObject({
+  coding: z.array(coding).min(1).optional(),
+  text: nonEmpty.optional(),
+});
+const quantity = z.strictObject({
+  value: z.number(),
+  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
+  unit: nonEmpty.optional(),
+  system: nonEmpty.optional(),
+  code: nonEmpty.optional(),
+});
+const repeat = z.strictObject({
+  boundsDuration: quantity.optional(),
+  count: z.number().int().positive().optional(),
+  duration: z.number().positive().optional(),
+  durationUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
+  frequency: z.number().int().positive().optional(),
+  frequencyMax: z.number().int().positive().optional(),
+  period: z.number().positive().optional(),
+  periodMax: z.number().positive().optional(),
+  periodUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
+  dayOfWeek: z
+    .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+    .min(1)
+    .optional(),
+  timeOfDay: z.array(nonEmpty).min(1).optional(),
+  when: z.array(nonEmpty).min(1).optional(),
+  offset: z.number().int().nonnegative().optional(),
+});
+/** The parts of an R4 Dosage a copied schedule may carry; anything else is not copied. */
+const dosageSchema = z.strictObject({
+  sequence: z.number().int().optional(),
+  text: nonEmpty.optional(),
+  patientInstruction: nonEmpty.optional(),
+  timing: z
+    .strictObject({
+      repeat: repeat.optional(),
+      code: concept.optional(),
+      event: z.array(nonEmpty).min(1).optional(),
+    })
+    .optional(),
+  asNeededBoolean: z.boolean().optional(),
+  site: concept.optional(),
+  route: concept.optional(),
+  method: concept.optional(),
+  doseAndRate: z
+    .array(z.strictObject({ type: concept.optional(), doseQuantity: quantity.optional() }))
+    .min(1)
+    .optional(),
+});
+
+/** FHIR allows no empty objects (a dosage with nothing in it is not a schedule). */
+function hasEmptyValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0 || value.some(hasEmptyValue);
+  if (typeof value === 'object' && value !== null) {
+    const children = Object.values(value);
+    return children.length === 0 || children.some(hasEmptyValue);
+  }
+  return false;
+}
+
 /** The regimens of RULES.md 5.0, as MedicationRequests for one patient. */
 export const regimens = {
   /** MR-LOAD: BNF loading then maintenance. */
@@ -142,9 +212,19 @@ export const regimens = {
         boundsDuration: duration(4, 'mo'),
       }),
     ]),
-  /** A hydroxocobalamin order with another order's dosage (RULES.md 5.14). */
-  hydroxocobalaminWith: (patientId: string, dosageInstruction: Dosage[]): MedicationRequest =>
-    medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, dosageInstruction),
+  /**
+   * A hydroxocobalamin order with another order's dosage (RULES.md 5.14), or `undefined` when that
+   * dosage is not well-formed R4: a schedule is copied whole or not at all (none given, none copied).
+   */
+  hydroxocobalaminWith: (
+    patientId: string,
+    dosageInstruction: readonly unknown[],
+  ): MedicationRequest | undefined => {
+    const copied = z.array(dosageSchema).safeParse(dosageInstruction);
+    return copied.success && !copied.data.some(hasEmptyValue)
+      ? medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, copied.data as Dosage[])
+      : undefined;
+  },
 };
 
 /** Tests a suggestion can order (RULES.md 5.0 SR-x, LOINC); displays only where checked. */

@@ -1,4 +1,5 @@
 import type { Dosage } from 'fhir/r4.js';
+import { FHIR_ID } from '../../src/cds/references.js';
 import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { ageInYears, isoDay } from '../../src/fhir/dates.js';
@@ -81,7 +82,8 @@ export interface DataNote {
     | 'unreadable-reference-range'
     | 'recognised-by-text'
     | 'unidentified-medication'
-    | 'other-patient';
+    | 'other-patient'
+    | 'unreadable-draft-id';
   /** The line shown to clinicians, e.g. "Data note: total B12 result of 2026-11-14 ignored (…)". */
   text: string;
 }
@@ -189,6 +191,7 @@ function readDrafts(
   draftOrders: readonly Resource[],
   selections: readonly string[] | undefined,
   index: MedicationIndex,
+  notes: DataNote[],
 ): PatientFacts['drafts'] {
   const focusAll = selections === undefined || selections.length === 0;
   const b12TestCodes = new Set<string>([...ANALYTES.totalB12.loinc, ...ANALYTES.activeB12.loinc]);
@@ -198,11 +201,23 @@ function readDrafts(
     const use = readMedicationUse(resource, index);
     const fact = use && medicationFact({ ...use, status: 'draft' });
     if (!fact) return [];
-    const reference = `${String(resource.resourceType)}/${fact.id ?? ''}`;
+    // Only a FHIR id can be named by `selections` or a delete suggestion (`MedicationRequest/<id>`).
+    const id =
+      typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? resource.id : undefined;
+    if (id === undefined && resource.id !== undefined) {
+      notes.push(
+        dataNote(
+          'unreadable-draft-id',
+          `the draft order '${fact.name}' has no valid FHIR id, so no suggestion can remove or replace it`,
+        ),
+      );
+    }
+    const reference = `${String(resource.resourceType)}/${id ?? ''}`;
     return [
       {
         ...fact,
-        focused: focusAll || selections.includes(reference),
+        id,
+        focused: focusAll || (id !== undefined && selections.includes(reference)),
         dosageInstruction: asArray(resource.dosageInstruction).filter(
           (dosage): dosage is Dosage => asObject(dosage) !== undefined,
         ),
@@ -361,6 +376,7 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
 
   const patient = ofType('Patient')[0];
   const sex = readSex(patient);
+  const draftFacts = readDrafts(drafts, input.selections, index, notes);
   return {
     today,
     patient: {
@@ -376,7 +392,7 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
     b12Therapy: { current: therapyExposure !== undefined, startDay: therapyExposure?.startDay },
     otherRiskDrugs: [...new Set(uses.flatMap((use) => otherRiskDrug(use) ?? []))],
     conditions,
-    drafts: readDrafts(drafts, input.selections, index),
+    drafts: draftFacts,
     notes: [...new Map(notes.map((note) => [note.text, note])).values()],
   };
 }

@@ -8,6 +8,8 @@
  * digit, U unverified (never the only recognition path).
  */
 
+import { lookup } from '../../src/fhir/coding.js';
+
 export const LOINC_SYSTEM = 'http://loinc.org';
 export const SNOMED_SYSTEM = 'http://snomed.info/sct';
 export const RXNORM_SYSTEM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -265,7 +267,7 @@ export const ATC_NAMES: Readonly<Record<string, Ingredient>> = {
  * combinations: a B12 product, but not B12 therapy.
  */
 export function classifyAtc(code: string, text: string): Ingredient | undefined {
-  const named = ATC_NAMES[code];
+  const named = lookup(ATC_NAMES, code);
   if (named) return named;
   if (code.startsWith('A10BD') && /metformin/i.test(text))
     return ingredient('metformin', 'metformin');

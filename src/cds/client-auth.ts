@@ -38,9 +38,20 @@ export class ReplayCache {
   firstUse(key: string, until: number, now: number): boolean {
     const known = this.seen.get(key);
     if (known !== undefined && known >= now) return false;
+    // A key recorded again is new: it goes to the back of the insertion order.
+    this.seen.delete(key);
     for (const [oldKey, expiry] of this.seen) {
-      if (expiry >= now && this.seen.size < this.capacity) break;
+      if (expiry >= now) break;
       this.seen.delete(oldKey);
+    }
+    if (this.seen.size >= this.capacity) {
+      // Tokens live for different times, so expired entries can sit behind live ones: all of
+      // them go before any live `jti` is forgotten (a forgotten live `jti` can be replayed).
+      for (const [oldKey, expiry] of this.seen) if (expiry < now) this.seen.delete(oldKey);
+      for (const oldKey of this.seen.keys()) {
+        if (this.seen.size < this.capacity) break;
+        this.seen.delete(oldKey);
+      }
     }
     this.seen.set(key, until);
     return true;
@@ -107,10 +118,12 @@ async function verify(
     }
     return { iss: client.iss, fhirServers: client.fhirServers };
   } catch (error) {
+    // jose names the failing claim (aud, iat, typ...): worth a line to whoever debugs an EHR link.
+    const { code, claim } = error as { code?: string; claim?: string };
     const reason =
       error instanceof AuthFailure
         ? error.message
-        : ((error as { code?: string }).code ?? (error as Error).name);
+        : `${code ?? (error as Error).name}${claim ? ` (${claim})` : ''}`;
     onFailure({ ...details, reason });
     throw new OperationOutcomeError(
       401,
@@ -135,7 +148,9 @@ export function clientAuthentication(
   const replays = new ReplayCache(REPLAY_CACHE_ENTRIES);
   return (req, res, next) => {
     verify(req, config, clients, replays, (details) => {
-      logger.warn({ ...details, path: req.path }, 'client authentication failed');
+      // The path invoked (as for `aud`); mounted under /cds-services, req.path would drop that prefix.
+      const path = req.originalUrl.split('?')[0];
+      logger.warn({ ...details, path }, 'client authentication failed');
     }).then((client) => {
       (res.locals as { client?: CallingClient }).client = client;
       next();

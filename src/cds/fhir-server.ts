@@ -177,6 +177,10 @@ export async function allPages(
   return resources;
 }
 
+/** A search (`Observation?patient=123`, or a bare `Observation`) rather than a read (`Patient/123`). */
+const isSearch = (relativeUrl: string): boolean =>
+  relativeUrl.includes('?') || !relativeUrl.replace(/^\/+/, '').includes('/');
+
 /** Runs a read or search (a relative URL such as `Patient/123` or `Observation?patient=123`). */
 export async function fetchFromFhirServer(
   relativeUrl: string,
@@ -185,5 +189,13 @@ export async function fetchFromFhirServer(
   const answer = await getResource(sameOriginUrl(relativeUrl, access), access);
   if (carriesError(answer))
     throw new FhirDataError('exception', 'the FHIR server answered with an error OperationOutcome');
+  // A search is answered with a Bundle: any other resource is not the search result, and taking it
+  // as the only match would decide on data that may be incomplete.
+  if (isSearch(relativeUrl) && answer.resourceType !== 'Bundle') {
+    throw new FhirDataError(
+      'structure',
+      `the FHIR server answered a search with a ${answer.resourceType}, not a Bundle`,
+    );
+  }
   return answer.resourceType === 'Bundle' ? allPages(answer, access) : [answer];
 }

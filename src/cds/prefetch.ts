@@ -67,15 +67,17 @@ const withoutSlash = (url: string): string => url.replace(/\/+$/, '');
  * plain http where only https is allowed, or a server the authenticated client may not name.
  */
 function refusal(fhirServer: string, options: FhirFallbackOptions): string | undefined {
-  if (!options.allowHttp && fhirServer.startsWith('http:')) return 'fhirServer must use https';
-  const base = withoutSlash(fhirServer);
-  const allowed = options.allowedServers;
-  if (
-    allowed &&
-    !allowed.some(
-      (server) => base === withoutSlash(server) || base.startsWith(`${withoutSlash(server)}/`),
-    )
-  ) {
+  // Compared as fetch will see them: scheme and host lower-cased, dot segments resolved
+  // (`HTTP://…` is plain http; `…/fhir/../admin` is not under `…/fhir`).
+  const url = URL.parse(fhirServer);
+  if (url === null) return 'fhirServer is not a valid URL';
+  if (url.protocol !== 'https:' && !(options.allowHttp && url.protocol === 'http:')) {
+    return 'fhirServer must use https';
+  }
+  const base = withoutSlash(url.href);
+  const normalized = (server: string): string => withoutSlash(URL.parse(server)?.href ?? server);
+  const allowed = options.allowedServers?.map(normalized);
+  if (allowed && !allowed.some((server) => base === server || base.startsWith(`${server}/`))) {
     return 'fhirServer is not a FHIR server this client may name';
   }
   return undefined;

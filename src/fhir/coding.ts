@@ -26,6 +26,14 @@ export function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+/**
+ * `table[key]` for a key read from input: own entries only. A plain `table[key]` answers
+ * `constructor`, `__proto__` or `toString` with what the prototype holds, never `undefined`.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** The codings of a CodeableConcept that have both a system and a code. */
 export function codesOf(concept: unknown): Code[] {
   return asArray(asObject(concept)?.coding).flatMap((coding) => {

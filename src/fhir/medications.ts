@@ -1,4 +1,4 @@
-import { asArray, asObject, asString } from './coding.js';
+import { asArray, asObject, asString, lookup } from './coding.js';
 import { fullDay } from './dates.js';
 import type { EpochDay } from './dates.js';
 
@@ -103,7 +103,7 @@ function administrationsPerDay(timing: unknown): number | undefined {
   }
   const frequency = typeof repeat.frequency === 'number' ? repeat.frequency : 1;
   const period = typeof repeat.period === 'number' ? repeat.period : undefined;
-  const unitsPerDay = PER_DAY[String(repeat.periodUnit)];
+  const unitsPerDay = lookup(PER_DAY, String(repeat.periodUnit));
   if (period === undefined || period <= 0 || unitsPerDay === undefined) return undefined;
   return (frequency / period) * unitsPerDay;
 }
@@ -134,7 +134,7 @@ export function readMedicationUse(
   }
   const isRequest = resourceType === 'MedicationRequest';
   const statusCode = asString(resource.status) ?? 'unknown';
-  const status = (isRequest ? REQUEST_STATUS : STATEMENT_STATUS)[statusCode] ?? 'ignored';
+  const status = lookup(isRequest ? REQUEST_STATUS : STATEMENT_STATUS, statusCode) ?? 'ignored';
   const reference = asObject(resource.medicationReference);
   const medication = reference ? resolveMedication(reference, resource, index) : undefined;
   const ingredients = asArray(medication?.ingredient).filter(

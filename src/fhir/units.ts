@@ -1,3 +1,5 @@
+import { lookup } from './coding.js';
+
 /**
  * Unit normalisation by table (RULES.md 3): each analyte accepts listed UCUM codes (and common
  * lab spellings) with a factor to its canonical unit. A unit that is not listed makes the value
@@ -26,7 +28,7 @@ export type Conversion =
 
 /** Converts to the canonical unit at full precision (never rounded before comparing). */
 export function toCanonical(value: number, unit: string, table: UnitTable): Conversion {
-  const factor = table.units[normaliseUnit(unit)];
+  const factor = lookup(table.units, normaliseUnit(unit));
   if (factor === undefined) return { ok: false, reason: `unit '${unit}' not recognised` };
   const converted = value * factor;
   const [low, high] = table.plausible;
@@ -42,6 +44,6 @@ export function limitToCanonical(
   unit: string,
   table: UnitTable,
 ): number | undefined {
-  const factor = table.units[normaliseUnit(unit)];
+  const factor = lookup(table.units, normaliseUnit(unit));
   return factor === undefined ? undefined : value * factor;
 }

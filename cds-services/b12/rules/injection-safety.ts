@@ -1,4 +1,3 @@
-import type { MedicationRequest } from 'fhir/r4.js';
 import type { SuggestionInput } from '../../../src/cds/cards.js';
 import type { CardSpec } from '../cards.js';
 import { evidenceLine, resultText, valueText } from '../evidence.js';
@@ -85,11 +84,6 @@ const isCyanocobalamin = (draft: DraftMedication): boolean =>
 const isInjectable = (draft: DraftMedication): boolean =>
   draft.route === 'intramuscular' || draft.route === 'subcutaneous';
 
-/** MR-LOAD's medication with the draft's own dosage (RULES.md 5.14 "same schedule"). */
-function hydroxocobalaminFor(patientId: string, draft: DraftMedication): MedicationRequest {
-  return regimens.hydroxocobalaminWith(patientId, draft.dosageInstruction);
-}
-
 /** RULES.md 5.14: a cyanocobalamin draft (any route) in renal impairment → hydroxocobalamin. */
 export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined {
   const { findings, patientId } = context;
@@ -99,8 +93,10 @@ export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined 
   const egfr = findings.facts.latest.egfr;
   const injectable = drafts.filter(isInjectable);
   const first = injectable.find((draft) => draft.id !== undefined);
+  // MR-LOAD's medication with the draft's own schedule; none when that schedule cannot be copied.
+  const replacement = first && regimens.hydroxocobalaminWith(patientId, first.dosageInstruction);
   const suggestions: SuggestionInput[] =
-    first?.id === undefined
+    first?.id === undefined || replacement === undefined
       ? []
       : [
           {
@@ -108,7 +104,7 @@ export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined 
             actions: [
               actions.remove(first.id, 'Remove the cyanocobalamin order'),
               actions.prescribe(
-                hydroxocobalaminFor(patientId, first),
+                replacement,
                 'Prescribe hydroxocobalamin 1 mg/1 mL injection with the same dosage instructions',
               ),
             ],
