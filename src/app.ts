@@ -12,6 +12,7 @@ import { cdsRoutes } from './cds/routes.js';
 import { serviceRegistry } from './cds/service.js';
 import type { CdsService } from './cds/service.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
+import type { FeedbackStore } from './feedback/store.js';
 
 export interface AppOptions {
   config: Config;
@@ -19,6 +20,8 @@ export interface AppOptions {
   logger: Logger;
   /** The clients whose JWTs are accepted when `CDS_AUTH=required`. */
   trustedClients?: ReadonlyMap<string, TrustedClient>;
+  /** Where shown cards and feedback are kept; without one nothing is stored. */
+  feedbackStore?: FeedbackStore;
   /** The clock; tests fix it. */
   now?: () => Date;
 }
@@ -29,8 +32,10 @@ export function createApp({
   services,
   logger,
   trustedClients = new Map(),
+  feedbackStore,
   now = () => new Date(),
 }: AppOptions): Express {
+  const storeFailures = { count: 0 };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -38,7 +43,12 @@ export function createApp({
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({
+      status: 'ok',
+      feedbackStore: feedbackStore
+        ? { kind: feedbackStore.kind, failedWrites: storeFailures.count }
+        : 'none',
+    });
   });
 
   // Authentication comes before the body is read: an unknown caller's megabytes are not parsed.
@@ -55,7 +65,16 @@ export function createApp({
     }),
     jsonDepthLimit(config.jsonMaxDepth),
   );
-  app.use(cdsRoutes({ config, registry: serviceRegistry(services), logger, now }));
+  app.use(
+    cdsRoutes({
+      config,
+      registry: serviceRegistry(services),
+      logger,
+      now,
+      feedbackStore,
+      storeFailures,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

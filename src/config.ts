@@ -35,6 +35,13 @@ export interface Config {
   maxPrefetchResources: number;
   /** Requests per minute per client (issuer, or address without authentication); 0 is off. */
   rateLimitPerMinute: number;
+  feedback: {
+    /** PostgreSQL for several replicas; without it, an embedded SQLite file. */
+    databaseUrl: string | undefined;
+    sqlitePath: string;
+    /** Cards and feedback older than this are purged (`npm run purge`). */
+    retentionDays: number;
+  };
   jwt: {
     /** Allowed clock difference for `exp` and `iat`, in seconds. */
     clockSkewSeconds: number;
@@ -104,6 +111,12 @@ const EnvSchema = z.object({
   PREFETCH_MAX_RESOURCES: integer(1, 1_000_000).default(50_000),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
   JWT_CLOCK_SKEW_SECONDS: integer(0, 600).default(60),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  FEEDBACK_DB_PATH: z.string().min(1).default('data/feedback.sqlite'),
+  FEEDBACK_RETENTION_DAYS: integer(1, 36_500).default(365),
   JWT_MAX_AGE_SECONDS: integer(60, 86_400).default(3600),
   REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
 });
@@ -147,6 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonMaxDepth: vars.JSON_MAX_DEPTH,
     maxPrefetchResources: vars.PREFETCH_MAX_RESOURCES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    feedback: {
+      databaseUrl: vars.DATABASE_URL,
+      sqlitePath: vars.FEEDBACK_DB_PATH,
+      retentionDays: vars.FEEDBACK_RETENTION_DAYS,
+    },
     jwt: { clockSkewSeconds: vars.JWT_CLOCK_SKEW_SECONDS, maxAgeSeconds: vars.JWT_MAX_AGE_SECONDS },
   };
 }

@@ -6,6 +6,8 @@ import {
 } from '../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
+import { openDatabase } from './feedback/database.js';
+import { FeedbackStore } from './feedback/store.js';
 import { readTrustedClients } from './cds/trusted-clients.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
 import { createApp } from './app.js';
@@ -73,7 +75,29 @@ if (config.auth === 'off') {
   logger.info({ trustedIssuers: [...trustedClients.keys()] }, 'CDS client authentication required');
 }
 
-const app = createApp({ config, services, logger, trustedClients });
+/** The feedback store; if it cannot be opened the service still gives cards, and says so. */
+async function openStore(): Promise<FeedbackStore | undefined> {
+  try {
+    const store = await FeedbackStore.open(openDatabase(config.feedback));
+    logger.info({ store: store.kind }, 'feedback store ready');
+    return store;
+  } catch (error) {
+    logger.error(
+      { err: { message: (error as Error).message } },
+      'feedback store unavailable: cards are served, but neither they nor feedback are recorded',
+    );
+    return undefined;
+  }
+}
+
+const feedbackStore = await openStore();
+const app = createApp({
+  config,
+  services,
+  logger,
+  trustedClients,
+  ...(feedbackStore ? { feedbackStore } : {}),
+});
 const server: Server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -106,7 +130,9 @@ function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
   stopping = true;
   for (const res of unsent) if (!res.headersSent) res.setHeader('Connection', 'close');
-  server.close(() => process.exit(0));
+  server.close(() => {
+    void (feedbackStore?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  });
   server.closeIdleConnections();
   setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
 }

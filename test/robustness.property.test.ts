@@ -154,7 +154,7 @@ function expectAnswered(running: Running, res: Response, sent: string): void {
 async function expectHealthy(running: Running): Promise<void> {
   const res = await request(running.server).get('/healthz');
   expect(res.status).toBe(200);
-  expect(res.body).toEqual({ status: 'ok' });
+  expect(res.body).toEqual({ status: 'ok', feedbackStore: 'none' });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CdsResponse } from './cards.js';
+import type { FeedbackReceipt, FeedbackStore } from '../feedback/store.js';
 import { callingClient } from './client-auth.js';
 import { feedbackRequestSchema } from './feedback.js';
 import { hookRequestSchemas } from './hook-request.js';
@@ -27,6 +28,10 @@ export interface CdsRoutesOptions {
   registry: ReadonlyMap<string, CdsService>;
   logger: Logger;
   now: () => Date;
+  /** Where shown cards and feedback are kept; without one, neither is stored. */
+  feedbackStore: FeedbackStore | undefined;
+  /** Store writes that failed (a store outage never fails a hook call). */
+  storeFailures: { count: number };
 }
 
 const elapsedMs = (started: number): number => Math.round((performance.now() - started) * 10) / 10;
@@ -96,7 +101,21 @@ async function runHandler(
   return handler({ request, prefetch: resolved.data, now });
 }
 
-export function cdsRoutes({ config, registry, logger, now }: CdsRoutesOptions): Router {
+export function cdsRoutes({
+  config,
+  registry,
+  logger,
+  now,
+  feedbackStore,
+  storeFailures,
+}: CdsRoutesOptions): Router {
+  const storeFailed = (error: unknown, what: string): void => {
+    storeFailures.count += 1;
+    logger.error(
+      { err: { message: (error as Error).message }, what },
+      'feedback store write failed',
+    );
+  };
   const router = Router();
   const discovery = { services: [...registry.values()].map(discoveryEntry) };
 
@@ -131,8 +150,22 @@ export function cdsRoutes({ config, registry, logger, now }: CdsRoutesOptions): 
             'prefetch carried an OperationOutcome; fetched from the FHIR server',
           );
         }
-        const response = await runHandler(service, request, resolved, now());
+        const calledAt = now();
+        const response = await runHandler(service, request, resolved, calledAt);
         res.json(response);
+        // After the answer is sent: the store never slows or fails a hook call.
+        feedbackStore
+          ?.recordHookCall({
+            serviceId: service.id,
+            hook: service.hook,
+            hookInstance: request.hookInstance,
+            at: calledAt,
+            issuer: callingClient(res)?.iss,
+            cards: response.cards,
+          })
+          .catch((error: unknown) => {
+            storeFailed(error, 'hook call');
+          });
         logger.info(
           {
             ...line,
@@ -164,12 +197,31 @@ export function cdsRoutes({ config, registry, logger, now }: CdsRoutesOptions): 
 
   router
     .route('/cds-services/:id/feedback')
-    .post((req: Request, res: Response) => {
+    .post(async (req: Request, res: Response) => {
       const service = findService(registry, req);
       const { feedback } = parseOr400(feedbackRequestSchema, jsonBody(req));
+      let receipt: FeedbackReceipt | undefined;
+      try {
+        receipt = await feedbackStore?.recordFeedback(
+          service.id,
+          feedback,
+          callingClient(res)?.iss,
+          now(),
+        );
+      } catch (error) {
+        storeFailed(error, 'feedback');
+        // The client may send it again: duplicates are stored once.
+        throw new OperationOutcomeError(503, [
+          {
+            code: 'transient',
+            diagnostics: 'Feedback could not be stored; please send it again later',
+          },
+        ]);
+      }
       logger.info(
         {
           serviceId: service.id,
+          ...(receipt ?? {}),
           accepted: feedback.filter((item) => item.outcome === 'accepted').length,
           overridden: feedback.filter((item) => item.outcome === 'overridden').length,
           overrideReasons: feedback.flatMap((item) =>

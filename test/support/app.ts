@@ -6,6 +6,7 @@ import type { CdsService } from '../../src/cds/service.js';
 import type { TrustedClient } from '../../src/cds/trusted-clients.js';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
+import type { FeedbackStore } from '../../src/feedback/store.js';
 import { createLogger } from '../../src/logger.js';
 
 export interface TestApp {
@@ -21,6 +22,8 @@ export function testApp(
     env?: NodeJS.ProcessEnv;
     services?: readonly CdsService[];
     trustedClients?: ReadonlyMap<string, TrustedClient>;
+    /** Where the app records shown cards and feedback; without one nothing is stored. */
+    feedbackStore?: FeedbackStore;
     now?: Date;
   } = {},
 ): TestApp {
@@ -37,6 +40,7 @@ export function testApp(
     config,
     services: options.services ?? b12Services(),
     ...(options.trustedClients ? { trustedClients: options.trustedClients } : {}),
+    ...(options.feedbackStore ? { feedbackStore: options.feedbackStore } : {}),
     logger: createLogger(config.logLevel, sink),
     now: () => now,
   });

@@ -1,0 +1,60 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from './database.js';
+import { reportHtml, reportText } from './report.js';
+import { FeedbackStore } from './store.js';
+
+/**
+ * `npm run report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--html report.html]` and
+ * `npm run purge`: the committee report and the retention purge, on the configured store.
+ */
+
+const DAY_MS = 86_400_000;
+
+function day(value: string | undefined, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(NaN);
+  // `Date` rolls 2026-02-31 over to 2026-03-03: only a day that exists round-trips.
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value)
+    throw new ConfigError(`expected a date YYYY-MM-DD, got '${value}'`);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' }, html: { type: 'string' } },
+  });
+  const config = loadConfig();
+  const store = await FeedbackStore.open(openDatabase(config.feedback));
+  try {
+    const command = positionals[0] ?? 'report';
+    if (command !== 'report' && command !== 'purge') {
+      throw new ConfigError(`unknown command '${command}': use report or purge`);
+    }
+    if (command === 'purge') {
+      const before = new Date(Date.now() - config.feedback.retentionDays * DAY_MS);
+      const removed = await store.purge(before);
+      process.stdout.write(
+        `Purged ${String(removed.cards)} card(s) and ${String(removed.feedback)} feedback item(s) older than ${before.toISOString().slice(0, 10)} (FEEDBACK_RETENTION_DAYS=${String(config.feedback.retentionDays)}).\n`,
+      );
+      return;
+    }
+    const to = day(values.to, new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS));
+    const from = day(values.from, new Date(to.getTime() - 30 * DAY_MS));
+    const report = await store.report({ from, to });
+    process.stdout.write(`${reportText(report)}\n`);
+    if (values.html) {
+      writeFileSync(values.html, reportHtml(report));
+      process.stdout.write(`\nChart and table written to ${values.html}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`b12-cds-hooks: ${(error as Error).message}\n`);
+  process.exit(1);
+});

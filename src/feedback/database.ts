@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+/**
+ * The two databases behind the feedback store, reduced to what it needs: SQLite embedded (the
+ * default, so `npm start` just works) and PostgreSQL for several replicas. SQL is written once,
+ * with `?` placeholders, in the subset both understand.
+ */
+export interface Database {
+  readonly kind: 'sqlite' | 'postgres';
+  run(sql: string, params?: readonly unknown[]): Promise<void>;
+  all<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction: all of it is written, or none. */
+  transaction(work: (db: Database) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function sqliteDatabase(path: string): Database {
+  const db = new Database(path);
+  // WAL: readers do not block the writer, and a crash loses at most the transaction in flight.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // better-sqlite3 is synchronous, but a transaction's work awaits: one transaction at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const self: Database = {
+    kind: 'sqlite',
+    run: (sql, params = []) => {
+      db.prepare(sql).run(...params);
+      return Promise.resolve();
+    },
+    all: <Row>(sql: string, params: readonly unknown[] = []) =>
+      Promise.resolve(db.prepare(sql).all(...params) as Row[]),
+    transaction: (work) => {
+      const run = queue.then(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          await work(self);
+          db.exec('COMMIT');
+        } catch (error) {
+          db.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    close: async () => {
+      await queue;
+      db.close();
+    },
+  };
+  return self;
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...`. */
+const numbered = (sql: string): string => {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${String(++index)}`);
+};
+
+export function postgresDatabase(connectionString: string): Database {
+  // BIGINT (epoch milliseconds, counts) as numbers: the values stay far below 2^53.
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+  const pool = new pg.Pool({ connectionString, max: 5, connectionTimeoutMillis: 5000, types });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const over = (client: pg.Pool | pg.PoolClient): Omit<Database, 'transaction' | 'close'> => ({
+    kind: 'postgres',
+    run: async (sql, params = []) => {
+      await client.query(numbered(sql), [...params]);
+    },
+    all: async <Row>(sql: string, params: readonly unknown[] = []) =>
+      (await client.query(numbered(sql), [...params])).rows as Row[],
+  });
+  return {
+    ...over(pool),
+    transaction: async (work) => {
+      const client = await pool.connect();
+      const inTransaction: Database = {
+        ...over(client),
+        transaction: (inner) => inner(inTransaction),
+        close: () => Promise.resolve(),
+      };
+      try {
+        await client.query('BEGIN');
+        await work(inTransaction);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** The configured database: PostgreSQL when `DATABASE_URL` is set, else the SQLite file (created). */
+export function openDatabase(settings: {
+  databaseUrl: string | undefined;
+  sqlitePath: string;
+}): Database {
+  if (settings.databaseUrl !== undefined) return postgresDatabase(settings.databaseUrl);
+  if (settings.sqlitePath !== ':memory:')
+    mkdirSync(dirname(settings.sqlitePath), { recursive: true });
+  return sqliteDatabase(settings.sqlitePath);
+}

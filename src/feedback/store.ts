@@ -1,0 +1,360 @@
+import { createHash } from 'node:crypto';
+import type { Card } from '../cds/cards.js';
+import type { FeedbackItem } from '../cds/feedback.js';
+import type { Database } from './database.js';
+
+/**
+ * What clinicians were shown and how they answered, for the CDS committee's report: each hook
+ * call's cards (uuid, topic code, indicator, suggestion uuids) and each feedback item. No patient
+ * identifier, clinical value or token is stored.
+ */
+
+/** The PostgreSQL advisory lock held while migrating (any constant unique to this schema). */
+const MIGRATION_LOCK = '7342019812';
+
+/** Schema versions, applied in order at start; identical for SQLite and PostgreSQL. */
+const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    `CREATE TABLE hook_calls (
+      hook_instance TEXT NOT NULL,
+      service_id TEXT NOT NULL,
+      hook TEXT NOT NULL,
+      called_at BIGINT NOT NULL,
+      issuer TEXT
+    )`,
+    'CREATE INDEX hook_calls_called_at ON hook_calls (called_at)',
+    `CREATE TABLE cards (
+      uuid TEXT PRIMARY KEY,
+      hook_instance TEXT NOT NULL,
+      service_id TEXT NOT NULL,
+      code TEXT NOT NULL,
+      indicator TEXT NOT NULL,
+      shown_at BIGINT NOT NULL
+    )`,
+    'CREATE INDEX cards_shown_at ON cards (shown_at)',
+    `CREATE TABLE card_suggestions (
+      card_uuid TEXT NOT NULL,
+      suggestion_uuid TEXT NOT NULL,
+      PRIMARY KEY (card_uuid, suggestion_uuid)
+    )`,
+    `CREATE TABLE feedback (
+      id TEXT PRIMARY KEY,
+      service_id TEXT NOT NULL,
+      card_uuid TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      accepted_suggestions TEXT,
+      reason_system TEXT,
+      reason_code TEXT,
+      reason_display TEXT,
+      user_comment TEXT,
+      outcome_at BIGINT NOT NULL,
+      received_at BIGINT NOT NULL,
+      issuer TEXT,
+      known_card INTEGER NOT NULL
+    )`,
+    'CREATE INDEX feedback_card_uuid ON feedback (card_uuid)',
+    'CREATE INDEX feedback_received_at ON feedback (received_at)',
+  ],
+];
+
+export interface HookCallRecord {
+  serviceId: string;
+  hook: string;
+  hookInstance: string;
+  at: Date;
+  issuer: string | undefined;
+  cards: readonly Card[];
+}
+
+export interface FeedbackReceipt {
+  stored: number;
+  duplicates: number;
+  /** Feedback for cards this store never recorded (cards outlive restarts): kept and flagged. */
+  unknownCards: number;
+}
+
+export interface ReportPeriod {
+  from: Date;
+  to: Date;
+}
+
+export interface ReportRow {
+  code: string;
+  indicator: string;
+  shown: number;
+  accepted: number;
+  overridden: number;
+  /** Shown without any feedback. */
+  ignored: number;
+  /** accepted / shown. */
+  acceptanceRate: number;
+  overrideReasons: { code: string; display: string; count: number }[];
+}
+
+export interface DailyAcceptance {
+  code: string;
+  day: string;
+  shown: number;
+  accepted: number;
+}
+
+export interface Report {
+  period: ReportPeriod;
+  rows: ReportRow[];
+  daily: DailyAcceptance[];
+  /** Feedback in the period about cards not shown in it (or never recorded). */
+  unmatchedFeedback: number;
+}
+
+/** A feedback item's identity: the same item sent twice is stored once (clients retry). */
+function feedbackId(serviceId: string, item: FeedbackItem): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        serviceId,
+        item.card,
+        item.outcome,
+        item.outcomeTimestamp,
+        (item.acceptedSuggestions ?? []).map((suggestion) => suggestion.id).sort(),
+        item.overrideReason?.reason?.code ?? null,
+        item.overrideReason?.userComment ?? null,
+      ]),
+    )
+    .digest('hex');
+}
+
+export class FeedbackStore {
+  private constructor(private readonly db: Database) {}
+
+  /** Opens the store and brings its schema up to date. */
+  static async open(db: Database): Promise<FeedbackStore> {
+    await db.transaction(async (tx) => {
+      // Replicas starting together on PostgreSQL: one migrates while the others wait for it, then
+      // find the versions applied (without the lock they raced and failed on duplicate tables).
+      // SQLite's BEGIN IMMEDIATE already admits one writer at a time.
+      if (tx.kind === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)');
+      const applied = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+      const done = new Set(applied.map((row) => row.version));
+      for (const [index, statements] of MIGRATIONS.entries()) {
+        const version = index + 1;
+        if (done.has(version)) continue;
+        for (const statement of statements) await tx.run(statement);
+        await tx.run('INSERT INTO schema_migrations (version) VALUES (?)', [version]);
+      }
+    });
+    return new FeedbackStore(db);
+  }
+
+  get kind(): Database['kind'] {
+    return this.db.kind;
+  }
+
+  async recordHookCall(call: HookCallRecord): Promise<void> {
+    const at = call.at.getTime();
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO hook_calls (hook_instance, service_id, hook, called_at, issuer) VALUES (?, ?, ?, ?, ?)',
+        [call.hookInstance, call.serviceId, call.hook, at, call.issuer ?? null],
+      );
+      for (const card of call.cards) {
+        await tx.run(
+          'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [
+            card.uuid,
+            call.hookInstance,
+            call.serviceId,
+            card.source.topic?.code ?? card.source.label,
+            card.indicator,
+            at,
+          ],
+        );
+        for (const suggestion of card.suggestions ?? []) {
+          await tx.run('INSERT INTO card_suggestions (card_uuid, suggestion_uuid) VALUES (?, ?)', [
+            card.uuid,
+            suggestion.uuid,
+          ]);
+        }
+      }
+    });
+  }
+
+  async recordFeedback(
+    serviceId: string,
+    items: readonly FeedbackItem[],
+    issuer: string | undefined,
+    receivedAt: Date,
+  ): Promise<FeedbackReceipt> {
+    const receipt: FeedbackReceipt = { stored: 0, duplicates: 0, unknownCards: 0 };
+    await this.db.transaction(async (tx) => {
+      for (const item of items) {
+        const id = feedbackId(serviceId, item);
+        if ((await tx.all('SELECT id FROM feedback WHERE id = ?', [id])).length > 0) {
+          receipt.duplicates += 1;
+          continue;
+        }
+        const known =
+          (await tx.all('SELECT uuid FROM cards WHERE uuid = ?', [item.card])).length > 0;
+        if (!known) receipt.unknownCards += 1;
+        const reason = item.overrideReason?.reason;
+        await tx.run(
+          `INSERT INTO feedback (id, service_id, card_uuid, outcome, accepted_suggestions, reason_system,
+             reason_code, reason_display, user_comment, outcome_at, received_at, issuer, known_card)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`,
+          [
+            id,
+            serviceId,
+            item.card,
+            item.outcome,
+            item.acceptedSuggestions
+              ? JSON.stringify(item.acceptedSuggestions.map((s) => s.id))
+              : null,
+            reason?.system ?? null,
+            reason?.code ?? null,
+            reason?.display ?? null,
+            item.overrideReason?.userComment ?? null,
+            Date.parse(item.outcomeTimestamp),
+            receivedAt.getTime(),
+            issuer ?? null,
+            known ? 1 : 0,
+          ],
+        );
+        receipt.stored += 1;
+      }
+    });
+    return receipt;
+  }
+
+  /** Acceptance and override figures per card code and indicator, for cards shown in the period. */
+  async report(period: ReportPeriod): Promise<Report> {
+    const from = period.from.getTime();
+    const to = period.to.getTime();
+    const cards = await this.db.all<{
+      uuid: string;
+      code: string;
+      indicator: string;
+      shown_at: number;
+    }>('SELECT uuid, code, indicator, shown_at FROM cards WHERE shown_at >= ? AND shown_at < ?', [
+      from,
+      to,
+    ]);
+    const feedback = await this.db.all<{
+      card_uuid: string;
+      outcome: string;
+      reason_code: string | null;
+      reason_display: string | null;
+    }>(
+      `SELECT f.card_uuid, f.outcome, f.reason_code, f.reason_display FROM feedback f
+       JOIN cards c ON c.uuid = f.card_uuid WHERE c.shown_at >= ? AND c.shown_at < ?`,
+      [from, to],
+    );
+    const unmatched = await this.db.all<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM feedback f WHERE f.received_at >= ? AND f.received_at < ?
+       AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.uuid = f.card_uuid AND c.shown_at >= ? AND c.shown_at < ?)`,
+      [from, to, from, to],
+    );
+    return {
+      period,
+      ...summarise(cards, feedback),
+      unmatchedFeedback: unmatched[0]?.n ?? 0,
+    };
+  }
+
+  /** Deletes what is older than `before`; returns the number of cards and feedback items removed. */
+  async purge(before: Date): Promise<{ cards: number; feedback: number }> {
+    const cutoff = before.getTime();
+    let removed = { cards: 0, feedback: 0 };
+    await this.db.transaction(async (tx) => {
+      const count = async (sql: string): Promise<number> =>
+        (await tx.all<{ n: number }>(sql, [cutoff]))[0]?.n ?? 0;
+      removed = {
+        cards: await count('SELECT COUNT(*) AS n FROM cards WHERE shown_at < ?'),
+        feedback: await count('SELECT COUNT(*) AS n FROM feedback WHERE received_at < ?'),
+      };
+      await tx.run(
+        'DELETE FROM card_suggestions WHERE card_uuid IN (SELECT uuid FROM cards WHERE shown_at < ?)',
+        [cutoff],
+      );
+      await tx.run('DELETE FROM cards WHERE shown_at < ?', [cutoff]);
+      await tx.run('DELETE FROM hook_calls WHERE called_at < ?', [cutoff]);
+      await tx.run('DELETE FROM feedback WHERE received_at < ?', [cutoff]);
+    });
+    return removed;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+function summarise(
+  cards: readonly { uuid: string; code: string; indicator: string; shown_at: number }[],
+  feedback: readonly {
+    card_uuid: string;
+    outcome: string;
+    reason_code: string | null;
+    reason_display: string | null;
+  }[],
+): Pick<Report, 'rows' | 'daily'> {
+  const outcomes = new Map<string, Set<string>>();
+  for (const item of feedback) {
+    const seen = outcomes.get(item.card_uuid) ?? new Set<string>();
+    seen.add(item.outcome);
+    outcomes.set(item.card_uuid, seen);
+  }
+  const rows = new Map<string, ReportRow>();
+  const daily = new Map<string, DailyAcceptance>();
+  for (const card of cards) {
+    const key = `${card.code}|${card.indicator}`;
+    const row = rows.get(key) ?? {
+      code: card.code,
+      indicator: card.indicator,
+      shown: 0,
+      accepted: 0,
+      overridden: 0,
+      ignored: 0,
+      acceptanceRate: 0,
+      overrideReasons: [],
+    };
+    const seen = outcomes.get(card.uuid);
+    row.shown += 1;
+    // A card accepted at any point counts as accepted, even if an earlier view overrode it.
+    if (seen?.has('accepted')) row.accepted += 1;
+    else if (seen?.has('overridden')) row.overridden += 1;
+    else row.ignored += 1;
+    rows.set(key, row);
+    const day = new Date(card.shown_at).toISOString().slice(0, 10);
+    const dayKey = `${card.code}|${day}`;
+    const dayRow = daily.get(dayKey) ?? { code: card.code, day, shown: 0, accepted: 0 };
+    dayRow.shown += 1;
+    if (seen?.has('accepted')) dayRow.accepted += 1;
+    daily.set(dayKey, dayRow);
+  }
+  const cardKey = new Map(cards.map((card) => [card.uuid, `${card.code}|${card.indicator}`]));
+  for (const item of feedback) {
+    if (item.outcome !== 'overridden' || item.reason_code === null) continue;
+    const row = rows.get(cardKey.get(item.card_uuid) ?? '');
+    if (!row) continue;
+    const reason = row.overrideReasons.find((entry) => entry.code === item.reason_code);
+    if (reason) reason.count += 1;
+    else
+      row.overrideReasons.push({
+        code: item.reason_code,
+        display: item.reason_display ?? item.reason_code,
+        count: 1,
+      });
+  }
+  for (const row of rows.values()) {
+    row.acceptanceRate = row.shown === 0 ? 0 : row.accepted / row.shown;
+    row.overrideReasons.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  }
+  return {
+    rows: [...rows.values()].sort(
+      (a, b) => a.code.localeCompare(b.code) || a.indicator.localeCompare(b.indicator),
+    ),
+    daily: [...daily.values()].sort(
+      (a, b) => a.code.localeCompare(b.code) || a.day.localeCompare(b.day),
+    ),
+  };
+}
