@@ -56,19 +56,32 @@ export interface LabFacts {
   otherObservations: Record<string, unknown>[];
 }
 
+/** Readers by configuration: built once, not per request. */
+const readers = new WeakMap<Pick<DataRulesConfig, 'localCodes'>, AnalyteReader<Analyte>>();
+
 export function analyteReader(config: Pick<DataRulesConfig, 'localCodes'>): AnalyteReader<Analyte> {
-  const byCode = new Map<string, Analyte>();
+  const known = readers.get(config);
+  if (known) return known;
+  // system → code → analyte
+  const bySystem = new Map<string, Map<string, Analyte>>();
+  const add = (system: string, code: string, analyte: Analyte): void => {
+    const codes = bySystem.get(system) ?? new Map<string, Analyte>();
+    codes.set(code, analyte);
+    bySystem.set(system, codes);
+  };
   for (const [analyte, definition] of Object.entries(ANALYTES) as [
     Analyte,
     { loinc: readonly string[] },
   ][]) {
-    for (const code of definition.loinc) byCode.set(`${LOINC_SYSTEM}|${code}`, analyte);
+    for (const code of definition.loinc) add(LOINC_SYSTEM, code, analyte);
   }
-  for (const local of config.localCodes) byCode.set(`${local.system}|${local.code}`, local.analyte);
-  return {
-    identify: (code) => byCode.get(`${code.system}|${code.code}`),
+  for (const local of config.localCodes) add(local.system, local.code, local.analyte);
+  const reader: AnalyteReader<Analyte> = {
+    identify: (code) => bySystem.get(code.system)?.get(code.code),
     units: (analyte) => ANALYTES[analyte],
   };
+  readers.set(config, reader);
+  return reader;
 }
 
 interface TherapyWindow {
@@ -117,15 +130,18 @@ function markerResult(
   windows: readonly TherapyWindow[],
   therapyStarts: readonly EpochDay[],
 ): MarkerResult {
-  const window = windows.find(
-    (candidate) => result.day >= candidate.from && result.day <= candidate.to,
-  );
-  return {
-    ...result,
-    diagnostic: window === undefined,
-    ...(window ? { notDiagnosticBecause: window.because } : {}),
-    addressed: therapyStarts.some((start) => start >= result.day),
-  };
+  let because: string | undefined;
+  for (const window of windows) {
+    if (result.day >= window.from && result.day <= window.to) {
+      because = window.because;
+      break;
+    }
+  }
+  let addressed = false;
+  for (const start of therapyStarts) if (start >= result.day) addressed = true;
+  const marker: MarkerResult = { ...result, diagnostic: because === undefined, addressed };
+  if (because !== undefined) marker.notDiagnosticBecause = because;
+  return marker;
 }
 
 function pregnancyAnswer(observation: Record<string, unknown>): boolean | undefined {
@@ -163,14 +179,6 @@ export function readLabFacts(
   let pendingB12Test = false;
 
   for (const observation of observations) {
-    const isPregnancyStatus = codesOf(observation.code).some(
-      (code) => code.system === LOINC_SYSTEM && code.code === PREGNANCY_STATUS.loinc,
-    );
-    if (isPregnancyStatus) {
-      const day = readPregnancyDay(observation);
-      if (day !== undefined) pregnancyStatus.push({ day, pregnant: pregnancyAnswer(observation) });
-      continue;
-    }
     const reading = readObservation(observation, reader, today);
     switch (reading.kind) {
       case 'result': {
@@ -193,7 +201,13 @@ export function readLabFacts(
         unusable.push(reading);
         break;
       case 'other':
-        otherObservations.push(observation);
+        if (isPregnancyStatus(observation)) {
+          const day = readPregnancyDay(observation);
+          if (day !== undefined)
+            pregnancyStatus.push({ day, pregnant: pregnancyAnswer(observation) });
+        } else {
+          otherObservations.push(observation);
+        }
         break;
       case 'missing':
       case 'ignored':
@@ -205,6 +219,11 @@ export function readLabFacts(
   }
   return { results, pendingB12Test, unusable, pregnancyStatus, otherObservations };
 }
+
+const isPregnancyStatus = (observation: Record<string, unknown>): boolean =>
+  codesOf(observation.code).some(
+    (code) => code.system === LOINC_SYSTEM && code.code === PREGNANCY_STATUS.loinc,
+  );
 
 const USABLE_STATUS = new Set(['final', 'amended', 'corrected']);
 

@@ -124,7 +124,12 @@ function uniqueResources(resources: readonly Resource[]): Resource[] {
 /** The patient a resource is about, when it names one by reference. */
 function subjectPatientId(resource: Resource): string | undefined {
   const reference = asString(asObject(resource.subject ?? resource.patient)?.reference);
-  return reference === undefined ? undefined : /(?:^|\/)Patient\/([^/]+)$/.exec(reference)?.[1];
+  if (reference === undefined) return undefined;
+  // `Patient/<id>`, relative or at the end of an absolute URL.
+  const at = reference.lastIndexOf('Patient/');
+  const id =
+    at >= 0 && (at === 0 || reference[at - 1] === '/') ? reference.slice(at + 8) : undefined;
+  return id !== undefined && id !== '' && !id.includes('/') ? id : undefined;
 }
 
 function dataNote(kind: DataNote['kind'], text: string): DataNote {
@@ -283,8 +288,14 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
     );
     return false;
   });
-  const ofType = (type: string): Resource[] =>
-    mine.filter((resource) => resource.resourceType === type);
+  const byType = new Map<string, Resource[]>();
+  for (const resource of mine) {
+    const type = String(resource.resourceType);
+    const list = byType.get(type);
+    if (list) list.push(resource);
+    else byType.set(type, [resource]);
+  }
+  const ofType = (type: string): Resource[] => byType.get(type) ?? [];
 
   const index = medicationIndex([...mine.map((resource) => ({ resource })), ...draftEntries]);
   const uses = [...ofType('MedicationRequest'), ...ofType('MedicationStatement')].flatMap(

@@ -36,11 +36,15 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
 
 /** The codings of a CodeableConcept that have both a system and a code. */
 export function codesOf(concept: unknown): Code[] {
-  return asArray(asObject(concept)?.coding).flatMap((coding) => {
-    const system = asString(asObject(coding)?.system);
-    const code = asString(asObject(coding)?.code);
-    return system && code ? [{ system, code }] : [];
-  });
+  // A plain loop: this runs for every coding of every resource of every request.
+  const codes: Code[] = [];
+  for (const coding of asArray(asObject(concept)?.coding)) {
+    const object = asObject(coding);
+    const system = asString(object?.system);
+    const code = asString(object?.code);
+    if (system && code) codes.push({ system, code });
+  }
+  return codes;
 }
 
 /** The first code of `system` in the concept that `codes` contains. */

@@ -20,12 +20,17 @@ export interface ParsedDate {
   partial: boolean;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validDay(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return (
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  );
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return day >= 1 && day <= days;
 }
+
+/** Parsed dates by their text: records repeat the same dates over and over. Bounded. */
+const parsedDates = new Map<string, ParsedDate | undefined>();
+const PARSED_DATES_KEPT = 10_000;
 
 function partialDate(endMs: number, startMs: number): ParsedDate {
   return { day: endMs / MS_PER_DAY - 1, ms: startMs, partial: true };
@@ -37,6 +42,15 @@ function partialDate(endMs: number, startMs: number): ParsedDate {
  */
 export function parseFhirDate(value: unknown): ParsedDate | undefined {
   if (typeof value !== 'string') return undefined;
+  if (parsedDates.has(value)) return parsedDates.get(value);
+  const parsed = parse(value);
+  if (parsed) Object.freeze(parsed);
+  if (parsedDates.size >= PARSED_DATES_KEPT) parsedDates.clear();
+  parsedDates.set(value, parsed);
+  return parsed;
+}
+
+function parse(value: string): ParsedDate | undefined {
   const match = FHIR_DATE_TIME.exec(value.trim());
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction, offset] = match;

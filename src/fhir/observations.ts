@@ -147,6 +147,14 @@ function interpretationCodes(observation: Record<string, unknown>): string[] {
   );
 }
 
+function unusable<A extends string>(
+  where: { analyte: A; id: string | undefined; code: Code; day: EpochDay | undefined },
+  reason: string,
+  unit?: string,
+): ObservationReading<A> {
+  return { kind: 'unusable', ...where, unit, reason };
+}
+
 /** Reads one Observation (`today` is the evaluation date). */
 export function readObservation<A extends string>(
   observation: Record<string, unknown>,
@@ -167,32 +175,24 @@ export function readObservation<A extends string>(
   const status = asString(observation.status) ?? 'unknown';
   const parsedDate = observationDate(observation);
   const day = parsedDate && !parsedDate.partial ? parsedDate.day : undefined;
-  const unusable = (reason: string, unit?: string): ObservationReading<A> => ({
-    kind: 'unusable',
-    analyte,
-    id,
-    code,
-    day,
-    unit,
-    reason,
-  });
-
+  // No closures here: this runs for every Observation of every request.
+  const where = { analyte, id, code, day };
   if (PENDING_STATUSES.has(status)) return { kind: 'pending', analyte, id, day };
   // A cancelled test is reported (the clinician may believe it was done); an entry made in
   // error, or of unknown status, is not a result at all (RULES.md 2.2: ignored).
-  if (status === 'cancelled') return unusable('test cancelled');
+  if (status === 'cancelled') return unusable(where, 'test cancelled');
   if (!USABLE_STATUSES.has(status)) return { kind: 'ignored' };
-  if (parsedDate === undefined) return unusable('no date');
-  if (day === undefined) return unusable('date not precise to the day');
-  if (day > today + FUTURE_TOLERANCE_DAYS) return unusable('dated in the future');
+  if (parsedDate === undefined) return unusable(where, 'no date');
+  if (day === undefined) return unusable(where, 'date not precise to the day');
+  if (day > today + FUTURE_TOLERANCE_DAYS) return unusable(where, 'dated in the future');
 
   const raw = rawValue(observation);
   if ('missing' in raw) return { kind: 'missing', analyte, id, day };
-  if ('unreadable' in raw) return unusable(raw.unreadable);
-  if (raw.unit === undefined) return unusable('no unit');
+  if ('unreadable' in raw) return unusable(where, raw.unreadable);
+  if (raw.unit === undefined) return unusable(where, 'no unit');
   const table = reader.units(analyte);
   const conversion = toCanonical(raw.value, raw.unit, table);
-  if (!conversion.ok) return unusable(conversion.reason, raw.unit);
+  if (!conversion.ok) return unusable(where, conversion.reason, raw.unit);
   const issued = parseFhirDate(observation.issued);
 
   return {

@@ -15,12 +15,26 @@ export interface UnitTable {
   plausible: readonly [number, number];
 }
 
+/** Unit spellings seen, normalised: labs send the same few again and again. Bounded. */
+const normalisedUnits = new Map<string, string>();
+
 /**
  * Unit strings are compared trimmed, case-insensitively, with "µ"/"μ" read as "u", "^" read as
  * "*" and a leading "x" dropped (RULES.md 3): `x10^9/L` and `10*9/L` are the same unit.
  */
 export function normaliseUnit(unit: string): string {
-  return unit.trim().toLowerCase().replace(/[µμ]/g, 'u').replace(/\^/g, '*').replace(/^x\s*/, '');
+  let normalised = normalisedUnits.get(unit);
+  if (normalised === undefined) {
+    normalised = unit
+      .trim()
+      .toLowerCase()
+      .replace(/[µμ]/g, 'u')
+      .replace(/\^/g, '*')
+      .replace(/^x\s*/, '');
+    if (normalisedUnits.size >= 1000) normalisedUnits.clear();
+    normalisedUnits.set(unit, normalised);
+  }
+  return normalised;
 }
 
 export type Conversion =
