@@ -1,0 +1,230 @@
+import type { EvaluationResult, PipelineStep } from './inprocess.js';
+import type { LoadResult } from './load.js';
+import type { MemoryResult } from './memory.js';
+import type { ServerStats } from './monitor.js';
+import type { Timing } from './timing.js';
+
+/** The figures of one `npm run bench`, as written to bench/results/<timestamp>.json. */
+
+export interface HttpRow extends LoadResult {
+  id: string;
+  label: string;
+  /** Request body size in bytes. */
+  bodyBytes: number;
+  /** The floor row this one is compared with (same body, or one within a kilobyte). */
+  floorId?: string;
+  /** Requests per second relative to that floor. */
+  vsFloor?: number;
+  /** Card codes of one response checked before the load. */
+  cards: string[];
+  /** 200 responses during the untimed warm-up before the measured run. */
+  warmupResponses2xx: number;
+  /** This process's event loop and garbage collector during the measured run. */
+  server: ServerStats;
+}
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  totalMemoryMb: number;
+  loadAverageAtStart: number[];
+  loadAverageAtEnd: number[];
+  gitCommit: string;
+  /** Files with uncommitted changes when the bench ran (the figures include them). */
+  uncommittedFiles: string[];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface Results {
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  settings: {
+    connections: number;
+    pipelining: number;
+    mainSeconds: number;
+    scaleSeconds: number;
+    fhirLatencyMs: number;
+    memoryRequests: { first: number; total: number };
+  };
+  http: HttpRow[];
+  fallback: {
+    /** FHIR requests the replaying server received per hook call, and the most at once. */
+    fhirRequestsPerCall: number;
+    maxConcurrentFhirRequests: number;
+  };
+  feedbackStore: {
+    hookCallsAnswered: number;
+    hookCallRowsWritten: number;
+    failedWrites: number;
+    drainAfterLoadMs: number;
+    /** One recordHookCall (a transaction of 1 + cards + suggestions inserts), in-process. */
+    writeInProcess: Timing;
+  };
+  inProcess: EvaluationResult[];
+  pipeline300: PipelineStep[];
+  memory: MemoryResult;
+  startup: { runsMs: number[]; medianMs: number };
+  targets: Target[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+const fixed = (value: number, digits: number): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : '—';
+
+export const ms = (value: number): string => fixed(value, value < 10 ? 1 : 0);
+export const us = (value: number): string => fixed(value, value < 100 ? 1 : 0);
+const size = (bytes: number): string =>
+  bytes >= 1024 * 1024
+    ? `${fixed(bytes / 1024 / 1024, 1)} MB`
+    : bytes >= 1024
+      ? `${fixed(bytes / 1024, 0)} kB`
+      : `${bytes} B`;
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(' | ')} |`;
+  return [
+    line(headers),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
+}
+
+export function httpTable(rows: readonly HttpRow[]): string {
+  return table(
+    [
+      'Row',
+      'Body',
+      'Conn',
+      'Requests',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'Err/non-2xx',
+      'vs floor',
+    ],
+    rows.map((row) => [
+      row.label,
+      size(row.bodyBytes),
+      String(row.connections),
+      String(row.requests),
+      fixed(row.requestsPerSecond, row.requestsPerSecond < 10 ? 1 : 0),
+      ms(row.latencyMs.p50),
+      ms(row.latencyMs.p99),
+      ms(row.latencyMs.max),
+      `${row.errors + row.timeouts}/${row.non2xx}`,
+      row.vsFloor === undefined ? '—' : fixed(row.vsFloor, 2),
+      fixed(row.server.gc.totalMs / 10 / row.durationSeconds, 0),
+      ms(row.server.gc.maxMs),
+      ms(row.server.eventLoopDelayMs.max),
+    ]),
+  );
+}
+
+export function inProcessTable(rows: readonly EvaluationResult[]): string {
+  return table(
+    [
+      'Observations',
+      'Iterations',
+      'mean µs',
+      'p50 µs',
+      'p99 µs',
+      'facts mean µs',
+      'rules mean µs',
+      'cards mean µs',
+    ],
+    rows.map((row) => [
+      String(row.observations),
+      String(row.total.iterations),
+      us(row.total.meanUs),
+      us(row.total.p50Us),
+      us(row.total.p99Us),
+      us(row.facts.meanUs),
+      us(row.rules.meanUs),
+      us(row.cards.meanUs),
+    ]),
+  );
+}
+
+export function pipelineTable(steps: readonly PipelineStep[]): string {
+  return table(
+    ['Step (300 Observations)', 'mean µs', 'p50 µs', 'p99 µs'],
+    steps.map((step) => [
+      step.step,
+      us(step.timing.meanUs),
+      us(step.timing.p50Us),
+      us(step.timing.p99Us),
+    ]),
+  );
+}
+
+export function memoryTable(memory: MemoryResult): string {
+  return table(
+    ['After requests', 'RSS MB', 'heap used MB'],
+    memory.snapshots.map((snapshot) => [
+      String(snapshot.requests),
+      fixed(snapshot.rssMb, 1),
+      fixed(snapshot.heapUsedMb, 1),
+    ]),
+  );
+}
+
+export function targetsTable(targets: readonly Target[]): string {
+  return table(
+    ['Target', 'Goal', 'Measured', 'Met'],
+    targets.map((target) => [target.name, target.goal, target.measured, target.met ? 'yes' : 'NO']),
+  );
+}
+
+/** Extra time per request of the SQLite row over the plain row, from their throughputs. */
+export function storeOverheadMs(http: readonly HttpRow[]): number {
+  const plain = http.find((row) => row.id === 'patient-view-300');
+  const stored = http.find((row) => row.id === 'patient-view-300-sqlite');
+  if (!plain || !stored) return Number.NaN;
+  return 1000 / stored.requestsPerSecond - 1000 / plain.requestsPerSecond;
+}
+
+export function report(results: Results): string {
+  const { machine, memory, feedbackStore, fallback, startup } = results;
+  return [
+    `B12 CDS Hooks benchmark, ${results.startedAt} (${fixed(results.durationSeconds, 0)} s)`,
+    `${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, load average at start ${machine.loadAverageAtStart.map((value) => fixed(value, 2)).join(' ')}`,
+    `commit ${machine.gitCommit}${machine.uncommittedFiles.length > 0 ? ` + ${machine.uncommittedFiles.length} uncommitted file(s)` : ''}`,
+    '',
+    `HTTP (autocannon, pipelining 1; vs floor = req/s ÷ floor req/s with the same body)`,
+    httpTable(results.http),
+    '',
+    `FHIR fallback: ${fixed(fallback.fhirRequestsPerCall, 2)} FHIR requests per hook call, at most ${fallback.maxConcurrentFhirRequests} in flight at once`,
+    `Feedback store (SQLite): ${feedbackStore.hookCallRowsWritten}/${feedbackStore.hookCallsAnswered} hook calls written, ${feedbackStore.failedWrites} failed, drained ${ms(feedbackStore.drainAfterLoadMs)} ms after the load; one write in-process: mean ${us(feedbackStore.writeInProcess.meanUs)} µs, p99 ${us(feedbackStore.writeInProcess.p99Us)} µs; from req/s: ${fixed(storeOverheadMs(results.http), 2)} ms more per hook call`,
+    '',
+    'In-process evaluation, patient-view (handler: facts + rules + cards)',
+    inProcessTable(results.inProcess),
+    '',
+    pipelineTable(results.pipeline300),
+    '',
+    `Memory, patient-view 300 Observations (peak RSS during load ${fixed(memory.peakRssMb, 1)} MB, load worker included)`,
+    memoryTable(memory),
+    `RSS growth from ${memory.snapshots[1]?.requests ?? 0} to ${memory.snapshots[2]?.requests ?? 0} requests: ${fixed(memory.growthPercent, 1)} %`,
+    '',
+    `Start-up to first GET /cds-services: ${startup.runsMs.map((value) => ms(value)).join(', ')} ms (median ${ms(startup.medianMs)} ms)`,
+    '',
+    targetsTable(results.targets),
+    '',
+  ].join('\n');
+}

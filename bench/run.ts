@@ -1,0 +1,548 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { Card } from '../src/cds/cards.js';
+import { sqliteDatabase } from '../src/feedback/database.js';
+import { FeedbackStore } from '../src/feedback/store.js';
+import { evaluationTimes, pipelineSteps } from './inprocess.js';
+import type { EvaluationResult } from './inprocess.js';
+import { CONNECTIONS, runLoad } from './load.js';
+import { memoryRun } from './memory.js';
+import { startMonitor } from './monitor.js';
+import { allResources, generatePatient, hookRequest } from './patient.js';
+import type { BenchHook, GeneratedPatient } from './patient.js';
+import { report } from './report.js';
+import type { HttpRow, Machine, Results, Target } from './report.js';
+import { ROOT, startFhirServerProcess, startFloor, startService } from './servers.js';
+import type { FhirServerMode, Running } from './servers.js';
+import { startupMs } from './startup.js';
+import { quantile, timeIt } from './timing.js';
+
+/**
+ * `npm run bench`: the service in this process on a random loopback port, load from an
+ * autocannon worker thread, results printed and written to bench/results/<timestamp>.json.
+ * See docs/performance.md for what each row measures and the targets.
+ */
+
+const MAIN_SECONDS = 8;
+const SCALE_SECONDS = 4;
+const WARMUP_SECONDS = 2;
+/** The 10,000-Observation rows send this many requests instead of running for a time. */
+const LARGE_AMOUNT = 64;
+const FHIR_LATENCY_MS = 20;
+const SCALE = [10, 100, 1000, 10_000] as const;
+const MEMORY_FIRST = 10_000;
+/** Overridable for a quick run; the results record the number used. */
+const MEMORY_TOTAL = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
+if (!Number.isInteger(MEMORY_TOTAL) || MEMORY_TOTAL <= MEMORY_FIRST) {
+  throw new Error(`BENCH_MEMORY_REQUESTS must be a whole number above ${MEMORY_FIRST}`);
+}
+const STARTUP_RUNS = 5;
+const FALLBACK_PROBE_CALLS = 5;
+
+const progress = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+
+const hookUrl = (baseUrl: string, hook: BenchHook): string => `${baseUrl}/cds-services/b12-${hook}`;
+
+const codesOf = (cards: readonly Card[]): string[] =>
+  cards.map((card) => card.source.topic?.code ?? card.source.label);
+
+/** One call before the load: it must answer 200 with the expected card. */
+async function checkOnce(url: string, body: string, expected: string): Promise<Card[]> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text}`);
+  const { cards } = JSON.parse(text) as { cards: Card[] };
+  const codes = codesOf(cards);
+  if (!codes.includes(expected)) {
+    throw new Error(`${url} gave cards ${codes.join(', ')}, expected ${expected}`);
+  }
+  return cards;
+}
+
+interface RowSpec {
+  id: string;
+  label: string;
+  url: string;
+  body: string;
+  expected: string;
+  floorId?: string;
+  connections?: number;
+  seconds?: number;
+  amount?: number;
+  warmupSeconds?: number;
+}
+
+async function httpRow(spec: RowSpec): Promise<HttpRow> {
+  progress(spec.label);
+  const cards = codesOf(await checkOnce(spec.url, spec.body, spec.expected));
+  const connections = spec.connections ?? CONNECTIONS;
+  const warmup = spec.warmupSeconds ?? WARMUP_SECONDS;
+  const warmupRun =
+    warmup > 0
+      ? await runLoad({ url: spec.url, body: spec.body, connections, duration: warmup })
+      : undefined;
+  const stop = startMonitor();
+  const result = await runLoad({
+    url: spec.url,
+    body: spec.body,
+    connections,
+    ...(spec.amount === undefined
+      ? { duration: spec.seconds ?? MAIN_SECONDS }
+      : { amount: spec.amount }),
+  });
+  const server = stop();
+  return {
+    id: spec.id,
+    label: spec.label,
+    bodyBytes: Buffer.byteLength(spec.body),
+    ...(spec.floorId === undefined ? {} : { floorId: spec.floorId }),
+    cards,
+    warmupResponses2xx: warmupRun?.statusCodes['200'] ?? 0,
+    server,
+    ...result,
+  };
+}
+
+const body = (hook: BenchHook, patient: GeneratedPatient, fhirServer?: string): string =>
+  JSON.stringify(
+    hookRequest(hook, patient, fhirServer === undefined ? {} : { prefetch: false, fhirServer }),
+  );
+
+function machine(loadAverageAtStart: number[]): Machine {
+  const run = (command: string, args: string[]): string => {
+    try {
+      return execFileSync(command, args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: Number(run('nproc', [])) || os.availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    node: process.versions.node,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    loadAverageAtStart,
+    loadAverageAtEnd: os.loadavg(),
+    gitCommit: run('git', ['rev-parse', '--short', 'HEAD']),
+    uncommittedFiles: run('git', ['status', '--porcelain'])
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => line.slice(3)),
+  };
+}
+
+async function fhirFallbackStats(
+  baseUrl: string,
+  reset: boolean,
+): Promise<{ requests: number; maxInFlight: number }> {
+  const origin = new URL(baseUrl).origin;
+  const response = await fetch(`${origin}/__stats${reset ? '?reset=1' : ''}`);
+  return (await response.json()) as { requests: number; maxInFlight: number };
+}
+
+async function withFhirServer<T>(
+  resourcesPath: string,
+  mode: FhirServerMode,
+  work: (server: Running) => Promise<T>,
+): Promise<T> {
+  const server = await startFhirServerProcess(resourcesPath, FHIR_LATENCY_MS, mode);
+  try {
+    return await work(server);
+  } finally {
+    await server.close();
+  }
+}
+
+function targets(
+  http: readonly HttpRow[],
+  inProcess: readonly EvaluationResult[],
+  results: Pick<Results, 'memory' | 'startup'>,
+): Target[] {
+  const row = (id: string): HttpRow => {
+    const found = http.find((candidate) => candidate.id === id);
+    if (!found) throw new Error(`no row ${id}`);
+    return found;
+  };
+  const evaluation = (observations: number): EvaluationResult => {
+    const found = inProcess.find((candidate) => candidate.observations === observations);
+    if (!found) throw new Error(`no in-process result for ${observations}`);
+    return found;
+  };
+  const pv = row('patient-view-300');
+  const ratio = pv.vsFloor ?? 0;
+  const inProcessGrowth = evaluation(10_000).total.meanUs / evaluation(1000).total.meanUs;
+  const httpGrowth = row('scale-1000').requestsPerSecond / row('scale-10000').requestsPerSecond;
+  const fallback = row('fallback-32');
+  const errors = http.reduce((sum, item) => sum + item.errors + item.timeouts + item.non2xx, 0);
+  const memoryErrors = results.memory.runs.reduce(
+    (sum, item) => sum + item.errors + item.timeouts + item.non2xx,
+    0,
+  );
+  return [
+    {
+      name: 'patient-view 300 obs throughput',
+      goal: '≥ 0.8 × floor',
+      measured: `${ratio.toFixed(2)} × floor (${pv.requestsPerSecond.toFixed(0)} req/s)`,
+      met: ratio >= 0.8,
+    },
+    {
+      name: 'patient-view 300 obs p99 at 32 connections',
+      goal: '< 20 ms',
+      measured: `${pv.latencyMs.p99} ms`,
+      met: pv.latencyMs.p99 < 20,
+    },
+    {
+      name: 'in-process evaluation, 300 obs',
+      goal: '< 1 ms (mean)',
+      measured: `${(evaluation(300).total.meanUs / 1000).toFixed(3)} ms`,
+      met: evaluation(300).total.meanUs < 1000,
+    },
+    {
+      name: 'growth 1,000 → 10,000 obs',
+      goal: 'no worse than linear (≤ ×10)',
+      measured: `in-process ×${inProcessGrowth.toFixed(1)}, HTTP time per request ×${httpGrowth.toFixed(1)}`,
+      met: inProcessGrowth <= 10 && httpGrowth <= 10,
+    },
+    {
+      name: 'FHIR fallback p50 (32 connections)',
+      goal: '< 35 ms',
+      measured: `${fallback.latencyMs.p50} ms (1 connection: ${row('fallback-1').latencyMs.p50} ms)`,
+      met: fallback.latencyMs.p50 < 35,
+    },
+    {
+      name: 'errors',
+      goal: 'none',
+      measured: `${errors + memoryErrors} errors, timeouts or non-2xx`,
+      met: errors + memoryErrors === 0,
+    },
+    {
+      name: 'RSS after 100k vs after 10k',
+      goal: 'within 20 %',
+      measured: `${results.memory.growthPercent >= 0 ? '+' : ''}${results.memory.growthPercent.toFixed(1)} %`,
+      met: Math.abs(results.memory.growthPercent) <= 20,
+    },
+    {
+      name: 'start-up (median)',
+      goal: '< 1.5 s',
+      measured: `${(results.startup.medianMs / 1000).toFixed(2)} s`,
+      met: results.startup.medianMs < 1500,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const startedMs = performance.now();
+  const loadAverageAtStart = os.loadavg();
+  const work = mkdtempSync(join(os.tmpdir(), 'b12-bench-'));
+  progress(`generating patients (scratch files in ${work})`);
+  const patients = new Map<number, GeneratedPatient>(
+    [...SCALE, 300].map((size) => [size, generatePatient({ observations: size })]),
+  );
+  const patient = (size: number): GeneratedPatient => {
+    const found = patients.get(size);
+    if (!found) throw new Error(`no patient with ${size} observations`);
+    return found;
+  };
+  const p300 = patient(300);
+  const pv300 = body('patient-view', p300);
+
+  const service = await startService();
+  const floor = await startFloor();
+  const http: HttpRow[] = [];
+  try {
+    // Memory first, on the fresh service: before, after 10k, after 100k.
+    progress(`memory: ${MEMORY_TOTAL} patient-view requests (300 Observations)`);
+    await checkOnce(hookUrl(service.baseUrl, 'patient-view'), pv300, 'b12-deficiency-treat');
+    const memory = await memoryRun(
+      hookUrl(service.baseUrl, 'patient-view'),
+      pv300,
+      MEMORY_FIRST,
+      MEMORY_TOTAL,
+    );
+
+    // Floor and the service with the same body, one after the other.
+    http.push(
+      await httpRow({
+        id: 'floor-300',
+        label: 'Floor (patient-view 300 obs body)',
+        url: hookUrl(floor.baseUrl, 'patient-view'),
+        body: pv300,
+        expected: 'Benchmark',
+      }),
+      await httpRow({
+        id: 'patient-view-300',
+        label: 'patient-view, 300 obs, full prefetch',
+        url: hookUrl(service.baseUrl, 'patient-view'),
+        body: pv300,
+        expected: 'b12-deficiency-treat',
+        floorId: 'floor-300',
+      }),
+    );
+
+    // The same with the SQLite feedback store recording every hook call.
+    const storeDir = mkdtempSync(join(work, 'store-'));
+    const storePath = join(storeDir, 'feedback.sqlite');
+    const store = await FeedbackStore.open(sqliteDatabase(storePath));
+    const withStore = await startService(store);
+    const sampleCards = await checkOnce(
+      hookUrl(service.baseUrl, 'patient-view'),
+      pv300,
+      'b12-deficiency-treat',
+    );
+    let feedbackStore: Results['feedbackStore'];
+    try {
+      const row = await httpRow({
+        id: 'patient-view-300-sqlite',
+        label: 'patient-view, 300 obs, + SQLite feedback store',
+        url: hookUrl(withStore.baseUrl, 'patient-view'),
+        body: pv300,
+        expected: 'b12-deficiency-treat',
+        floorId: 'floor-300',
+      });
+      http.push(row);
+      const health = (await (await fetch(`${withStore.baseUrl}/healthz`)).json()) as {
+        feedbackStore: { failedWrites: number };
+      };
+      const answered = withStore.answered();
+      await withStore.close();
+      const drainStart = performance.now();
+      await store.close();
+      const drainAfterLoadMs = performance.now() - drainStart;
+      const reader = new Database(storePath, { readonly: true });
+      const written = reader.prepare('SELECT count(*) AS n FROM hook_calls').get() as { n: number };
+      reader.close();
+      // Every 200 was a hook call to record, including those answered after a run stopped counting.
+      feedbackStore = {
+        hookCallsAnswered: answered,
+        hookCallRowsWritten: written.n,
+        failedWrites: health.feedbackStore.failedWrites,
+        drainAfterLoadMs,
+        writeInProcess: await storeWriteTiming(join(storeDir, 'write.sqlite'), sampleCards),
+      };
+    } finally {
+      await withStore.close().catch(() => undefined);
+    }
+
+    for (const hook of ['order-select', 'order-sign'] as const) {
+      http.push(
+        await httpRow({
+          id: `${hook}-300`,
+          label: `${hook}, 300 obs, folic acid 5 mg draft`,
+          url: hookUrl(service.baseUrl, hook),
+          body: body(hook, p300),
+          expected: 'folate-order-b12-untreated',
+          floorId: 'floor-300',
+        }),
+      );
+    }
+
+    // The scale series: each size against its own floor.
+    for (const size of SCALE) {
+      const text = body('patient-view', patient(size));
+      const large = size >= 10_000;
+      const timing = large
+        ? { amount: LARGE_AMOUNT, warmupSeconds: 0 }
+        : { seconds: SCALE_SECONDS, warmupSeconds: 1 };
+      http.push(
+        await httpRow({
+          id: `floor-${size}`,
+          label: `Floor (${size} obs body)`,
+          url: hookUrl(floor.baseUrl, 'patient-view'),
+          body: text,
+          expected: 'Benchmark',
+          ...timing,
+        }),
+        await httpRow({
+          id: `scale-${size}`,
+          label: `patient-view, ${size} obs`,
+          url: hookUrl(service.baseUrl, 'patient-view'),
+          body: text,
+          expected: 'b12-deficiency-treat',
+          floorId: `floor-${size}`,
+          ...timing,
+        }),
+      );
+    }
+
+    // FHIR-server fallback: no prefetch, every key fetched with 20 ms latency.
+    const resourcesPath = join(work, 'patient-300.json');
+    writeFileSync(resourcesPath, JSON.stringify(allResources(p300)));
+    const fallback = await withFhirServer(resourcesPath, 'replay', async (fhir) => {
+      const text = body('patient-view', p300, fhir.baseUrl);
+      http.push(
+        await httpRow({
+          id: 'floor-fallback',
+          label: 'Floor (fallback body, no prefetch)',
+          url: hookUrl(floor.baseUrl, 'patient-view'),
+          body: text,
+          expected: 'Benchmark',
+          seconds: SCALE_SECONDS,
+          warmupSeconds: 1,
+        }),
+      );
+      const url = hookUrl(service.baseUrl, 'patient-view');
+      const many = await httpRow({
+        id: 'fallback-32',
+        label: `FHIR fallback, 300 obs, ${FHIR_LATENCY_MS} ms per FHIR request`,
+        url,
+        body: text,
+        expected: 'b12-deficiency-treat',
+        floorId: 'floor-fallback',
+      });
+      http.push(many);
+      const one = await httpRow({
+        id: 'fallback-1',
+        label: `FHIR fallback, 300 obs, ${FHIR_LATENCY_MS} ms, 1 connection`,
+        url,
+        body: text,
+        expected: 'b12-deficiency-treat',
+        floorId: 'floor-fallback',
+        connections: 1,
+        seconds: SCALE_SECONDS,
+        warmupSeconds: 0,
+      });
+      http.push(one);
+      // Calls one at a time: the FHIR requests each makes, and how many overlap. The call in
+      // flight when the run stopped finishes first.
+      await delay(500);
+      await fhirFallbackStats(fhir.baseUrl, true);
+      for (let i = 0; i < FALLBACK_PROBE_CALLS; i++)
+        await checkOnce(url, text, 'b12-deficiency-treat');
+      const stats = await fhirFallbackStats(fhir.baseUrl, false);
+      return {
+        fhirRequestsPerCall: stats.requests / FALLBACK_PROBE_CALLS,
+        maxConcurrentFhirRequests: stats.maxInFlight,
+      };
+    });
+    await withFhirServer(resourcesPath, 'direct', async (fhir) => {
+      http.push(
+        await httpRow({
+          id: 'fallback-direct-1',
+          label: `FHIR fallback, test FHIR server searching live, 1 connection`,
+          url: hookUrl(service.baseUrl, 'patient-view'),
+          body: body('patient-view', p300, fhir.baseUrl),
+          expected: 'b12-deficiency-treat',
+          floorId: 'floor-fallback',
+          connections: 1,
+          seconds: SCALE_SECONDS,
+          warmupSeconds: 0,
+        }),
+      );
+    });
+
+    for (const row of http) {
+      const base = http.find((candidate) => candidate.id === row.floorId);
+      if (base) row.vsFloor = row.requestsPerSecond / base.requestsPerSecond;
+    }
+
+    progress('in-process evaluation');
+    const inProcess: EvaluationResult[] = [];
+    for (const size of [10, 100, 300, 1000, 10_000]) {
+      inProcess.push(
+        await evaluationTimes(
+          patient(size),
+          size >= 10_000 ? { minIterations: 20, minWarmup: 5, measureMs: 3000 } : {},
+        ),
+      );
+    }
+    const pipeline300 = await pipelineSteps(p300);
+
+    progress('start-up');
+    const runsMs: number[] = [];
+    for (let i = 0; i < STARTUP_RUNS; i++) runsMs.push(await startupMs());
+    const startup = {
+      runsMs,
+      medianMs: quantile(
+        [...runsMs].sort((a, b) => a - b),
+        0.5,
+      ),
+    };
+
+    const results: Results = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationSeconds: (performance.now() - startedMs) / 1000,
+      machine: machine(loadAverageAtStart),
+      settings: {
+        connections: CONNECTIONS,
+        pipelining: 1,
+        mainSeconds: MAIN_SECONDS,
+        scaleSeconds: SCALE_SECONDS,
+        fhirLatencyMs: FHIR_LATENCY_MS,
+        memoryRequests: { first: MEMORY_FIRST, total: MEMORY_TOTAL },
+      },
+      http,
+      fallback,
+      feedbackStore,
+      inProcess,
+      pipeline300,
+      memory,
+      startup,
+      targets: targets(http, inProcess, { memory, startup }),
+    };
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${report(results)}\nWritten to ${file}\n`);
+  } finally {
+    await service.close();
+    await floor.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The cost of recording one hook call in-process, with the cards of a real answer. */
+async function storeWriteTiming(
+  path: string,
+  cards: readonly Card[],
+): Promise<Results['feedbackStore']['writeInProcess']> {
+  const store = await FeedbackStore.open(sqliteDatabase(path));
+  // Card and suggestion uuids are primary keys: every call records fresh ones, as the service does.
+  const fresh = (): Card[] =>
+    cards.map((card) => ({
+      ...card,
+      uuid: randomUUID(),
+      ...(card.suggestions
+        ? {
+            suggestions: card.suggestions.map((suggestion) => ({
+              ...suggestion,
+              uuid: randomUUID(),
+            })),
+          }
+        : {}),
+    }));
+  try {
+    return await timeIt(
+      () =>
+        store.recordHookCall({
+          serviceId: 'b12-patient-view',
+          hook: 'patient-view',
+          hookInstance: randomUUID(),
+          at: new Date(),
+          issuer: undefined,
+          cards: fresh(),
+        }),
+      { warmupMs: 200, measureMs: 1000 },
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+await main();

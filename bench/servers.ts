@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import cors from 'cors';
+import express from 'express';
+import type { Express } from 'express';
+import helmet from 'helmet';
+import { b12Services } from '../cds-services/index.js';
+import { createApp } from '../src/app.js';
+import { corsOptions } from '../src/cds/cors.js';
+import { loadConfig } from '../src/config.js';
+import type { Config } from '../src/config.js';
+import type { FeedbackStore } from '../src/feedback/store.js';
+import { createLogger } from '../src/logger.js';
+import { BENCH_NOW } from './patient.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The service's environment in the benchmark: loopback, silent logs, no authentication. */
+export const BENCH_ENV: NodeJS.ProcessEnv = {
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  CDS_AUTH: 'off',
+};
+
+export function benchConfig(): Config {
+  return loadConfig(BENCH_ENV);
+}
+
+export interface Running {
+  baseUrl: string;
+  /** POST requests answered 200 so far, when counted (`countAnswers`). */
+  answered(): number;
+  close(): Promise<void>;
+}
+
+/** Listens on a free loopback port; `countAnswers` counts the 200 answers to POST requests. */
+export async function listen(app: Express, countAnswers = false): Promise<Running> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) => {
+      if (error) reject(error);
+      else resolve(listening);
+    });
+  });
+  let answered = 0;
+  if (countAnswers) {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'POST') return;
+      res.once('finish', () => {
+        if (res.statusCode === 200) answered += 1;
+      });
+    });
+  }
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    answered: () => answered,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The real service (createApp with the B12 services), with the benchmark's fixed clock. With a
+ * feedback store, the 200 answers are counted, to compare with the hook calls it recorded.
+ */
+export function startService(feedbackStore?: FeedbackStore): Promise<Running> {
+  const config = benchConfig();
+  const app = createApp({
+    config,
+    services: b12Services(),
+    logger: createLogger(config.logLevel),
+    now: () => BENCH_NOW,
+    ...(feedbackStore ? { feedbackStore } : {}),
+  });
+  return listen(app, feedbackStore !== undefined);
+}
+
+/** The fixed answer of the floor endpoint: one small card. */
+export const FLOOR_RESPONSE = {
+  cards: [
+    {
+      uuid: '6f1c8e7a-3b1d-4c55-9b0e-2a7f4f0c9d11',
+      summary: 'Benchmark floor: a fixed card',
+      indicator: 'info',
+      source: { label: 'Benchmark' },
+    },
+  ],
+};
+
+/**
+ * The floor: the same Express set-up as createApp in front of a handler that ignores the body
+ * and answers a fixed card. Same helmet options, CORS on /cds-services, and express.json with
+ * the same media types and size limit, so the request body is parsed exactly as the service
+ * parses it. What the floor leaves out is the service's own work: authentication (off here), the
+ * JSON depth check, validation, prefetch resolution, the rules and the cards.
+ */
+export function startFloor(): Promise<Running> {
+  const config = benchConfig();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use('/cds-services', cors(corsOptions));
+  app.use(
+    express.json({
+      type: ['application/json', 'application/fhir+json'],
+      limit: config.bodyLimitBytes,
+    }),
+  );
+  app.post('/cds-services/:id', (_req, res) => {
+    res.json(FLOOR_RESPONSE);
+  });
+  return listen(app);
+}
+
+export type FhirServerMode = 'direct' | 'replay';
+
+/**
+ * The in-memory FHIR server of the tests (test/support/fhir-server.ts) in a child process: it
+ * needs `--experimental-websocket` on Node 20, and in its own process its work does not run on
+ * the service's event loop. `resourcesPath` is a JSON file holding an array of resources; for
+ * the modes see fhir-server-process.ts.
+ */
+export async function startFhirServerProcess(
+  resourcesPath: string,
+  latencyMs: number,
+  mode: FhirServerMode,
+): Promise<Running> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--experimental-websocket',
+      '--import',
+      'tsx',
+      'bench/fhir-server-process.ts',
+      resourcesPath,
+      String(latencyMs),
+      mode,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => {
+      const parsed = JSON.parse(line) as { baseUrl?: unknown };
+      if (typeof parsed.baseUrl === 'string') resolve(parsed.baseUrl);
+      else reject(new Error(`FHIR server process said: ${line}`));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`FHIR server process exited (${String(code)}) before listening`));
+    });
+  });
+  return {
+    baseUrl,
+    answered: () => 0,
+    close: async () => {
+      lines.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
