@@ -118,6 +118,8 @@ export function httpTable(rows: readonly HttpRow[]): string {
       'max ms',
       'Err/non-2xx',
       'vs floor',
+      'GC %',
+      'GC max ms',
     ],
     rows.map((row) => [
       row.label,
@@ -132,7 +134,6 @@ export function httpTable(rows: readonly HttpRow[]): string {
       row.vsFloor === undefined ? '—' : fixed(row.vsFloor, 2),
       fixed(row.server.gc.totalMs / 10 / row.durationSeconds, 0),
       ms(row.server.gc.maxMs),
-      ms(row.server.eventLoopDelayMs.max),
     ]),
   );
 }
@@ -207,7 +208,7 @@ export function report(results: Results): string {
     `${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, load average at start ${machine.loadAverageAtStart.map((value) => fixed(value, 2)).join(' ')}`,
     `commit ${machine.gitCommit}${machine.uncommittedFiles.length > 0 ? ` + ${machine.uncommittedFiles.length} uncommitted file(s)` : ''}`,
     '',
-    `HTTP (autocannon, pipelining 1; vs floor = req/s ÷ floor req/s with the same body)`,
+    `HTTP (autocannon, pipelining 1; vs floor = req/s ÷ floor req/s with the same body; GC = this process's main-thread GC pauses during the run)`,
     httpTable(results.http),
     '',
     `FHIR fallback: ${fixed(fallback.fhirRequestsPerCall, 2)} FHIR requests per hook call, at most ${fallback.maxConcurrentFhirRequests} in flight at once`,
