@@ -1,6 +1,7 @@
+import { asArray, asObject, asString } from '../../src/fhir/coding.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
-import { CONDITION_GROUPS, SNOMED_SYSTEM } from './terminology.js';
+import { CONDITION_GROUPS, SNOMED_SYSTEM, anyOf } from './terminology.js';
 import type { ConditionGroup } from './terminology.js';
 
 /** A recorded condition (or procedure, or diet observation) that puts the patient in a group. */
@@ -20,29 +21,97 @@ const GROUPS = Object.entries(CONDITION_GROUPS) as [
   (typeof CONDITION_GROUPS)[ConditionGroup],
 ][];
 
-const SURGICAL = GROUPS.filter(([, definition]) => definition.surgical === true).map(
-  ([group]) => group,
-);
+/** The groups of each SNOMED CT code of the rule book's sets. */
+const GROUPS_BY_SNOMED = new Map<string, ConditionGroup[]>();
+for (const [group, definition] of GROUPS) {
+  for (const code of definition.snomed) {
+    GROUPS_BY_SNOMED.set(code, [...(GROUPS_BY_SNOMED.get(code) ?? []), group]);
+  }
+}
+
+/** The groups each kind of record can put a patient in (RULES.md 2.4). */
+const CANDIDATES: Readonly<Record<ProblemRecord['resourceType'], readonly ConditionGroup[]>> = {
+  Condition: GROUPS.map(([group]) => group),
+  Procedure: GROUPS.filter(([, definition]) => definition.surgical === true).map(
+    ([group]) => group,
+  ),
+  Observation: ['veganDiet'],
+};
+
+const textPatterns = (groups: readonly ConditionGroup[]): [ConditionGroup, RegExp][] =>
+  groups.flatMap((group) => {
+    const pattern = CONDITION_GROUPS[group].text;
+    return pattern ? [[group, pattern] as [ConditionGroup, RegExp]] : [];
+  });
+
+/** Per kind of record, its groups' text patterns, and one matching any of them. */
+const TEXT_FALLBACK = Object.fromEntries(
+  Object.entries(CANDIDATES).map(([type, groups]) => {
+    const patterns = textPatterns(groups);
+    return [type, { any: anyOf(patterns.map(([, pattern]) => pattern)), patterns }];
+  }),
+) as Record<ProblemRecord['resourceType'], { any: RegExp; patterns: [ConditionGroup, RegExp][] }>;
+
+interface GroupMatch {
+  group: ConditionGroup;
+  recognisedBy: 'code' | 'text';
+}
 
 /**
- * The groups a record falls in (RULES.md 2.4): by SNOMED CT code; by the text patterns only when
- * no code of the rule book's sets matches (supplementary groups never stop the fallback).
+ * The groups a record can count for (RULES.md 2.4): by SNOMED CT code; by the text patterns only
+ * when no code of the rule book's sets matches (supplementary groups never stop the fallback).
  */
-function groupsOf(
-  record: ProblemRecord,
-): { group: ConditionGroup; recognisedBy: 'code' | 'text' }[] {
-  const snomed = new Set(
-    record.codes.filter((code) => code.system === SNOMED_SYSTEM).map((code) => code.code),
-  );
-  const coded = GROUPS.filter(([, definition]) =>
-    definition.snomed.some((code) => snomed.has(code)),
-  ).map(([group]) => ({ group, recognisedBy: 'code' as const }));
-  if (coded.some(({ group }) => CONDITION_GROUPS[group].supplementary !== true)) return coded;
+function groupsOf(record: ProblemRecord): GroupMatch[] {
+  const coded = new Set<ConditionGroup>();
+  for (const code of record.codes) {
+    if (code.system !== SNOMED_SYSTEM) continue;
+    for (const group of GROUPS_BY_SNOMED.get(code.code) ?? []) coded.add(group);
+  }
+  const candidates = CANDIDATES[record.resourceType];
+  const found = candidates
+    .filter((group) => coded.has(group))
+    .map((group): GroupMatch => ({ group, recognisedBy: 'code' }));
+  if ([...coded].some((group) => CONDITION_GROUPS[group].supplementary !== true)) return found;
   const text = record.texts.join(' ');
-  const written = GROUPS.filter(([, definition]) => definition.text?.test(text) === true).map(
-    ([group]) => ({ group, recognisedBy: 'text' as const }),
+  const fallback = TEXT_FALLBACK[record.resourceType];
+  if (!fallback.any.test(text)) return found;
+  for (const [group, pattern] of fallback.patterns) {
+    if (pattern.test(text)) found.push({ group, recognisedBy: 'text' });
+  }
+  return found;
+}
+
+const matchesText = (text: unknown, groups: readonly ConditionGroup[]): boolean =>
+  typeof text === 'string' && groups.some((group) => CONDITION_GROUPS[group].text?.test(text));
+
+/** Whether the concept carries a code of the groups, or text matching their patterns. */
+function namesGroup(value: unknown, groups: readonly ConditionGroup[]): boolean {
+  const concept = asObject(value);
+  if (concept === undefined) return false;
+  if (matchesText(concept.text, groups)) return true;
+  for (const coding of asArray(concept.coding)) {
+    // Read as codesOf and textOf read them.
+    const object = asObject(coding);
+    const code = asString(object?.code);
+    const coded = code === undefined ? undefined : GROUPS_BY_SNOMED.get(code);
+    if (asString(object?.system) === SNOMED_SYSTEM && coded?.some((g) => groups.includes(g))) {
+      return true;
+    }
+    if (matchesText(object?.display, groups)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether an Observation that is no laboratory result could count for a group at all (for a
+ * vegan diet only, RULES.md 2.4), checked before it is read: most of a patient's Observations
+ * (vital signs, chemistry) name none, and reading each into a record costs more than this.
+ */
+export function mayCountAsObservation(observation: Record<string, unknown>): boolean {
+  const groups = CANDIDATES.Observation;
+  return (
+    namesGroup(observation.code, groups) || namesGroup(observation.valueCodeableConcept, groups)
   );
-  return [...coded, ...written];
 }
 
 /**
@@ -55,11 +124,11 @@ export function readConditionGroups(records: readonly ProblemRecord[]): Conditio
   const byGroup: ConditionsByGroup = {};
   for (const record of records) {
     if (record.excluded) continue;
-    const allowed = groupsOf(record).filter(({ group }) => {
-      if (record.resourceType === 'Observation') return group === 'veganDiet' && record.active;
-      if (record.resourceType === 'Procedure') return SURGICAL.includes(group) && record.active;
-      return record.active || CONDITION_GROUPS[group].permanent === true;
-    });
+    const allowed = groupsOf(record).filter(
+      ({ group }) =>
+        record.active ||
+        (record.resourceType === 'Condition' && CONDITION_GROUPS[group].permanent === true),
+    );
     for (const { group, recognisedBy } of allowed) {
       (byGroup[group] ??= []).push({
         name: record.texts[0] ?? record.codes[0]?.code ?? 'unnamed record',

@@ -1,8 +1,9 @@
-import { codesOf, lookup, textOf } from '../../src/fhir/coding.js';
+import { codesOf, lookup, mapDefined, textOf } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import type { MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import {
+  ANY_MEDICATION_TEXT,
   ATC_SYSTEM,
   INJECTABLE_TEXT,
   MEDICATION_TEXT,
@@ -59,19 +60,20 @@ interface Classification {
   combination: boolean;
 }
 
+/** What `read` finds in each of the use's medication concepts, in order. */
+function conceptsRead<T>(use: MedicationUse, read: (concept: unknown) => T[]): T[] {
+  const found: T[] = [];
+  for (const concept of use.concepts) found.push(...read(concept));
+  return found;
+}
+
 function byCode(use: MedicationUse, texts: readonly string[]): Classification | undefined {
-  const codes = use.concepts.flatMap(codesOf);
+  const codes = conceptsRead(use, codesOf);
   const rxnorm = codes.filter((code) => code.system === RXNORM_SYSTEM);
-  const products = rxnorm.flatMap((code) => {
-    const product = lookup(RXNORM_PRODUCTS, code.code);
-    return product ? [product] : [];
-  });
+  const products = mapDefined(rxnorm, (code) => lookup(RXNORM_PRODUCTS, code.code));
   const ingredients = [
     ...products.flatMap((product) => product.ingredients),
-    ...rxnorm.flatMap((code) => {
-      const found = lookup(RXNORM_INGREDIENTS, code.code);
-      return found ? [found] : [];
-    }),
+    ...mapDefined(rxnorm, (code) => lookup(RXNORM_INGREDIENTS, code.code)),
   ];
   if (ingredients.length > 0) {
     return {
@@ -84,10 +86,7 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
   }
   const atc = codes.filter((code) => code.system === ATC_SYSTEM);
   const text = texts.join(' ');
-  const atcIngredients = atc.flatMap((code) => {
-    const found = classifyAtc(code.code, text);
-    return found ? [found] : [];
-  });
+  const atcIngredients = mapDefined(atc, (code) => classifyAtc(code.code, text));
   if (atcIngredients.length === 0) return undefined;
   return {
     ingredients: atcIngredients,
@@ -100,6 +99,7 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
 
 function byText(texts: readonly string[]): Classification | undefined {
   const text = texts.join(' ');
+  if (!ANY_MEDICATION_TEXT.test(text)) return undefined;
   const ingredients = MEDICATION_TEXT.filter((entry) => entry.pattern.test(text)).map(
     (entry) => entry.ingredient,
   );
@@ -186,10 +186,8 @@ const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 /** Classifies a medication use; `undefined` when it is none of the classes the rules read. */
 export function medicationFact(use: MedicationUse): MedicationFact | undefined {
   if (use.status === 'ignored') return undefined;
-  const texts = [
-    ...use.concepts.flatMap(textOf),
-    ...(use.referenceDisplay ? [use.referenceDisplay] : []),
-  ];
+  const texts = conceptsRead(use, textOf);
+  if (use.referenceDisplay) texts.push(use.referenceDisplay);
   const classification = byCode(use, texts) ?? byText(texts);
   if (!classification) return undefined;
   const classes = unique(classification.ingredients.map((found) => found.class));
@@ -222,7 +220,7 @@ export function medicationFact(use: MedicationUse): MedicationFact | undefined {
 /** A current medication NG239 lists as a further risk (colchicine, topiramate, ...), by name. */
 export function otherRiskDrug(use: MedicationUse): string | undefined {
   if (use.status !== 'current') return undefined;
-  const text = use.concepts.flatMap(textOf).join(' ') + (use.referenceDisplay ?? '');
+  const text = conceptsRead(use, textOf).join(' ') + (use.referenceDisplay ?? '');
   return OTHER_RISK_DRUG_TEXT.exec(text)?.[0].toLowerCase();
 }
 

@@ -1,13 +1,13 @@
 import type { Dosage } from 'fhir/r4.js';
 import { FHIR_ID } from '../../src/cds/references.js';
-import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
+import { asArray, asObject, asString, codesOf, mapDefined } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { ageInYears, isoDay } from '../../src/fhir/dates.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import { medicationIndex, readMedicationUse } from '../../src/fhir/medications.js';
 import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
-import { readConditionGroups } from './condition-facts.js';
+import { mayCountAsObservation, readConditionGroups } from './condition-facts.js';
 import type { ConditionsByGroup } from './condition-facts.js';
 import { B12_MARKERS, readLabFacts } from './lab-facts.js';
 import type {
@@ -102,21 +102,26 @@ export interface FactsInput {
 
 type Resource = Record<string, unknown>;
 
-const asResources = (values: readonly unknown[]): Resource[] =>
-  values.flatMap((value) => {
+function asResources(values: readonly unknown[]): Resource[] {
+  const resources: Resource[] = [];
+  for (const value of values) {
     const resource = asObject(value);
-    return resource && typeof resource.resourceType === 'string' ? [resource] : [];
-  });
+    if (resource && typeof resource.resourceType === 'string') resources.push(resource);
+  }
+  return resources;
+}
 
 /** The same resource can arrive under two prefetch keys; each is read once. */
 function uniqueResources(resources: readonly Resource[]): Resource[] {
-  const seen = new Set<string>();
+  // Ids per resource type: no `Type/id` string is built for each resource.
+  const seen = new Map<unknown, Set<string>>();
   return resources.filter((resource) => {
     const id = asString(resource.id);
     if (id === undefined) return true;
-    const key = `${String(resource.resourceType)}/${id}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    let ids = seen.get(resource.resourceType);
+    if (ids === undefined) seen.set(resource.resourceType, (ids = new Set()));
+    if (ids.has(id)) return false;
+    ids.add(id);
     return true;
   });
 }
@@ -298,11 +303,12 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
   const ofType = (type: string): Resource[] => byType.get(type) ?? [];
 
   const index = medicationIndex([...mine.map((resource) => ({ resource })), ...draftEntries]);
-  const uses = [...ofType('MedicationRequest'), ...ofType('MedicationStatement')].flatMap(
+  const uses = mapDefined(
+    [...ofType('MedicationRequest'), ...ofType('MedicationStatement')],
     (resource) => {
       const use = readMedicationUse(resource, index);
       // Drafts outside an order hook's context are not facts (RULES.md 2.3).
-      return use && use.status !== 'draft' ? [use] : [];
+      return use?.status === 'draft' ? undefined : use;
     },
   );
   const classified = uses.map(medicationFact);
@@ -365,14 +371,14 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
         (result) => result.diagnostic && withinDays(result.day, today, config.staleB12MaxDays),
       );
 
-  const problems = [
-    ...ofType('Condition'),
-    ...ofType('Procedure'),
-    ...labs.otherObservations,
-  ].flatMap((resource) => {
-    const record = readProblem(resource);
-    return record ? [record] : [];
-  });
+  const problems = mapDefined(
+    [
+      ...ofType('Condition'),
+      ...ofType('Procedure'),
+      ...labs.otherObservations.filter(mayCountAsObservation),
+    ],
+    readProblem,
+  );
   const conditions = readConditionGroups(problems);
   for (const [group, evidence] of Object.entries(conditions)) {
     for (const item of evidence.filter((entry) => entry.recognisedBy === 'text')) {

@@ -320,6 +320,19 @@ export const MEDICATION_TEXT: readonly { pattern: RegExp; ingredient: Ingredient
   },
 ];
 
+/**
+ * One pattern that matches wherever any of `patterns` matches. Most records match none, so one
+ * search first replaces a search per pattern. The patterns must share their flags.
+ */
+export function anyOf(patterns: readonly RegExp[]): RegExp {
+  const flags = new Set(patterns.map((pattern) => pattern.flags));
+  if (flags.size > 1)
+    throw new Error(`anyOf: patterns with different flags (${[...flags].join(', ')})`);
+  return new RegExp(patterns.map((pattern) => `(?:${pattern.source})`).join('|'), [...flags][0]);
+}
+
+export const ANY_MEDICATION_TEXT = anyOf(MEDICATION_TEXT.map((entry) => entry.pattern));
+
 /** Products that contain a cobalamin among other vitamins never count as B12 therapy (RULES.md 2.3). */
 export const MULTIVITAMIN_TEXT =
   /\b(multi-?vitamins?|b[\s-]?complex|prenatal|polyvitamin|thiamine?|pyridoxine|riboflavin|niacin(amide)?|nicotinamide|biotin|pantothen\w*|ascorbic|vitamin\s*(b\s*[1236]|c|d)\b)/i;

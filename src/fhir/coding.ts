@@ -1,7 +1,8 @@
 /**
  * Reading CodeableConcepts and Codings from untrusted JSON: EHRs send what they send, so every
  * field is checked before use. Matching is by system and code; text is read separately, and only
- * where a rule allows a text fallback.
+ * where a rule allows a text fallback. The readers are plain loops: they run for every coding of
+ * every resource of every request.
  */
 
 export interface Code {
@@ -18,12 +19,27 @@ export function asArray(value: unknown): unknown[] {
   return value === undefined || value === null ? [] : [value];
 }
 
+/**
+ * The defined results of `read` over `items`. A loop: `flatMap` with `[]`/`[x]` allocates an array
+ * per item, and this runs over every resource of a request.
+ */
+export function mapDefined<T, U>(items: readonly T[], read: (item: T) => U | undefined): U[] {
+  const results: U[] = [];
+  for (const item of items) {
+    const result = read(item);
+    if (result !== undefined) results.push(result);
+  }
+  return results;
+}
+
 export function asObject(value: unknown): Record<string, unknown> | undefined {
   return isObject(value) ? value : undefined;
 }
 
 export function asString(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
 }
 
 /**
@@ -36,7 +52,6 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
 
 /** The codings of a CodeableConcept that have both a system and a code. */
 export function codesOf(concept: unknown): Code[] {
-  // A plain loop: this runs for every coding of every resource of every request.
   const codes: Code[] = [];
   for (const coding of asArray(asObject(concept)?.coding)) {
     const object = asObject(coding);
@@ -60,18 +75,21 @@ export function findCode(
 /** The concept's text and coding displays, for the text fallbacks the rule book allows. */
 export function textOf(concept: unknown): string[] {
   const object = asObject(concept);
-  const displays = asArray(object?.coding).flatMap((coding) => {
-    const display = asString(asObject(coding)?.display);
-    return display ? [display] : [];
-  });
   const text = asString(object?.text);
-  return text ? [text, ...displays] : displays;
+  const texts = text ? [text] : [];
+  for (const coding of asArray(object?.coding)) {
+    const display = asString(asObject(coding)?.display);
+    if (display) texts.push(display);
+  }
+  return texts;
 }
 
 /** Every code of the concept, with or without a system: for status and flag concepts. */
 export function anyCodes(concept: unknown): string[] {
-  return asArray(asObject(concept)?.coding).flatMap((coding) => {
+  const codes: string[] = [];
+  for (const coding of asArray(asObject(concept)?.coding)) {
     const code = asString(asObject(coding)?.code);
-    return code ? [code] : [];
-  });
+    if (code) codes.push(code);
+  }
+  return codes;
 }

@@ -142,9 +142,11 @@ function referenceHigh(
 
 function interpretationCodes(observation: Record<string, unknown>): string[] {
   // Flags are read whatever system the client put on them (often none).
-  return asArray(observation.interpretation).flatMap((concept) =>
-    anyCodes(concept).map((code) => code.toUpperCase()),
-  );
+  const codes: string[] = [];
+  for (const concept of asArray(observation.interpretation)) {
+    for (const code of anyCodes(concept)) codes.push(code.toUpperCase());
+  }
+  return codes;
 }
 
 function unusable<A extends string>(

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CodeableConcept, FhirResource, Procedure } from 'fhir/r4.js';
 import type { ConditionGroup } from '../../cds-services/b12/terminology.js';
+import fc from 'fast-check';
+import {
+  mayCountAsObservation,
+  readConditionGroups,
+} from '../../cds-services/b12/condition-facts.js';
+import { LOINC_SYSTEM as LOINC, SNOMED_SYSTEM as SCT } from '../../cds-services/b12/terminology.js';
+import { readProblem } from '../../src/fhir/conditions.js';
+import { fields, loincConcept, maybe, snomedConcept } from '../support/arbitraries.js';
 import { concept, condition, facts, lab, procedure, sct, textOnly } from './factories.js';
 import type { ConditionOptions } from './factories.js';
 
@@ -276,5 +284,51 @@ describe('vegan diet from an Observation (RULES.md 7.4)', () => {
 
   it('laboratory results add no condition group', () => {
     expect(facts([lab('718-7', 100, 'g/L'), lab('2132-9', 150, 'ng/L')]).conditions).toEqual({});
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['the vegan code in the value', { valueCodeableConcept: concept([sct('1255165006')]) }],
+    [
+      'the vegan code with stray spaces',
+      { code: { coding: [{ system: ` ${SCT} `, code: ' 1255165006 ' }] } },
+    ],
+    ['"vegan" in a display', { code: { coding: [{ display: 'Vegan diet' }] } }],
+    ['"vegan" in the text', { valueCodeableConcept: { text: 'strict VEGAN' } }],
+  ])('an Observation naming a vegan diet is read (%s)', (_name, fields) => {
+    const observation = { resourceType: 'Observation', status: 'final', ...fields };
+    expect(mayCountAsObservation(observation)).toBe(true);
+    expect(Object.keys(facts([observation as unknown as FhirResource]).conditions)).toEqual([
+      'veganDiet',
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a vital sign', { code: concept([{ system: LOINC, code: '8867-4', display: 'Heart rate' }]) }],
+    ["another group's code", { code: concept([sct('84229001', 'Fatigue')]) }],
+    [
+      'the vegan code in another system',
+      { code: { coding: [{ system: LOINC, code: '1255165006' }] } },
+    ],
+    ['"veganism" (not the word vegan)', { code: { text: 'veganism' } }],
+  ])('an Observation naming no vegan diet is not read at all (%s)', (_name, fields) => {
+    expect(mayCountAsObservation({ resourceType: 'Observation', ...fields })).toBe(false);
+  });
+
+  it('skips only Observations that could count for no group (property)', () => {
+    const concepts = fc.oneof(snomedConcept, loincConcept);
+    const observation = fields({
+      resourceType: fc.constant('Observation'),
+      status: fc.constantFrom('final', 'amended', 'preliminary'),
+      code: maybe(concepts),
+      valueCodeableConcept: maybe(concepts),
+    });
+    fc.assert(
+      fc.property(observation, (resource) => {
+        const record = readProblem(resource);
+        const groups = record ? Object.keys(readConditionGroups([record])) : [];
+        if (groups.length > 0) expect(mayCountAsObservation(resource)).toBe(true);
+      }),
+      { seed: 20261121, numRuns: 2000 },
+    );
   });
 });

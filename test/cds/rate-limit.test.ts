@@ -28,7 +28,7 @@ describe('optional rate limit per client (RATE_LIMIT_PER_MINUTE)', () => {
   });
 });
 
-describe('jsonDepth: nesting measured without recursion', () => {
+describe('jsonDepth: nesting measured no deeper than the limit', () => {
   it.each([
     [1, 0],
     ['text', 0],
