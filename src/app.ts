@@ -1,6 +1,6 @@
 import cors from 'cors';
 import express from 'express';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -24,6 +24,8 @@ export interface AppOptions {
   feedbackStore?: FeedbackStore;
   /** The clock; tests fix it. */
   now?: () => Date;
+  /** Extra routes mounted at `/demo` (the demo EHR page), when the configuration enables it. */
+  demo?: Router;
 }
 
 /** Composes the HTTP app without listening, so tests boot the real thing. */
@@ -34,6 +36,7 @@ export function createApp({
   trustedClients = new Map(),
   feedbackStore,
   now = () => new Date(),
+  demo,
 }: AppOptions): Express {
   const storeFailures = { count: 0 };
   const app = express();
@@ -75,6 +78,8 @@ export function createApp({
       storeFailures,
     }),
   );
+
+  if (demo && config.demoPage) app.use('/demo', demo);
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -48,6 +48,8 @@ export interface Config {
     /** Oldest accepted token (`iat`), in seconds; also bounds the replay cache. */
     maxAgeSeconds: number;
   };
+  /** Serve the demo EHR page at /demo (DEMO_PAGE; on unless NODE_ENV=production). */
+  demoPage: boolean;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +121,7 @@ const EnvSchema = z.object({
   FEEDBACK_RETENTION_DAYS: integer(1, 36_500).default(365),
   JWT_MAX_AGE_SECONDS: integer(60, 86_400).default(3600),
   REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
+  DEMO_PAGE: z.enum(['on', 'off']).optional(),
 });
 
 /** Variables this service reads; documented in the README configuration table. */
@@ -166,5 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionDays: vars.FEEDBACK_RETENTION_DAYS,
     },
     jwt: { clockSkewSeconds: vars.JWT_CLOCK_SKEW_SECONDS, maxAgeSeconds: vars.JWT_MAX_AGE_SECONDS },
+    demoPage: (vars.DEMO_PAGE ?? (vars.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
   };
 }

@@ -10,6 +10,7 @@ import { openDatabase } from './feedback/database.js';
 import { FeedbackStore } from './feedback/store.js';
 import { readTrustedClients } from './cds/trusted-clients.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
+import { demoRouter } from '../demo/router.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
@@ -63,7 +64,8 @@ function readClients(config: Config): ReadonlyMap<string, TrustedClient> {
 }
 
 const config = readConfig();
-const services = b12Services(readClinicalConfig(config.clinicalConfigPath));
+const clinicalConfig = readClinicalConfig(config.clinicalConfigPath);
+const services = b12Services(clinicalConfig);
 const trustedClients = readClients(config);
 const logger = createLogger(config.logLevel);
 
@@ -91,18 +93,32 @@ async function openStore(): Promise<FeedbackStore | undefined> {
 }
 
 const feedbackStore = await openStore();
+const demo = config.demoPage
+  ? await demoRouter({ config, clinicalConfig, services, now: () => new Date() })
+  : undefined;
+if (demo && config.auth === 'required') {
+  logger.warn(
+    'DEMO_PAGE=on with CDS_AUTH=required: the demo page cannot sign JWTs, so its calls are refused',
+  );
+}
 const app = createApp({
   config,
   services,
   logger,
   trustedClients,
   ...(feedbackStore ? { feedbackStore } : {}),
+  ...(demo ? { demo } : {}),
 });
 const server: Server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(
-    { host: config.host, port, discovery: `${config.publicUrl}/cds-services` },
+    {
+      host: config.host,
+      port,
+      discovery: `${config.publicUrl}/cds-services`,
+      ...(demo ? { demo: `${config.publicUrl}/demo` } : {}),
+    },
     'listening',
   );
 });

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import { b12Services } from '../../cds-services/index.js';
 import { createApp } from '../../src/app.js';
 import type { CdsService } from '../../src/cds/service.js';
@@ -25,6 +25,8 @@ export function testApp(
     /** Where the app records shown cards and feedback; without one nothing is stored. */
     feedbackStore?: FeedbackStore;
     now?: Date;
+    /** The demo page's routes (demo/router.ts), mounted when DEMO_PAGE allows. */
+    demo?: Router;
   } = {},
 ): TestApp {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...options.env });
@@ -41,6 +43,7 @@ export function testApp(
     services: options.services ?? b12Services(),
     ...(options.trustedClients ? { trustedClients: options.trustedClients } : {}),
     ...(options.feedbackStore ? { feedbackStore: options.feedbackStore } : {}),
+    ...(options.demo ? { demo: options.demo } : {}),
     logger: createLogger(config.logLevel, sink),
     now: () => now,
   });

@@ -1030,9 +1030,8 @@ function searchset(resources: readonly FhirResource[]): Bundle {
   };
 }
 
-/** The CDS Hooks request body of a card fixture. */
-export function fixtureRequest(code: CardCode): Record<string, unknown> {
-  const spec = CARD_FIXTURES[code];
+/** The CDS Hooks request body of a fixture spec; `seed` makes its stable hookInstance. */
+function requestOf(spec: CardFixtureSpec, seed: string): Record<string, unknown> {
   const { patient } = spec;
   const drafts = (spec.drafts ?? []).map((draft) => medicationResource(draft, patient));
   const context: Record<string, unknown> = {
@@ -1051,7 +1050,7 @@ export function fixtureRequest(code: CardCode): Record<string, unknown> {
     } satisfies Bundle;
   }
   return {
-    hookInstance: stableUuid(code),
+    hookInstance: stableUuid(seed),
     hook: spec.hook,
     context,
     prefetch: {
@@ -1062,6 +1061,92 @@ export function fixtureRequest(code: CardCode): Record<string, unknown> {
     },
   };
 }
+
+/** The CDS Hooks request body of a card fixture. */
+export const fixtureRequest = (code: CardCode): Record<string, unknown> =>
+  requestOf(CARD_FIXTURES[code], code);
+
+/**
+ * fixtures/examples/patient-view-b12-history.json: three years of yearly checks of a man on
+ * metformin and omeprazole whose B12 drifts down through the indeterminate range into deficiency
+ * while his Hb falls and his MCV rises: the demo page's chart shows the story.
+ */
+const HISTORY_EXAMPLE: CardFixtureSpec = {
+  story: 'Metformin since 2018 and omeprazole since 2020; B12 falling over three years',
+  hook: 'patient-view',
+  encounterId: 'enc-58210-1121',
+  patient: {
+    id: 'pat-58210',
+    mrn: 'MRN0058210',
+    given: 'Robert',
+    family: 'Hughes',
+    gender: 'male',
+    birthDate: '1951-09-03',
+  },
+  labs: (
+    [
+      ['2023-11-08', 356, 14.1, 91, 228, 71],
+      ['2024-11-12', 268, 13.6, 94, 231, 66],
+      ['2025-11-10', 214, 13.0, 97, 219, 63],
+      ['2026-05-14', undefined, 12.6, 99, 224, undefined],
+      ['2026-11-10', 152, 11.9, 103, 208, 61],
+    ] as const
+  ).flatMap(([day, b12, hb, mcv, platelets, egfr], visit) => {
+    const at = `${day}T08:${String(20 + visit)}:00Z`;
+    const id = (name: string): string => `obs-58210-${name}-${day}`;
+    return [
+      ...(b12 === undefined ? [] : [lab(id('b12'), 'totalB12', b12, 'pg/mL', at)]),
+      lab(id('hb'), 'hb', hb, 'g/dL', at),
+      lab(id('mcv'), 'mcv', mcv, 'fL', at),
+      lab(id('plt'), 'platelets', platelets, '10*3/uL', at),
+      ...(egfr === undefined ? [] : [lab(id('egfr'), 'egfr', egfr, 'CKD-EPI 2021', at)]),
+    ];
+  }),
+  meds: [
+    {
+      id: 'mr-58210-metformin',
+      status: 'active',
+      ...PRODUCTS.metformin,
+      authoredOn: '2018-03-12',
+      dosage: {
+        text: '500 mg orally twice daily with meals',
+        route: 'oral',
+        doseMg: 500,
+        repeat: TWICE_DAILY,
+      },
+    },
+    {
+      id: 'mr-58210-omeprazole',
+      status: 'active',
+      ...PRODUCTS.omeprazole,
+      authoredOn: '2020-06-01',
+      dosage: { text: '20 mg orally once daily', route: 'oral', doseMg: 20, repeat: DAILY },
+    },
+  ],
+  conditions: [
+    {
+      id: 'cond-58210-t2dm',
+      snomed: '44054006',
+      display: 'Diabetes mellitus type 2',
+      onset: '2018-03-12',
+    },
+    {
+      id: 'cond-58210-gord',
+      snomed: '235595009',
+      display: 'Gastroesophageal reflux disease',
+      onset: '2020-06-01',
+    },
+    { id: 'cond-58210-fatigue', ...FATIGUE, text: 'Tired for some months', onset: '2026-10-20' },
+  ],
+};
+
+export const HISTORY_EXAMPLE_FILE = new URL(
+  '../../fixtures/examples/patient-view-b12-history.json',
+  import.meta.url,
+);
+
+export const historyExampleText = (): string =>
+  `${JSON.stringify(requestOf(HISTORY_EXAMPLE, 'patient-view-b12-history'), null, 2)}\n`;
 
 /** The file's text: 2-space JSON with a final newline. */
 export const fixtureText = (code: CardCode): string =>

@@ -1,9 +1,18 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CARD_CODES, FIXTURES_DIR, fixtureFile, fixtureText, readmeText } from './card-fixtures.js';
+import {
+  CARD_CODES,
+  FIXTURES_DIR,
+  HISTORY_EXAMPLE_FILE,
+  fixtureFile,
+  fixtureText,
+  historyExampleText,
+  readmeText,
+} from './card-fixtures.js';
 
 /**
- * Writes fixtures/cards/<card-code>.json for every catalog card, and fixtures/README.md, from
+ * Writes fixtures/cards/<card-code>.json for every catalog card, fixtures/README.md and the
+ * history example (fixtures/examples/patient-view-b12-history.json), from
  * test/support/card-fixtures.ts. Run: `npx tsx test/support/make-card-fixtures.ts`.
  * The output is deterministic: running it twice changes nothing.
  */
@@ -17,4 +26,5 @@ for (const file of readdirSync(dir)) {
 for (const code of CARD_CODES)
   writeFileSync(new URL(fixtureFile(code), FIXTURES_DIR), fixtureText(code));
 writeFileSync(new URL('../README.md', FIXTURES_DIR), readmeText());
+writeFileSync(HISTORY_EXAMPLE_FILE, historyExampleText());
 process.stdout.write(`wrote ${CARD_CODES.length} card fixtures and fixtures/README.md to ${dir}\n`);

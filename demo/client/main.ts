@@ -1,0 +1,146 @@
+import type { Card } from '../../src/cds/cards.js';
+import type { ChartData } from '../chart-types.js';
+import {
+  DRAFTS,
+  DRAFT_KEYS,
+  HOOKS,
+  isDraftKey,
+  isHook,
+  requestFromJson,
+  retarget,
+} from '../requests.js';
+import type { HookRequestBody } from '../requests.js';
+import { renderCard } from './cards.js';
+import { renderChart } from './chart.js';
+import { byId, h } from './dom.js';
+
+/** The demo EHR page: choose a patient, a hook and a draft order, fire, and read the cards. */
+
+interface PatientEntry {
+  id: string;
+  label: string;
+  hook: string;
+  card?: string;
+}
+
+const patientSelect = byId('patient', HTMLSelectElement);
+const hookSelect = byId('hook', HTMLSelectElement);
+const draftSelect = byId('draft', HTMLSelectElement);
+const pasted = byId('pasted', HTMLTextAreaElement);
+const fire = byId('fire', HTMLButtonElement);
+const status = byId('status', HTMLElement);
+const cardsBox = byId('cards', HTMLElement);
+const chartBox = byId('chart', HTMLElement);
+
+let today = new Date().toISOString().slice(0, 10);
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) {
+    let message = text;
+    try {
+      const outcome = JSON.parse(text) as { issue?: { diagnostics?: string }[] };
+      message = outcome.issue?.map((issue) => issue.diagnostics).join('; ') ?? text;
+    } catch {
+      // not JSON: the text as it came
+    }
+    throw new Error(`${String(response.status)} ${message}`);
+  }
+  // The feedback endpoint answers 200 with no body.
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+const postJson = <T>(url: string, body: unknown): Promise<T> =>
+  getJson<T>(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+function syncDraft(): void {
+  const needsDraft = hookSelect.value !== 'patient-view';
+  draftSelect.disabled = !needsDraft;
+  draftSelect.closest('label')?.classList.toggle('disabled', !needsDraft);
+}
+
+async function sourceRequest(): Promise<HookRequestBody> {
+  const text = pasted.value.trim();
+  if (text !== '') return requestFromJson(JSON.parse(text));
+  const [folder, name] = patientSelect.value.split('/');
+  return requestFromJson(
+    await getJson(
+      `api/patients/${encodeURIComponent(folder ?? '')}/${encodeURIComponent(name ?? '')}`,
+    ),
+  );
+}
+
+async function fireHook(): Promise<void> {
+  fire.disabled = true;
+  status.textContent = 'Calling the service…';
+  cardsBox.replaceChildren();
+  try {
+    const hook = hookSelect.value;
+    const draft = draftSelect.value;
+    if (!isHook(hook)) throw new Error(`unknown hook ${hook}`);
+    const request = retarget(await sourceRequest(), {
+      hook,
+      draft: isDraftKey(draft) ? draft : undefined,
+      today,
+    });
+    const serviceId = `b12-${hook}`;
+    const started = performance.now();
+    const [response, chart] = await Promise.all([
+      postJson<{ cards: Card[] }>(`../cds-services/${serviceId}`, request),
+      postJson<ChartData>('api/chart', request),
+    ]);
+    const elapsed = Math.round(performance.now() - started);
+    const send = async (feedback: Record<string, unknown>): Promise<void> => {
+      await postJson(`../cds-services/${serviceId}/feedback`, { feedback: [feedback] });
+    };
+    cardsBox.replaceChildren(
+      ...(response.cards.length === 0
+        ? [
+            h(
+              'p',
+              { class: 'no-cards' },
+              'No cards: nothing to advise for this patient on this hook.',
+            ),
+          ]
+        : response.cards.map((card) => renderCard(card, send))),
+    );
+    chartBox.replaceChildren(renderChart(chart, Math.max(chartBox.clientWidth, 560)));
+    status.textContent = `${serviceId}: ${String(response.cards.length)} card(s) in ${String(elapsed)} ms (hookInstance ${request.hookInstance})`;
+  } catch (error) {
+    status.textContent = `Failed: ${(error as Error).message}`;
+  } finally {
+    fire.disabled = false;
+  }
+}
+
+async function start(): Promise<void> {
+  for (const hook of HOOKS) hookSelect.append(h('option', { value: hook }, hook));
+  for (const key of DRAFT_KEYS) draftSelect.append(h('option', { value: key }, DRAFTS[key].label));
+  const listing = await getJson<{ today: string; patients: PatientEntry[] }>('api/patients');
+  today = listing.today;
+  for (const patient of listing.patients) {
+    const shows = patient.card === undefined ? patient.hook : `${patient.card}, ${patient.hook}`;
+    patientSelect.append(
+      h('option', { value: patient.id, 'data-hook': patient.hook }, `${patient.label} (${shows})`),
+    );
+  }
+  patientSelect.addEventListener('change', () => {
+    const hook = patientSelect.selectedOptions[0]?.dataset.hook;
+    if (hook !== undefined && isHook(hook)) hookSelect.value = hook;
+    syncDraft();
+  });
+  hookSelect.addEventListener('change', syncDraft);
+  byId('request-form', HTMLFormElement).addEventListener('submit', (event) => {
+    event.preventDefault();
+    void fireHook();
+  });
+  syncDraft();
+  status.textContent = `${String(listing.patients.length)} fixture patients; evaluation date ${today}.`;
+}
+
+void start();

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Router } from 'express';
+import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
+import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
+import { hookRequestSchemas } from '../src/cds/hook-request.js';
+import { OperationOutcomeError } from '../src/cds/operation-outcome.js';
+import { resolvePrefetch } from '../src/cds/prefetch.js';
+import type { CdsService } from '../src/cds/service.js';
+import { jsonBody, parseOr400 } from '../src/cds/validation.js';
+import type { Config } from '../src/config.js';
+import { isoDay, utcDay } from '../src/fhir/dates.js';
+import { chartData } from './chart-data.js';
+import { readFixturePatients } from './fixture-patients.js';
+
+/**
+ * The demo EHR page (`/demo`): pick a fixture patient, fire a hook at the real service, see the
+ * cards as an EHR shows them and the patient's results over time. Off in production
+ * (DEMO_PAGE). Everything is served from here, so the page works offline.
+ */
+
+export interface DemoOptions {
+  config: Config;
+  clinicalConfig: ClinicalConfig;
+  services: readonly CdsService[];
+  /** The service's clock: the page dates its draft orders with it. */
+  now: () => Date;
+}
+
+const asset = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(name, import.meta.url)), 'utf8');
+
+/** The page's script: demo/client bundled once at start (esbuild), with no source outside. */
+async function clientBundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('client/main.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: false,
+    write: false,
+    logLevel: 'silent',
+  });
+  const [output] = result.outputFiles;
+  if (!output) throw new Error('the demo page script did not build');
+  return output.text;
+}
+
+export async function demoRouter({
+  config,
+  clinicalConfig,
+  services,
+  now,
+}: DemoOptions): Promise<Router> {
+  const [script, page, styles] = [await clientBundle(), asset('page.html'), asset('demo.css')];
+  const patients = readFixturePatients();
+  const patientView = services.find((service) => service.hook === 'patient-view');
+  if (!patientView) throw new Error('the demo needs a patient-view service');
+
+  const router = Router();
+  router.get('/', (req, res) => {
+    // The page's links are relative (app.js, api/…): they must resolve under /demo/. The redirect
+    // is relative too, so a path prefix in front of the service is kept.
+    if (!req.originalUrl.split('?')[0]?.endsWith('/')) {
+      res.redirect(301, `${req.baseUrl.split('/').pop() ?? 'demo'}/`);
+      return;
+    }
+    res.type('html').send(page);
+  });
+  router.get('/app.js', (_req, res) => {
+    res.type('text/javascript').send(script);
+  });
+  router.get('/demo.css', (_req, res) => {
+    res.type('text/css').send(styles);
+  });
+  router.get('/api/patients', (_req, res) => {
+    res.json({
+      today: isoDay(utcDay(now())),
+      patients: patients.map(({ request: _request, ...patient }) => patient),
+    });
+  });
+  router.get('/api/patients/:folder/:name', (req, res) => {
+    const found = patients.find(
+      (patient) => patient.id === `${req.params.folder}/${req.params.name}`,
+    );
+    if (!found) {
+      throw new OperationOutcomeError(404, [
+        { code: 'not-found', diagnostics: 'No such demo patient' },
+      ]);
+    }
+    res.json(found.request);
+  });
+  // The chart reads the patient's data exactly as patient-view would: prefetch, else fhirServer.
+  router.post('/api/chart', async (req, res) => {
+    const request = parseOr400(hookRequestSchemas['patient-view'], jsonBody(req));
+    const resolved = await resolvePrefetch(patientView.prefetch, request, {
+      ...config.fhir,
+      allowedServers: undefined,
+      maxResources: config.maxPrefetchResources,
+    });
+    const facts = readPatientFacts(
+      {
+        patientId: request.context.patientId,
+        today: utcDay(now()),
+        resources: Object.values(resolved.data).flat(),
+      },
+      clinicalConfig,
+    );
+    res.json(chartData(facts, clinicalConfig));
+  });
+  return router;
+}
