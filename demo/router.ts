@@ -5,6 +5,7 @@ import { Router } from 'express';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
 import { hookRequestSchemas } from '../src/cds/hook-request.js';
+import type { HookRequest } from '../src/cds/hook-request.js';
 import { OperationOutcomeError } from '../src/cds/operation-outcome.js';
 import { resolvePrefetch } from '../src/cds/prefetch.js';
 import type { CdsService } from '../src/cds/service.js';
@@ -46,6 +47,13 @@ async function clientBundle(): Promise<string> {
   const [output] = result.outputFiles;
   if (!output) throw new Error('the demo page script did not build');
   return output.text;
+}
+
+function withoutFhirServer(request: HookRequest): HookRequest {
+  const copy = { ...request };
+  delete copy.fhirServer;
+  delete copy.fhirAuthorization;
+  return copy;
 }
 
 export async function demoRouter({
@@ -92,14 +100,16 @@ export async function demoRouter({
     }
     res.json(found.request);
   });
-  // The chart reads the patient's data exactly as patient-view would: prefetch, else fhirServer.
+  // The chart reads the patient's data as patient-view would: prefetch, else the FHIR server.
+  // This route has no client authentication, so with CDS_AUTH=required it never calls a FHIR
+  // server (the service itself only calls those a verified client may name).
   router.post('/api/chart', async (req, res) => {
     const request = parseOr400(hookRequestSchemas['patient-view'], jsonBody(req));
-    const resolved = await resolvePrefetch(patientView.prefetch, request, {
-      ...config.fhir,
-      allowedServers: undefined,
-      maxResources: config.maxPrefetchResources,
-    });
+    const resolved = await resolvePrefetch(
+      patientView.prefetch,
+      config.auth === 'required' ? withoutFhirServer(request) : request,
+      { ...config.fhir, allowedServers: undefined, maxResources: config.maxPrefetchResources },
+    );
     const facts = readPatientFacts(
       {
         patientId: request.context.patientId,

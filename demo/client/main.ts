@@ -79,6 +79,7 @@ async function fireHook(): Promise<void> {
   fire.disabled = true;
   status.textContent = 'Calling the service…';
   cardsBox.replaceChildren();
+  chartBox.replaceChildren();
   try {
     const hook = hookSelect.value;
     const draft = draftSelect.value;
@@ -90,10 +91,12 @@ async function fireHook(): Promise<void> {
     });
     const serviceId = `b12-${hook}`;
     const started = performance.now();
-    const [response, chart] = await Promise.all([
-      postJson<{ cards: Card[] }>(`../cds-services/${serviceId}`, request),
-      postJson<ChartData>('api/chart', request),
-    ]);
+    // The chart is drawn beside the cards; without it the cards still show.
+    const chart = postJson<ChartData>('api/chart', request).then(
+      (data) => renderChart(data, Math.max(chartBox.clientWidth, 560)),
+      (error: unknown) => h('p', { class: 'no-cards' }, `No chart: ${(error as Error).message}`),
+    );
+    const response = await postJson<{ cards: Card[] }>(`../cds-services/${serviceId}`, request);
     const elapsed = Math.round(performance.now() - started);
     const send = async (feedback: Record<string, unknown>): Promise<void> => {
       await postJson(`../cds-services/${serviceId}/feedback`, { feedback: [feedback] });
@@ -109,7 +112,7 @@ async function fireHook(): Promise<void> {
           ]
         : response.cards.map((card) => renderCard(card, send))),
     );
-    chartBox.replaceChildren(renderChart(chart, Math.max(chartBox.clientWidth, 560)));
+    chartBox.replaceChildren(await chart);
     status.textContent = `${serviceId}: ${String(response.cards.length)} card(s) in ${String(elapsed)} ms (hookInstance ${request.hookInstance})`;
   } catch (error) {
     status.textContent = `Failed: ${(error as Error).message}`;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Resource } from 'fhir/r4.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
 import { b12Services } from '../../cds-services/index.js';
@@ -10,6 +11,8 @@ import { readFixturePatients } from '../../demo/fixture-patients.js';
 import { demoRouter } from '../../demo/router.js';
 import { loadConfig } from '../../src/config.js';
 import { testApp } from '../support/app.js';
+import { startFhirServer } from '../support/fhir-server.js';
+import type { TestFhirServer } from '../support/fhir-server.js';
 
 /** The demo EHR page's routes (demo/router.ts): served offline, only where enabled. */
 
@@ -171,5 +174,52 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
       })
       .expect(412);
     expect(noData.body).toMatchObject({ resourceType: 'OperationOutcome' });
+  });
+});
+
+describe('POST /demo/api/chart without prefetch', () => {
+  const source = fixture('b12-deficiency-treat') as {
+    context: { patientId: string };
+    prefetch: Record<string, { entry?: { resource: Resource }[] } & Resource>;
+  };
+  const resources = [
+    source.prefetch.patient as Resource,
+    ...['labs', 'meds', 'conditions'].flatMap(
+      (key) => source.prefetch[key]?.entry?.map((entry) => entry.resource) ?? [],
+    ),
+  ];
+  let fhir: TestFhirServer;
+  beforeAll(async () => {
+    fhir = await startFhirServer(resources);
+  });
+  afterAll(async () => {
+    await fhir.close();
+  });
+  const withoutPrefetch = (): Record<string, unknown> => ({
+    hook: 'patient-view',
+    hookInstance: 'c1',
+    fhirServer: fhir.baseUrl,
+    context: { userId: 'Practitioner/1', patientId: source.context.patientId },
+  });
+
+  it('reads the patient from the FHIR server, as patient-view would, in development', async () => {
+    const res = await request(await appWithDemo())
+      .post('/demo/api/chart')
+      .send(withoutPrefetch())
+      .expect(200);
+    expect((res.body as ChartData).series[0]?.points.map((point) => point.value)).toEqual([142]);
+    expect(fhir.requests.length).toBeGreaterThan(0);
+  });
+
+  it('never calls a FHIR server when clients must authenticate (the demo routes cannot)', async () => {
+    const before = fhir.requests.length;
+    const res = await request(
+      await appWithDemo({ CDS_AUTH: 'required', DEMO_PAGE: 'on', FHIR_ALLOW_HTTP: 'true' }),
+    )
+      .post('/demo/api/chart')
+      .send(withoutPrefetch())
+      .expect(412);
+    expect(res.body).toMatchObject({ resourceType: 'OperationOutcome' });
+    expect(fhir.requests.length).toBe(before);
   });
 });
