@@ -1,9 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import {
-  clinicalConfigFrom,
-  DEFAULT_CLINICAL_CONFIG,
-} from '../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
 import { openDatabase } from './feedback/database.js';
@@ -12,6 +7,7 @@ import { readTrustedClients } from './cds/trusted-clients.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
 import { demoRouter } from '../demo/router.js';
 import { createApp } from './app.js';
+import { readClinicalConfigFile } from './clinical-config-file.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -34,13 +30,11 @@ function readConfig(): Config {
   }
 }
 
-/** The rule book's thresholds with the deployment's overrides (`CDS_CLINICAL_CONFIG`). */
 function readClinicalConfig(path: string | undefined): ClinicalConfig {
-  if (path === undefined) return DEFAULT_CLINICAL_CONFIG;
   try {
-    return clinicalConfigFrom(JSON.parse(readFileSync(path, 'utf8')));
+    return readClinicalConfigFile(path);
   } catch (error) {
-    stop(`Invalid configuration:\n  CDS_CLINICAL_CONFIG (${path}): ${(error as Error).message}`);
+    stop(`Invalid configuration:\n  ${(error as Error).message}`);
   }
 }
 

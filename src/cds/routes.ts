@@ -3,17 +3,13 @@ import { Router } from 'express';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { CdsResponse } from './cards.js';
 import type { FeedbackReceipt, FeedbackStore } from '../feedback/store.js';
 import { callingClient } from './client-auth.js';
 import { feedbackRequestSchema } from './feedback.js';
-import { hookRequestSchemas } from './hook-request.js';
-import type { HookName, HookRequest } from './hook-request.js';
-import { OperationOutcomeError, badRequest, notFound } from './operation-outcome.js';
-import { resolvePrefetch } from './prefetch.js';
-import type { ResolvedPrefetch } from './prefetch.js';
+import { callService } from './hook-call.js';
+import { OperationOutcomeError, notFound } from './operation-outcome.js';
 import { discoveryEntry } from './service.js';
-import type { CdsService, ServiceCall } from './service.js';
+import type { CdsService } from './service.js';
 import { jsonBody, parseOr400 } from './validation.js';
 
 /**
@@ -54,53 +50,6 @@ function findService(registry: ReadonlyMap<string, CdsService>, req: Request): C
   return service;
 }
 
-/** Validates the body against the service's hook; `hook` must name that hook. */
-function hookRequestFor(service: CdsService, req: Request): HookRequest {
-  const request: HookRequest = parseOr400(hookRequestSchemas[service.hook], jsonBody(req));
-  if (request.hook !== service.hook) {
-    throw badRequest(
-      `Service '${service.id}' answers the ${service.hook} hook, not '${request.hook}'`,
-      'hook',
-    );
-  }
-  return request;
-}
-
-/** 413 when a request carries more FHIR resources than the service reads. */
-function limitResources(request: HookRequest, maxResources: number): void {
-  const count = (resource: unknown): number => {
-    const entries = (resource as { entry?: unknown } | null)?.entry;
-    return Array.isArray(entries) ? entries.length : resource ? 1 : 0;
-  };
-  const context = request.context as { draftOrders?: unknown };
-  const total =
-    Object.values(request.prefetch ?? {}).reduce((sum, value) => sum + count(value), 0) +
-    count(context.draftOrders);
-  if (total > maxResources) {
-    throw new OperationOutcomeError(413, [
-      {
-        code: 'too-costly',
-        diagnostics: `The request carries ${total} FHIR resources, more than the ${maxResources} this service reads`,
-      },
-    ]);
-  }
-}
-
-async function runHandler(
-  service: CdsService,
-  request: HookRequest,
-  resolved: ResolvedPrefetch,
-  now: Date,
-): Promise<CdsResponse> {
-  // Validated with this service's own hook schema, so the request matches the handler's hook.
-  // (The rule misreads an assertion from a union of handlers; without it the call does not compile.)
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-  const handler = service.handler as (
-    call: ServiceCall<HookName>,
-  ) => ReturnType<CdsService['handler']>;
-  return handler({ request, prefetch: resolved.data, now });
-}
-
 export function cdsRoutes({
   config,
   registry,
@@ -137,21 +86,17 @@ export function cdsRoutes({
         hookInstance: typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : undefined,
       };
       try {
-        const request = hookRequestFor(service, req);
-        limitResources(request, config.maxPrefetchResources);
-        const resolved = await resolvePrefetch(service.prefetch, request, {
-          ...config.fhir,
-          allowedServers: callingClient(res)?.fhirServers,
-          maxResources: config.maxPrefetchResources,
-        });
+        const { request, resolved, calledAt, response } = await callService(
+          service,
+          jsonBody(req),
+          { config, allowedServers: callingClient(res)?.fhirServers, now },
+        );
         if (resolved.refetchedAfterOutcome.length > 0) {
           logger.warn(
             { ...line, keys: resolved.refetchedAfterOutcome },
             'prefetch carried an OperationOutcome; fetched from the FHIR server',
           );
         }
-        const calledAt = now();
-        const response = await runHandler(service, request, resolved, calledAt);
         res.json(response);
         // After the answer is sent: the store never slows or fails a hook call.
         feedbackStore
