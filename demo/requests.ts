@@ -20,7 +20,12 @@ interface DraftDefinition {
   /** Dose in mg, route, and how often. */
   doseMg: number;
   route: 'oral' | 'intramuscular';
-  timing: { frequency: number; period: number; periodUnit: 'd' | 'wk' | 'mo' };
+  timing: {
+    frequency: number;
+    period: number;
+    periodUnit: 'd' | 'wk' | 'mo';
+    boundsDuration?: { value: number; unit: string; system: string; code: string };
+  };
   text: string;
 }
 
@@ -60,7 +65,12 @@ export const DRAFTS = {
     },
     doseMg: 1,
     route: 'intramuscular',
-    timing: { frequency: 3, period: 1, periodUnit: 'wk' },
+    timing: {
+      frequency: 3,
+      period: 1,
+      periodUnit: 'wk',
+      boundsDuration: { value: 2, unit: 'weeks', system: UCUM, code: 'wk' },
+    },
     text: '1 mg IM three times a week for 2 weeks',
   },
   'cyanocobalamin-1mg-im': {
@@ -202,11 +212,12 @@ export function requestFromBundle(value: unknown): HookRequestBody {
   );
   const patients = resources.filter((resource) => resource.resourceType === 'Patient');
   const patient = patients[0];
-  if (patients.length !== 1 || patient?.id === undefined) {
+  if (patients.length !== 1) {
     throw new RequestInputError(
-      `expected exactly one Patient with an id in the Bundle, found ${patients.length}`,
+      `expected exactly one Patient in the Bundle, found ${patients.length}`,
     );
   }
+  if (patient?.id === undefined) throw new RequestInputError('the Bundle’s Patient has no id');
   const ofTypes = (...types: string[]): FhirResource[] =>
     resources.filter((resource) => types.includes(resource.resourceType));
   return {

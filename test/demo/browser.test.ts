@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
@@ -19,7 +20,6 @@ import { testApp } from '../support/app.js';
  * the store. Screenshots go to test-results/screenshots/ (CI keeps test-results/).
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = 'test-results/screenshots';
 const NOW = new Date('2026-11-21T09:30:00Z');
 
@@ -30,9 +30,8 @@ let db: Database;
 let store: FeedbackStore | undefined;
 
 beforeAll(async () => {
-  // CI installs Chromium (.ci/run); a missing browser is a failure, never a skip.
-  if (!existsSync(CHROMIUM))
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  // Found or installed by the script CI runs; a missing browser is a failure, never a skip.
+  const executablePath = execFileSync('bash', ['scripts/chromium.sh'], { encoding: 'utf8' }).trim();
   mkdirSync(SCREENSHOTS, { recursive: true });
   db = sqliteDatabase(':memory:');
   store = await FeedbackStore.open(db);
@@ -49,8 +48,8 @@ beforeAll(async () => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}, 60_000);
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

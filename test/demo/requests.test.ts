@@ -114,6 +114,11 @@ describe('requestFromJson: a hook request, or a patient Bundle made into one', (
       },
       /found 2/,
     ],
+    [
+      'a Bundle whose Patient has no id',
+      { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient' } }] },
+      /Patient has no id/,
+    ],
   ])('refuses %s with a clear message', (_name, value, message) => {
     expect(() => requestFromJson(value)).toThrow(message);
   });
