@@ -88,7 +88,7 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
   it(
     '--hook order-select --draft folic-acid-5mg on untreated deficiency warns folate-order-b12-untreated, as the HTTP service does',
     async () => {
-      const run = await runCli([
+      const args = [
         'evaluate',
         fixturePath('b12-deficiency-treat'),
         ...DATE,
@@ -96,8 +96,8 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
         'order-select',
         '--draft',
         'folic-acid-5mg',
-        '--json',
-      ]);
+      ];
+      const run = await runCli([...args, '--json']);
       expect(run.code, run.stderr).toBe(0);
       const response = parsed(run.stdout);
       expect(cardCodesOf(response)).toEqual(['folate-order-b12-untreated']);
@@ -110,15 +110,7 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
       );
       expect(withoutUuids(response.cards)).toEqual(withoutUuids(http.cards));
 
-      const text = await runCli([
-        'evaluate',
-        fixturePath('b12-deficiency-treat'),
-        ...DATE,
-        '--hook',
-        'order-select',
-        '--draft',
-        'folic-acid-5mg',
-      ]);
+      const text = await runCli(args);
       expect(text.stdout.split('\n')[0]).toBe(
         `b12-order-select (order-select) for Patient/pat-60318 on ${EVALUATION_DATE}: 1 card`,
       );
