@@ -154,15 +154,16 @@ export function asHookRequest(value: unknown): HookRequestBody {
 
 export interface RetargetOptions {
   hook: DemoHook;
-  /** Required for the order hooks. */
+  /** The draft order for an order hook; without one, the request's own draft orders are kept. */
   draft?: DraftKey | undefined;
   /** The date written on the draft order (YYYY-MM-DD). */
   today: string;
 }
 
 /**
- * The same patient and prefetch sent to another hook: `draftOrders` (and `selections` on
- * order-select) hold the chosen draft; a fresh `hookInstance`, since it is another call.
+ * The same patient and prefetch sent to another hook, with a fresh `hookInstance` (it is another
+ * call). An order hook gets the chosen draft in `draftOrders` (selected, on order-select), or
+ * keeps the request's own draft orders and selections.
  */
 export function retarget(source: HookRequestBody, options: RetargetOptions): HookRequestBody {
   const context = { ...source.context };
@@ -176,19 +177,25 @@ export function retarget(source: HookRequestBody, options: RetargetOptions): Hoo
   };
   if (options.hook === 'patient-view') return request;
   if (options.draft === undefined) {
-    throw new RequestInputError(
-      `${options.hook} needs a draft order (one of ${DRAFT_KEYS.join(', ')})`,
-    );
+    if (source.context.draftOrders === undefined) {
+      throw new RequestInputError(
+        `${options.hook} needs a draft order: the request has none, so choose one of ${DRAFT_KEYS.join(', ')}`,
+      );
+    }
+    context.draftOrders = source.context.draftOrders;
+    // Without selections every draft counts as selected (RULES.md 6).
+    if (options.hook === 'order-select' && source.context.selections !== undefined) {
+      context.selections = source.context.selections;
+    }
+    return request;
   }
   const draft = draftOrder(options.draft, source.context.patientId, options.today);
-  request.context.draftOrders = {
+  context.draftOrders = {
     resourceType: 'Bundle',
     type: 'collection',
     entry: [{ resource: draft }],
   } satisfies Bundle;
-  if (options.hook === 'order-select') {
-    request.context.selections = [`MedicationRequest/${draft.id ?? ''}`];
-  }
+  if (options.hook === 'order-select') context.selections = [`MedicationRequest/${draft.id ?? ''}`];
   return request;
 }
 

@@ -34,6 +34,9 @@ const chartBox = byId('chart', HTMLElement);
 
 let today = new Date().toISOString().slice(0, 10);
 
+/** The draft choice that keeps the request's own draft orders. */
+const OWN_DRAFTS = '';
+
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   const response = await fetch(url, init);
   const text = await response.text();
@@ -123,6 +126,7 @@ async function fireHook(): Promise<void> {
 
 async function start(): Promise<void> {
   for (const hook of HOOKS) hookSelect.append(h('option', { value: hook }, hook));
+  draftSelect.append(h('option', { value: OWN_DRAFTS }, 'The request’s own draft orders'));
   for (const key of DRAFT_KEYS) draftSelect.append(h('option', { value: key }, DRAFTS[key].label));
   const listing = await getJson<{ today: string; patients: PatientEntry[] }>('api/patients');
   today = listing.today;
@@ -132,17 +136,20 @@ async function start(): Promise<void> {
       h('option', { value: patient.id, 'data-hook': patient.hook }, `${patient.label} (${shows})`),
     );
   }
-  patientSelect.addEventListener('change', () => {
+  const followPatient = (): void => {
+    // A fixture opens on its own hook; an order fixture keeps its own draft orders.
     const hook = patientSelect.selectedOptions[0]?.dataset.hook;
     if (hook !== undefined && isHook(hook)) hookSelect.value = hook;
+    draftSelect.value = hook === 'patient-view' ? (DRAFT_KEYS[0] ?? OWN_DRAFTS) : OWN_DRAFTS;
     syncDraft();
-  });
+  };
+  patientSelect.addEventListener('change', followPatient);
   hookSelect.addEventListener('change', syncDraft);
   byId('request-form', HTMLFormElement).addEventListener('submit', (event) => {
     event.preventDefault();
     void fireHook();
   });
-  syncDraft();
+  followPatient();
   status.textContent = `${String(listing.patients.length)} fixture patients; evaluation date ${today}.`;
 }
 

@@ -32,7 +32,8 @@ evaluate  Evaluates a CDS Hooks request, or a FHIR Bundle of one patient's data,
           server but exactly as the service does, and prints the cards.
     --hook <hook>     ${HOOKS.join(', ')}: sends the same patient to this hook
                       (default: the request's own hook; patient-view for a Bundle)
-    --draft <draft>   the draft order, required with --hook order-select or order-sign:
+    --draft <draft>   the draft order for --hook order-select or order-sign (default: the
+                      request's own draft orders; a request without any needs one of):
 ${draftLines.join('\n')}
     --date <date>     the evaluation date, YYYY-MM-DD (default: today, UTC)
     --json            prints the CDS Hooks response JSON instead
@@ -130,9 +131,6 @@ function evaluateCommand(
     throw new UsageError(`unknown draft '${draft}': use ${DRAFT_KEYS.join(', ')}`);
   }
   const orderHook = hook !== undefined && ORDER_HOOKS.includes(hook);
-  if (orderHook && draft === undefined) {
-    throw new UsageError(`--hook ${hook} needs --draft (${DRAFT_KEYS.join(', ')})`);
-  }
   if (!orderHook && draft !== undefined) {
     throw new UsageError('--draft goes with --hook order-select or --hook order-sign');
   }

@@ -136,11 +136,11 @@ const CASES: Case[] = [
       /^unknown draft 'aspirin': use folic-acid-5mg, hydroxocobalamin-1mg-im, cyanocobalamin-1mg-im$/,
   },
   {
-    what: 'an order hook without --draft',
+    what: 'an order hook without --draft for a request with no draft orders',
     args: () => ['evaluate', TREAT, '--hook', 'order-select'],
-    code: 2,
+    code: 1,
     message:
-      /^--hook order-select needs --draft \(folic-acid-5mg, hydroxocobalamin-1mg-im, cyanocobalamin-1mg-im\)$/,
+      /order-select needs a draft order: the request has none, so choose one of folic-acid-5mg, hydroxocobalamin-1mg-im, cyanocobalamin-1mg-im$/,
   },
   {
     what: '--draft without an order hook',

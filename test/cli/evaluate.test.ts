@@ -142,6 +142,23 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
   );
 
   it(
+    '--hook order-sign without --draft keeps an order fixture’s own draft orders',
+    async () => {
+      const run = await runCli([
+        'evaluate',
+        fixturePath('im-injection-thrombocytopenia'),
+        ...DATE,
+        '--hook',
+        'order-sign',
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(cardCodesOf(parsed(run.stdout))).toContain('im-injection-thrombocytopenia');
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
     'reads a FHIR Bundle of one patient’s data as a patient-view request, with the same cards as the fixture',
     async () => {
       const body = readFixture('b12-deficiency-treat');

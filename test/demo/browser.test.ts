@@ -182,6 +182,23 @@ describe('the demo EHR page in Chromium', { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  it('shows every card fixture its own card, on its own hook and draft orders', async () => {
+    const { page, errors } = await openDemo();
+    const fixtures = (await attributes(page.locator('#patient option'), 'value')).filter(
+      (value): value is string => value?.startsWith('cards/') === true,
+    );
+    expect(fixtures).toHaveLength(17);
+    for (const fixture of fixtures) {
+      await page.selectOption('#patient', fixture);
+      await page.click('#fire');
+      await expect.poll(() => page.locator('#status').textContent()).toMatch(/card\(s\) in/);
+      const codes = await attributes(page.locator('article.card'), 'data-code');
+      expect(codes, fixture).toContain(fixture.replace('cards/', ''));
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('dismissing with an override reason sends it as feedback', async () => {
     const { page, errors } = await openDemo();
     await fire(page, 'cards/b12-test-consider', 'patient-view');

@@ -67,8 +67,18 @@ describe('retarget: the same patient sent to another hook', () => {
     },
   );
 
-  it('refuses an order hook without a draft', () => {
-    expect(() => retarget(source, { hook: 'order-sign', today: '2026-11-21' })).toThrow(
+  it('keeps the request’s own draft orders and selections when no draft is chosen', () => {
+    const request = retarget(source, { hook: 'order-select', today: '2026-11-21' });
+    expect(request.context.draftOrders).toBe(source.context.draftOrders);
+    expect(request.context.selections).toBe(source.context.selections);
+    const signed = retarget(source, { hook: 'order-sign', today: '2026-11-21' });
+    expect(signed.context.draftOrders).toBe(source.context.draftOrders);
+    expect(signed.context).not.toHaveProperty('selections');
+  });
+
+  it('refuses an order hook without a draft for a request that has none', () => {
+    const viewed = retarget(source, { hook: 'patient-view', today: '2026-11-21' });
+    expect(() => retarget(viewed, { hook: 'order-sign', today: '2026-11-21' })).toThrow(
       RequestInputError,
     );
   });
