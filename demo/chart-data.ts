@@ -1,7 +1,10 @@
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
+import { hbLimits } from '../cds-services/b12/findings.js';
 import type { PatientFacts } from '../cds-services/b12/patient-facts.js';
+import { displayUnit, valueText } from '../cds-services/b12/evidence.js';
 import { ANALYTES } from '../cds-services/b12/terminology.js';
 import type { Analyte, MedicationClass } from '../cds-services/b12/terminology.js';
+import { mapDefined } from '../src/fhir/coding.js';
 import { isoDay } from '../src/fhir/dates.js';
 import type { ChartData, ChartSeries, ExposureBar, ThresholdBand } from './chart-types.js';
 
@@ -23,11 +26,6 @@ const CHARTED = [
 /** Short names that fit the chart's margin. */
 const CHART_LABELS: Partial<Record<Analyte, string>> = { methylmalonicAcid: 'MMA' };
 
-const UNIT_LABELS: Partial<Record<string, string>> = {
-  'umol/L': 'µmol/L',
-  '10*9/L': '×10⁹/L',
-};
-
 /** Bands for one analyte, lowest first, per RULES.md 4 (thresholds from the configuration). */
 function bandsOf(
   analyte: (typeof CHARTED)[number],
@@ -35,12 +33,7 @@ function bandsOf(
   config: ClinicalConfig,
 ): ThresholdBand[] {
   const t = config.thresholds;
-  const anaemiaBelow = facts.patient.pregnant
-    ? t.hbAnaemiaPregnant
-    : facts.patient.sex === 'male'
-      ? t.hbAnaemiaMale
-      : t.hbAnaemiaFemale;
-  const severeBelow = facts.patient.pregnant ? t.hbSeverePregnant : t.hbSevere;
+  const { anaemiaBelow, severeBelow } = hbLimits(facts.patient, t);
   const bands: Record<(typeof CHARTED)[number], ThresholdBand[]> = {
     totalB12: [
       { below: t.b12TotalConfirmedBelow, label: 'deficiency confirmed', tone: 'alert' },
@@ -85,18 +78,17 @@ function seriesOf(
   config: ClinicalConfig,
 ): ChartSeries {
   const definition = ANALYTES[analyte];
-  const unit = UNIT_LABELS[definition.unit] ?? definition.unit;
   return {
     analyte,
     label: CHART_LABELS[analyte] ?? definition.label,
-    unit,
+    unit: displayUnit(definition.unit),
     bands: bandsOf(analyte, facts, config),
     points: [...facts.results[analyte]]
       .sort((a, b) => a.day - b.day)
       .map((result) => ({
         date: isoDay(result.day),
         value: result.value,
-        ...(result.comparator ? { comparator: result.comparator } : {}),
+        shown: valueText(result),
         reported: `${String(result.reported.value)} ${result.reported.unit}`,
         // A B12 marker taken on or soon after treatment sets no band (RULES.md 2.2).
         diagnostic: !('diagnostic' in result) || result.diagnostic,
@@ -115,20 +107,19 @@ const EXPOSURE_CLASSES: readonly { cls: MedicationClass; label: string }[] = [
 /** One bar per medication request of the charted classes, current ones open to today. */
 function exposureBars(facts: PatientFacts): ExposureBar[] {
   return EXPOSURE_CLASSES.flatMap(({ cls, label }) =>
-    facts.medications
-      .filter((fact) => fact.classes.includes(cls) && fact.status !== 'draft')
-      .filter((fact) => fact.startDay !== undefined)
-      .map((fact) => ({
-        lane: label,
-        name: fact.name,
-        start: isoDay(fact.startDay ?? facts.today),
-        ...(fact.status === 'current'
-          ? {}
-          : fact.endDay === undefined
-            ? {}
-            : { end: isoDay(fact.endDay) }),
-        current: fact.status === 'current',
-      })),
+    mapDefined(
+      facts.medications.filter((fact) => fact.classes.includes(cls) && fact.status !== 'draft'),
+      ({ name, status, startDay, endDay }) =>
+        startDay === undefined
+          ? undefined
+          : {
+              lane: label,
+              name,
+              start: isoDay(startDay),
+              ...(status !== 'current' && endDay !== undefined ? { end: isoDay(endDay) } : {}),
+              current: status === 'current',
+            },
+    ),
   );
 }
 

@@ -14,7 +14,8 @@ export interface ChartPoint {
   date: string;
   /** In the series' canonical unit. */
   value: number;
-  comparator?: string;
+  /** The value as cards show it, with comparator and unit: "130.1 ng/L", "<50 ng/L". */
+  shown: string;
   /** As the laboratory reported it, e.g. "132 pmol/L". */
   reported: string;
   /** False for a B12 marker taken on or just after treatment (RULES.md 2.2). */

@@ -1,4 +1,5 @@
 import type { Bundle, FhirResource, MedicationRequest } from 'fhir/r4.js';
+import { isObject } from '../src/fhir/coding.js';
 
 /**
  * Hook requests for trying the service: the demo page and the CLI build them from a fixture's
@@ -135,9 +136,6 @@ export interface HookRequestBody {
 export class RequestInputError extends Error {
   override name = 'RequestInputError';
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks the parts of a hook request this module reads; the service validates the rest. */
 export function asHookRequest(value: unknown): HookRequestBody {

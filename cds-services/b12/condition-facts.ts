@@ -81,23 +81,26 @@ function groupsOf(record: ProblemRecord): GroupMatch[] {
   return found;
 }
 
-const matchesText = (text: unknown, groups: readonly ConditionGroup[]): boolean =>
-  typeof text === 'string' && groups.some((group) => CONDITION_GROUPS[group].text?.test(text));
+const matchesText = (text: unknown, type: ProblemRecord['resourceType']): boolean =>
+  typeof text === 'string' && TEXT_FALLBACK[type].any.test(text);
 
-/** Whether the concept carries a code of the groups, or text matching their patterns. */
-function namesGroup(value: unknown, groups: readonly ConditionGroup[]): boolean {
+/** Whether the concept carries a code of a group the record type can count for, or its text. */
+function namesGroup(value: unknown, type: ProblemRecord['resourceType']): boolean {
   const concept = asObject(value);
   if (concept === undefined) return false;
-  if (matchesText(concept.text, groups)) return true;
+  if (matchesText(concept.text, type)) return true;
   for (const coding of asArray(concept.coding)) {
     // Read as codesOf and textOf read them.
     const object = asObject(coding);
     const code = asString(object?.code);
     const coded = code === undefined ? undefined : GROUPS_BY_SNOMED.get(code);
-    if (asString(object?.system) === SNOMED_SYSTEM && coded?.some((g) => groups.includes(g))) {
+    if (
+      asString(object?.system) === SNOMED_SYSTEM &&
+      coded?.some((group) => CANDIDATES[type].includes(group))
+    ) {
       return true;
     }
-    if (matchesText(object?.display, groups)) return true;
+    if (matchesText(object?.display, type)) return true;
   }
   return false;
 }
@@ -108,9 +111,9 @@ function namesGroup(value: unknown, groups: readonly ConditionGroup[]): boolean 
  * (vital signs, chemistry) name none, and reading each into a record costs more than this.
  */
 export function mayCountAsObservation(observation: Record<string, unknown>): boolean {
-  const groups = CANDIDATES.Observation;
   return (
-    namesGroup(observation.code, groups) || namesGroup(observation.valueCodeableConcept, groups)
+    namesGroup(observation.code, 'Observation') ||
+    namesGroup(observation.valueCodeableConcept, 'Observation')
   );
 }
 

@@ -21,9 +21,12 @@ const DISPLAY_UNITS: Readonly<Record<string, string>> = {
   'mL/min/1.73m2': 'mL/min/1.73 m²',
 };
 
+/** A canonical unit as clinicians write it: "µmol/L", "×10⁹/L". */
+export const displayUnit = (unit: string): string => DISPLAY_UNITS[unit] ?? unit;
+
 /** The canonical value with its comparator: "178.9 ng/L", "<50 ng/L", "8 ×10⁹/L". */
 export function valueText(result: LabResult): string {
-  return `${result.comparator ?? ''}${formatNumber(result.value)} ${DISPLAY_UNITS[result.unit] ?? result.unit}`;
+  return `${result.comparator ?? ''}${formatNumber(result.value)} ${displayUnit(result.unit)}`;
 }
 
 /** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14": the converted value only when it differs. */

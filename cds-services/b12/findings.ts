@@ -1,5 +1,5 @@
 import type { LabResult } from '../../src/fhir/observations.js';
-import type { ClinicalConfig } from './clinical-config.js';
+import type { ClinicalConfig, Thresholds } from './clinical-config.js';
 import type { ConditionEvidence } from './condition-facts.js';
 import type { MarkerResult } from './lab-facts.js';
 import type { PatientFacts } from './patient-facts.js';
@@ -152,20 +152,30 @@ function majorRisks(
   return risks;
 }
 
+/** The Hb limits (g/L) that apply to this patient: by sex, and lower in pregnancy (RULES.md 4). */
+export function hbLimits(
+  patient: Pick<PatientFacts['patient'], 'sex' | 'pregnant'>,
+  t: Thresholds,
+): { anaemiaBelow: number; severeBelow: number } {
+  return {
+    anaemiaBelow: patient.pregnant
+      ? t.hbAnaemiaPregnant
+      : patient.sex === 'male'
+        ? t.hbAnaemiaMale
+        : t.hbAnaemiaFemale,
+    severeBelow: patient.pregnant ? t.hbSeverePregnant : t.hbSevere,
+  };
+}
+
 /** Derives the facts of RULES.md 2.5. */
 export function findingsOf(facts: PatientFacts, config: ClinicalConfig): Findings {
   const t = config.thresholds;
   const age = facts.patient.ageYears;
   const pregnant = facts.patient.pregnant;
   const { haemoglobin, mcv, platelets, egfr, serumFolate, redCellFolate } = facts.latest;
-  const hbLimit = pregnant
-    ? t.hbAnaemiaPregnant
-    : facts.patient.sex === 'male'
-      ? t.hbAnaemiaMale
-      : t.hbAnaemiaFemale;
-  const anaemia = haemoglobin !== undefined && below(haemoglobin, hbLimit);
-  const severeAnaemia =
-    haemoglobin !== undefined && below(haemoglobin, pregnant ? t.hbSeverePregnant : t.hbSevere);
+  const hb = hbLimits(facts.patient, t);
+  const anaemia = haemoglobin !== undefined && below(haemoglobin, hb.anaemiaBelow);
+  const severeAnaemia = haemoglobin !== undefined && below(haemoglobin, hb.severeBelow);
   const macrocytosis = mcv !== undefined && above(mcv, t.mcvMacrocytosisAbove);
   const neuro = facts.conditions.neuro ?? [];
   const symptoms = [

@@ -15,15 +15,11 @@ const AXIS_HEIGHT = 28;
 
 const dayOf = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 
-const formatValue = (value: number): string =>
-  value >= 100
-    ? value.toFixed(0)
-    : value >= 1
-      ? String(Math.round(value * 10) / 10)
-      : String(Math.round(value * 100) / 100);
+/** An axis label: two significant digits are enough to read the scale. */
+const tickText = (value: number): string => String(Number(value.toPrecision(2)));
 
 function pointLabel(series: ChartSeries, point: ChartPoint): string {
-  const value = `${point.comparator ?? ''}${formatValue(point.value)} ${series.unit}`;
+  const value = point.shown;
   const reported = point.reported === value ? '' : ` (reported ${point.reported})`;
   const diagnostic = point.diagnostic ? '' : ', taken on or just after B12 treatment';
   return `${series.label} ${point.date}: ${value}${reported}${diagnostic}`;
@@ -105,7 +101,7 @@ function panel(series: ChartSeries, axis: TimeAxis, top: number, width: number):
     s(
       'text',
       { x: MARGIN.left - 6, y: y(max) + 10, class: 'tick', 'text-anchor': 'end' },
-      formatValue(max),
+      tickText(max),
     ),
     s('text', { x: MARGIN.left - 6, y: y(0), class: 'tick', 'text-anchor': 'end' }, '0'),
   );
@@ -234,7 +230,7 @@ function dataTable(data: ChartData): HTMLElement {
         {},
         h('td', {}, point.date),
         h('td', {}, series.label),
-        h('td', {}, `${point.comparator ?? ''}${formatValue(point.value)} ${series.unit}`),
+        h('td', {}, point.shown),
         h('td', {}, point.reported),
         h('td', {}, point.diagnostic ? '' : 'on / just after B12 treatment'),
       ),

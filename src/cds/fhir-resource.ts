@@ -1,5 +1,6 @@
 import type { FhirResource } from 'fhir/r4.js';
 import { z } from 'zod';
+import { isObject } from '../fhir/coding.js';
 
 /**
  * FHIR resources as received from a CDS client (prefetch, draft orders) or a FHIR server. Only
@@ -20,9 +21,6 @@ interface Problem {
 type Path = (string | number)[];
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function problem(path: Path, message: string, value: unknown): Problem {
   return { path, message, missing: value === undefined };

@@ -10,7 +10,8 @@ export interface Code {
   code: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+/** A JSON object (not an array, not null). */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The elements of a FHIR array field (a single object, as some clients send, counts as one). */

@@ -119,7 +119,11 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
     ]);
     const b12 = chart.series[0];
     // 96 pmol/L reported is 130.1 ng/L (RULES.md 3).
-    expect(b12?.points.at(-1)).toMatchObject({ reported: '96 pmol/L', diagnostic: true });
+    expect(b12?.points.at(-1)).toMatchObject({
+      reported: '96 pmol/L',
+      shown: '130.1 ng/L',
+      diagnostic: true,
+    });
     expect(b12?.points.at(-1)?.value).toBeCloseTo(130.1, 1);
     const hb = chart.series.find((series) => series.analyte === 'haemoglobin');
     expect(hb?.points.at(-1)).toMatchObject({ value: 91, reported: '9.1 g/dL' });
