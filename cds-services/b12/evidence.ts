@@ -14,11 +14,19 @@ export function formatNumber(value: number): string {
   return String(Number(value.toFixed(Math.abs(value) < 1 ? 2 : 1)));
 }
 
-/** Canonical units as clinicians write them. */
+/**
+ * A value as the laboratory reported it, with at most 4 significant digits (RULES.md 10.5.4):
+ * 6.131041727801779 → "6.131", 0.142 → "0.142". Display only: rules compare at full precision.
+ */
+export function reportedNumber(value: number): string {
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Canonical (UCUM) units as clinicians write them (RULES.md 10.9.1). */
 const DISPLAY_UNITS: Readonly<Record<string, string>> = {
   '10*9/L': '×10⁹/L',
   'umol/L': 'µmol/L',
-  'mL/min/1.73m2': 'mL/min/1.73 m²',
+  'mL/min/{1.73_m2}': 'mL/min/1.73 m²',
 };
 
 /** A canonical unit as clinicians write it: "µmol/L", "×10⁹/L". */
@@ -31,8 +39,9 @@ export function valueText(result: LabResult): string {
 
 /** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14": the converted value only when it differs. */
 export function resultText(result: LabResult<Analyte>): string {
-  // The laboratory's own value, as it reported it (0.142 ng/mL stays 0.142).
-  const reported = `${result.comparator ?? ''}${String(result.reported.value)} ${result.reported.unit}`;
+  // The laboratory's own value in its own unit (0.142 ng/mL stays 0.142), at most 4 significant
+  // digits (6.131041727801779 g/dL is 6.131 g/dL).
+  const reported = `${result.comparator ?? ''}${reportedNumber(result.reported.value)} ${result.reported.unit}`;
   const converted = result.value === result.reported.value ? '' : ` (= ${valueText(result)})`;
   return `${ANALYTES[result.analyte].label} ${reported}${converted}, ${isoDay(result.day)}`;
 }

@@ -51,14 +51,30 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
-/** The codings of a CodeableConcept that have both a system and a code. */
+/**
+ * Code systems that EHRs send under their HL7 OID are the same systems as their URLs
+ * (RULES.md 10.2.1; OIDs from the HL7 OID registry as listed there).
+ */
+const SYSTEM_BY_OID: Readonly<Record<string, string>> = {
+  'urn:oid:2.16.840.1.113883.6.1': 'http://loinc.org',
+  'urn:oid:2.16.840.1.113883.6.96': 'http://snomed.info/sct',
+  'urn:oid:2.16.840.1.113883.6.88': 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  'urn:oid:2.16.840.1.113883.6.90': 'http://hl7.org/fhir/sid/icd-10-cm',
+  'urn:oid:2.16.840.1.113883.6.3': 'http://hl7.org/fhir/sid/icd-10',
+  'urn:oid:2.16.840.1.113883.6.73': 'http://www.whocc.no/atc',
+};
+
+/** The one place a code system is named: its URL, whether sent as URL or OID (RULES.md 10.2.1). */
+export const canonicalSystem = (system: string): string => lookup(SYSTEM_BY_OID, system) ?? system;
+
+/** The codings of a CodeableConcept that have both a system and a code (system as its URL). */
 export function codesOf(concept: unknown): Code[] {
   const codes: Code[] = [];
   for (const coding of asArray(asObject(concept)?.coding)) {
     const object = asObject(coding);
     const system = asString(object?.system);
     const code = asString(object?.code);
-    if (system && code) codes.push({ system, code });
+    if (system && code) codes.push({ system: canonicalSystem(system), code });
   }
   return codes;
 }

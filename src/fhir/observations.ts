@@ -2,7 +2,7 @@ import type { Code } from './coding.js';
 import { anyCodes, asArray, asObject, asString, codesOf } from './coding.js';
 import { parseFhirDate } from './dates.js';
 import type { EpochDay, ParsedDate } from './dates.js';
-import { limitToCanonical, toCanonical } from './units.js';
+import { limitToCanonical, quantityUnit, toCanonical } from './units.js';
 import type { UnitTable } from './units.js';
 
 /**
@@ -62,8 +62,13 @@ export type ObservationReading<A extends string> =
 export interface AnalyteReader<A extends string> {
   /** The analyte a code identifies (LOINC and any configured local codes). */
   identify(code: Code): A | undefined;
+  /** A site's own recognisers, asked only about Observations no code identified. */
+  recognise?: (observation: Record<string, unknown>) => A | undefined;
   units(analyte: A): UnitTable;
 }
+
+/** The code reported for an Observation a site recogniser identified: its own first coding. */
+const SITE_CODE: Code = { system: 'site-recogniser', code: 'unnamed' };
 
 const USABLE_STATUSES = new Set(['final', 'amended', 'corrected']);
 const PENDING_STATUSES = new Set(['preliminary', 'registered']);
@@ -87,6 +92,9 @@ export function observationDate(observation: Record<string, unknown>): ParsedDat
 
 interface RawValue {
   value: number;
+  /** `valueQuantity.code` (UCUM). */
+  code: string | undefined;
+  /** `valueQuantity.unit`, or the unit of a parsed `valueString`. */
   unit: string | undefined;
   comparator?: Comparator;
 }
@@ -110,7 +118,8 @@ function rawValue(
     }
     return {
       value: quantity.value,
-      unit: asString(quantity.code) ?? asString(quantity.unit),
+      code: asString(quantity.code),
+      unit: asString(quantity.unit),
       ...(comparator === undefined ? {} : { comparator: comparator as Comparator }),
     };
   }
@@ -120,6 +129,7 @@ function rawValue(
       return { unreadable: `value '${observation.valueString.slice(0, 40)}' could not be read` };
     return {
       value: Number(match[2]),
+      code: undefined,
       unit: match[3],
       ...(match[1] === undefined ? {} : { comparator: match[1] as Comparator }),
     };
@@ -134,9 +144,12 @@ function referenceHigh(
 ): Pick<LabResult, 'referenceHigh' | 'referenceHighUnreadable'> {
   const high = asObject(asObject(asArray(observation.referenceRange)[0])?.high);
   if (!high) return {};
-  const unit = asString(high.code) ?? asString(high.unit) ?? valueUnit;
+  // Its own unit (code and text must not disagree, RULES.md 10.2.4), else the value's.
+  const unit = quantityUnit(asString(high.code), asString(high.unit), table) ?? valueUnit;
   const converted =
-    typeof high.value === 'number' ? limitToCanonical(high.value, unit, table) : undefined;
+    typeof high.value === 'number' && typeof unit === 'string'
+      ? limitToCanonical(high.value, unit, table)
+      : undefined;
   return converted === undefined ? { referenceHighUnreadable: true } : { referenceHigh: converted };
 }
 
@@ -172,6 +185,10 @@ export function readObservation<A extends string>(
       break;
     }
   }
+  if (analyte === undefined && reader.recognise) {
+    analyte = reader.recognise(observation);
+    code = codesOf(observation.code)[0] ?? SITE_CODE;
+  }
   if (analyte === undefined || code === undefined) return { kind: 'other' };
   const id = asString(observation.id);
   const status = asString(observation.status) ?? 'unknown';
@@ -191,10 +208,13 @@ export function readObservation<A extends string>(
   const raw = rawValue(observation);
   if ('missing' in raw) return { kind: 'missing', analyte, id, day };
   if ('unreadable' in raw) return unusable(where, raw.unreadable);
-  if (raw.unit === undefined) return unusable(where, 'no unit');
   const table = reader.units(analyte);
-  const conversion = toCanonical(raw.value, raw.unit, table);
-  if (!conversion.ok) return unusable(where, conversion.reason, raw.unit);
+  // The UCUM code, else the text; both given and read differently: unusable (RULES.md 10.2.4).
+  const unit = quantityUnit(raw.code, raw.unit, table);
+  if (unit === undefined) return unusable(where, 'no unit');
+  if (typeof unit !== 'string') return unusable(where, unit.disagree, raw.code);
+  const conversion = toCanonical(raw.value, unit, table);
+  if (!conversion.ok) return unusable(where, conversion.reason, unit);
   const issued = parseFhirDate(observation.issued);
 
   return {
@@ -206,11 +226,11 @@ export function readObservation<A extends string>(
       value: conversion.value,
       unit: table.unit,
       ...(raw.comparator === undefined ? {} : { comparator: raw.comparator }),
-      reported: { value: raw.value, unit: raw.unit },
+      reported: { value: raw.value, unit },
       day,
       ...(issued ? { issuedAt: issued.ms } : {}),
       status: status as LabResult['status'],
-      ...referenceHigh(observation, raw.unit, table),
+      ...referenceHigh(observation, unit, table),
       interpretation: interpretationCodes(observation),
     },
   };

@@ -4,6 +4,7 @@ import {
   asObject,
   asString,
   anyCodes,
+  canonicalSystem,
   codesOf,
   findCode,
   textOf,
@@ -78,5 +79,50 @@ describe('codesOf, findCode, anyCodes, textOf', () => {
 
   it('textOf gives the text first, then the displays', () => {
     expect(textOf(concept)).toEqual(['Vitamin B12', 'Cobalamin', 'Pernicious anemia']);
+  });
+});
+
+describe('code systems sent as HL7 OIDs are their URLs (RULES.md 10.2.1)', () => {
+  it.each([
+    { oid: 'urn:oid:2.16.840.1.113883.6.1', url: 'http://loinc.org', name: 'LOINC' },
+    { oid: 'urn:oid:2.16.840.1.113883.6.96', url: 'http://snomed.info/sct', name: 'SNOMED CT' },
+    {
+      oid: 'urn:oid:2.16.840.1.113883.6.88',
+      url: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+      name: 'RxNorm',
+    },
+    {
+      oid: 'urn:oid:2.16.840.1.113883.6.90',
+      url: 'http://hl7.org/fhir/sid/icd-10-cm',
+      name: 'ICD-10-CM',
+    },
+    {
+      oid: 'urn:oid:2.16.840.1.113883.6.3',
+      url: 'http://hl7.org/fhir/sid/icd-10',
+      name: 'WHO ICD-10',
+    },
+    { oid: 'urn:oid:2.16.840.1.113883.6.73', url: 'http://www.whocc.no/atc', name: 'ATC' },
+  ])('$name: $oid is $url', ({ oid, url }) => {
+    expect(canonicalSystem(oid)).toBe(url);
+    expect(codesOf({ coding: [{ system: oid, code: ' X1 ' }] })).toEqual([
+      { system: url, code: 'X1' },
+    ]);
+  });
+
+  it('a URL and any other system are kept as sent', () => {
+    expect(canonicalSystem(LOINC)).toBe(LOINC);
+    expect(canonicalSystem('urn:oid:2.16.840.1.113883.6.2')).toBe('urn:oid:2.16.840.1.113883.6.2');
+    expect(canonicalSystem('urn:ehr:local')).toBe('urn:ehr:local');
+  });
+
+  it('an OID sent with surrounding spaces is still the same system (systems are trimmed)', () => {
+    expect(
+      codesOf({ coding: [{ system: ' urn:oid:2.16.840.1.113883.6.1 ', code: '2132-9' }] }),
+    ).toEqual([{ system: LOINC, code: '2132-9' }]);
+  });
+
+  it('findCode matches a code sent under the OID of the system asked for', () => {
+    const concept = { coding: [{ system: 'urn:oid:2.16.840.1.113883.6.96', code: '84027009' }] };
+    expect(findCode(concept, SNOMED, new Set(['84027009']))).toBe('84027009');
   });
 });

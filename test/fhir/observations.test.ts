@@ -18,7 +18,7 @@ import {
 } from './support.js';
 import type { Json } from './support.js';
 
-/* RULES.md 2.2 (observations) with the unit tables of RULES.md 3. "Today" is 2026-11-21 (UTC). */
+/* RULES.md 2.2 (observations) with the units of RULES.md 3 and 10.3. "Today" is 2026-11-21 (UTC). */
 
 const TODAY = day('2026-11-21');
 const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
@@ -218,10 +218,10 @@ describe('value (RULES.md 2.2)', () => {
     expect(reading).not.toMatchObject({ unit: '0' });
   });
 
-  it('the unit is read from valueQuantity.code before valueQuantity.unit', () => {
-    const result = resultOf(read(observation({ valueQuantity: ucum(133, 'pmol/L', 'ng/L') })));
-    expect(result.reported).toEqual({ value: 133, unit: 'pmol/L' });
-    expect(result.value).toBeCloseTo(180.2682, 9);
+  it('the unit is read from valueQuantity.code before valueQuantity.unit when both read the same', () => {
+    const result = resultOf(read(observation({ valueQuantity: ucum(250, 'ng/L', 'pg/mL') })));
+    expect(result.reported).toEqual({ value: 250, unit: 'ng/L' });
+    expect(result.value).toBe(250);
   });
 
   it('valueQuantity.unit is used when there is no code', () => {
@@ -235,10 +235,10 @@ describe('value (RULES.md 2.2)', () => {
   });
 
   it.each([
-    { code: '2132-9', value: 180, unit: 'mmol/L' },
+    { code: '2132-9', value: 180, unit: 'mg/furlong' },
     { code: '2132-9', value: 180, unit: 'IU/L' },
     { code: '72160-5', value: 40, unit: 'ng/L' },
-    { code: '777-3', value: 40, unit: '10*6/uL' },
+    { code: '777-3', value: 40, unit: '%' },
   ])('LOINC $code in $unit is unusable and reports the unit', ({ code, value, unit }) => {
     const reading = read(lab(code, value, unit));
     expect(unusableReason(reading)).toContain(`'${unit}'`);
@@ -251,11 +251,85 @@ describe('value (RULES.md 2.2)', () => {
     expect(reading).toMatchObject({ analyte: 'haemoglobin', unit: 'g/dL' });
   });
 
+  it('total B12 in mmol/L is converted by UCUM (180 mmol/L = 2.4 × 10¹¹ ng/L) and reported as implausible', () => {
+    const reading = read(lab('2132-9', 180, 'mmol/L'));
+    expect(unusableReason(reading)).toBe('value 180 mmol/L is outside the plausible range');
+    expect(reading).toMatchObject({ unit: 'mmol/L' });
+  });
+
+  it('a laboratory spelling is read and kept as reported: platelets 42 K/uL = 42 ×10⁹/L', () => {
+    const result = resultOf(read(lab('777-3', 42, 'K/uL')));
+    expect(result.value).toBe(42);
+    expect(result.unit).toBe('10*9/L');
+    expect(result.reported).toEqual({ value: 42, unit: 'K/uL' });
+  });
+
+  it('an implausible value in a laboratory spelling is still reported (platelets 6000 K/uL)', () => {
+    const reading = read(lab('777-3', 6000, 'K/uL'));
+    expect(unusableReason(reading)).toBe('value 6000 K/uL is outside the plausible range');
+    expect(reading).toMatchObject({ kind: 'unusable', analyte: 'platelets', unit: 'K/uL' });
+  });
+
   it('a usable result carries the canonical value and unit and the value as reported', () => {
     const result = resultOf(read(lab('718-7', 10.9, 'g/dL')));
     expect(result.value).toBeCloseTo(109, 10);
     expect(result.unit).toBe('g/L');
     expect(result.reported).toEqual({ value: 10.9, unit: 'g/dL' });
+  });
+});
+
+describe('unit code and unit text (RULES.md 10.2.4)', () => {
+  it('B12 with code pmol/L and text pg/mL (×1.3554 against ×1) is unusable: the value is never guessed', () => {
+    const reading = read(observation({ valueQuantity: ucum(133, 'pmol/L', 'pg/mL') }));
+    expect(unusableReason(reading)).toBe('unit code and text disagree: pmol/L vs pg/mL');
+    expect(reading).toMatchObject({ kind: 'unusable', analyte: 'totalB12', unit: 'pmol/L' });
+  });
+
+  it('Hb with code g/dL and text g/L (×10 against ×1) is unusable', () => {
+    const reading = read(lab('718-7', 9, 'g/L', { valueQuantity: ucum(9, 'g/dL', 'g/L') }));
+    expect(unusableReason(reading)).toBe('unit code and text disagree: g/dL vs g/L');
+  });
+
+  it('platelets with code 10*3/uL and text K/uL agree (both ×1): 42 ×10⁹/L, reported in the code', () => {
+    const result = resultOf(
+      read(lab('777-3', 42, 'K/uL', { valueQuantity: ucum(42, '10*3/uL', 'K/uL') })),
+    );
+    expect(result.value).toBe(42);
+    expect(result.reported).toEqual({ value: 42, unit: '10*3/uL' });
+  });
+
+  it('only the code is recognised (text "picomoles per litre"): the code is used', () => {
+    const resource = observation({ valueQuantity: ucum(133, 'pmol/L', 'picomoles per litre') });
+    const result = resultOf(read(resource));
+    expect(result.value).toBeCloseTo(180.2682, 9);
+    expect(result.reported).toEqual({ value: 133, unit: 'pmol/L' });
+  });
+
+  it('only the text is recognised (a local code "PMOLL"): the text is used and reported', () => {
+    const result = resultOf(read(observation({ valueQuantity: ucum(133, 'PMOLL', 'pmol/L') })));
+    expect(result.value).toBeCloseTo(180.2682, 9);
+    expect(result.reported).toEqual({ value: 133, unit: 'pmol/L' });
+  });
+
+  it('neither is recognised: unusable, with the reason for the code', () => {
+    const reading = read(observation({ valueQuantity: ucum(133, 'PMOLL', 'picomoles') }));
+    expect(unusableReason(reading)).toBe("unit 'PMOLL' not recognised");
+  });
+
+  it('referenceRange.high with code and text that disagree is unreadable, not guessed', () => {
+    const resource = lab('13964-2', 0.5, 'umol/L', {
+      referenceRange: [{ high: ucum(400, 'nmol/L', 'umol/L') }],
+    });
+    const result = resultOf(read(resource));
+    expect(result.referenceHighUnreadable).toBe(true);
+    expect(result.referenceHigh).toBeUndefined();
+  });
+
+  it('referenceRange.high with only its text recognised uses the text (400 nmol/L = 0.4 µmol/L)', () => {
+    const resource = lab('13964-2', 0.5, 'umol/L', {
+      referenceRange: [{ high: ucum(400, 'NMOLL', 'nmol/L') }],
+    });
+    expect(resultOf(read(resource)).referenceHigh).toBeCloseTo(0.4, 12);
   });
 });
 
@@ -400,9 +474,9 @@ describe('referenceRange.high and interpretation (RULES.md 2.5 mmaRaised, 3)', (
     expect(result.referenceHigh).toBeCloseTo(0.4, 12);
   });
 
-  it("high's UCUM code is read before its unit text", () => {
+  it("high's UCUM code is read before its unit text when both read the same", () => {
     const result = resultOf(
-      read(mma({ referenceRange: [{ high: ucum(400, 'nmol/L', 'umol/L') }] })),
+      read(mma({ referenceRange: [{ high: ucum(0.4, 'umol/L', 'nmol/mL') }] })),
     );
     expect(result.referenceHigh).toBeCloseTo(0.4, 12);
   });

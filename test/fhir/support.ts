@@ -188,7 +188,7 @@ export function procedure(overrides: Partial<Procedure> = {}): Json {
 }
 
 /** The reader the B12 service uses: ANALYTES units and LOINC codes, no local codes. */
-export const READER: AnalyteReader<Analyte> = analyteReader({ localCodes: [] });
+export const READER: AnalyteReader<Analyte> = analyteReader({ localCodes: [], recognisers: [] });
 
 /** The result of a reading, failing the test with the reading if it is anything else. */
 export function resultOf<A extends string>(reading: ObservationReading<A>): LabResult<A> {

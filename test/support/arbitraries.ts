@@ -12,6 +12,7 @@ import {
   RXNORM_SYSTEM,
   SNOMED_SYSTEM,
 } from '../../cds-services/b12/terminology.js';
+import { LAB_UNIT_SYNONYMS } from '../../src/fhir/units.js';
 
 /**
  * fast-check arbitraries for the robustness properties: FHIR-shaped resources in which any field
@@ -148,7 +149,7 @@ export function dateArb(today: Date, maxDaysAgo = 6000): fc.Arbitrary<Json> {
 // Codes and concepts
 
 const ALL_LOINC = [
-  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc as readonly string[]),
+  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc),
   PREGNANCY_STATUS.loinc,
 ];
 const ALL_SNOMED = [
@@ -160,9 +161,12 @@ const ALL_SNOMED = [
 const ALL_RXNORM = [...Object.keys(RXNORM_PRODUCTS), ...Object.keys(RXNORM_INGREDIENTS)];
 const ALL_ATC = [...Object.keys(ATC_NAMES), 'B03BA51', 'B03BA99', 'A10BD07', 'A02BC99', 'A02BA9'];
 
-/** Every unit spelling the analyte tables know, and some they do not. */
+/** Every canonical unit and laboratory spelling the service knows, and some it does not. */
 export const UNITS = [
-  ...new Set(Object.values(ANALYTES).flatMap((analyte) => Object.keys(analyte.units))),
+  ...new Set([
+    ...Object.values(ANALYTES).map((analyte) => analyte.unit),
+    ...LAB_UNIT_SYNONYMS.flatMap((synonym) => synonym.spellings),
+  ]),
   'pg/mL',
   'pmol/L',
   'g/dL',
