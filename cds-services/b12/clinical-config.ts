@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ANALYTES } from './terminology.js';
 import type { Analyte } from './terminology.js';
+import { siteRecognisersSchema } from './site-recognisers.js';
+import type { SiteRecogniserConfig } from './site-recognisers.js';
+
+export type { SiteRecogniserConfig } from './site-recognisers.js';
 
 /**
  * The data rules' settings, with the rule book's defaults (RULES.md 2.2, 2.3, 4). Laboratories
@@ -23,6 +27,12 @@ export interface DataRulesConfig {
   pregnancyStatusDays: number;
   /** Local laboratory codes mapped to analytes (RULES.md 2.2). */
   localCodes: readonly { system: string; code: string; analyte: Analyte }[];
+  /**
+   * Site recognisers: FHIRPath expressions for what the site codes locally, each meaning an
+   * analyte, an ingredient or a condition set; read only for resources no standard code
+   * recognised (site-recognisers.ts, docs/configuration.md).
+   */
+  recognisers: readonly SiteRecogniserConfig[];
 }
 
 export const DEFAULT_DATA_RULES: DataRulesConfig = {
@@ -51,6 +61,7 @@ export const DEFAULT_DATA_RULES: DataRulesConfig = {
   drugChainGapDays: 180,
   pregnancyStatusDays: 300,
   localCodes: [],
+  recognisers: [],
 };
 
 /** Clinical thresholds (RULES.md 4); comparisons are exactly as each comment says. */
@@ -166,6 +177,8 @@ const overridesSchema = z
         }),
       )
       .optional(),
+    // Every expression is compiled here, once: one that does not compile stops the start.
+    recognisers: siteRecognisersSchema.optional(),
   })
   .transform((overrides): ClinicalConfig => {
     const defined = <T extends object>(values: T | undefined): Partial<T> =>

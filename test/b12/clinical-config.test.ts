@@ -77,6 +77,8 @@ const RULE_BOOK_DEFAULTS: ClinicalConfig = {
   // RULES.md 2.1: a pregnancy status observation counts for 300 days.
   pregnancyStatusDays: 300,
   localCodes: [],
+  // Issue 12 item 4: no site recognisers unless the site adds them.
+  recognisers: [],
 };
 
 /** The error `clinicalConfigFrom` throws for `overrides`, or fails the test if it accepts them. */
@@ -149,6 +151,28 @@ describe('clinicalConfigFrom: partial overrides merge with the defaults', () => 
     });
   });
 
+  it('site recognisers replace the (empty) default list, kept as written', () => {
+    const recognisers = [
+      {
+        name: 'Epic flowsheet row: POC Hb',
+        fhirpath:
+          "code.coding.where(system='urn:oid:1.2.840.114350.1.13.0.1.7.2.707679' and code='3040104330').exists()",
+        means: { analyte: 'haemoglobin' },
+      },
+      {
+        fhirpath:
+          "medication.ofType(CodeableConcept).coding.where(system='urn:oid:1.2.840.114350.1.13.0.1.7.2.698288' and code='10379').exists()",
+        means: { ingredient: 'metformin' },
+        resourceTypes: ['MedicationRequest', 'MedicationStatement'],
+      },
+    ];
+    expect(clinicalConfigFrom({ recognisers, lookbackDays: { mcv: 60 } })).toEqual({
+      ...RULE_BOOK_DEFAULTS,
+      lookbackDays: { ...RULE_BOOK_DEFAULTS.lookbackDays, mcv: 60 },
+      recognisers,
+    });
+  });
+
   it('never changes the shared defaults it merges into', () => {
     clinicalConfigFrom({ thresholds: { hbSevere: 70 }, lookbackDays: { mcv: 30 } });
     expect(DEFAULT_CLINICAL_CONFIG).toEqual(RULE_BOOK_DEFAULTS);
@@ -173,6 +197,44 @@ describe('clinicalConfigFrom: a wrong file is refused with a ClinicalConfigError
       'a local code for an unknown analyte',
       { localCodes: [{ system: 'urn:x', code: 'B', analyte: 'b12' }] },
       /analyte/,
+    ],
+    [
+      'a recogniser whose expression does not compile, naming the expression and its index',
+      {
+        recognisers: [
+          { fhirpath: "code.coding.where(code='B12S').exists()", means: { analyte: 'totalB12' } },
+          { fhirpath: "code.coding.where(code='HGB'", means: { analyte: 'haemoglobin' } },
+        ],
+      },
+      /recognisers\[1\] "code\.coding\.where\(code='HGB'": does not compile/,
+    ],
+    [
+      'a recogniser meaning an unknown analyte',
+      { recognisers: [{ fhirpath: "code.text = 'B12'", means: { analyte: 'b12' } }] },
+      /unknown analyte "b12"/,
+    ],
+    [
+      'a recogniser meaning an unknown ingredient',
+      {
+        recognisers: [
+          { fhirpath: "code.text = 'Glucophage'", means: { ingredient: 'glucophage' } },
+        ],
+      },
+      /unknown ingredient "glucophage"/,
+    ],
+    [
+      'a recogniser meaning an unknown condition set',
+      { recognisers: [{ fhirpath: "code.text = 'Tingling'", means: { condition: 'tingling' } }] },
+      /unknown condition "tingling"/,
+    ],
+    [
+      'an unknown key in a recogniser',
+      {
+        recognisers: [
+          { fhirpath: "code.text = 'B12'", means: { analyte: 'totalB12' }, expression: 'x' },
+        ],
+      },
+      /expression/,
     ],
   ])('rejects %s', (_name, overrides, message) => {
     expect(refusal(overrides).message).toMatch(message);
@@ -285,7 +347,15 @@ const patientView = (): Record<string, unknown> => ({
   hook: 'patient-view',
   hookInstance: '1f0b8a62-3c57-4d0e-9f5b-6a1c2e7d9b40',
   context: { userId: 'Practitioner/gp-0042', patientId: PATIENT_ID },
-  prefetch: structuredClone({ patient, labs, meds: null, conditions: null }),
+  // Every prefetch key the services declare; those this test has no data for are null.
+  prefetch: structuredClone({
+    patient,
+    labs,
+    meds: null,
+    conditions: null,
+    procedures: null,
+    medStatements: null,
+  }),
 });
 
 async function cardsWith(config: ClinicalConfig): Promise<string[]> {
@@ -368,6 +438,33 @@ describe('the server process reads CDS_CLINICAL_CONFIG at start', () => {
     },
     60_000,
   );
+
+  it('exits with code 1 and names the recogniser whose FHIRPath does not compile', async () => {
+    const expression =
+      "code.coding.where(system='urn:oid:1.2.840.114350.1.13.0.1.7.2.768282' and code='1558'";
+    const server = startServerProcess({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+      CDS_AUTH: 'off',
+      CDS_CLINICAL_CONFIG: file(
+        'recogniser.json',
+        JSON.stringify({
+          recognisers: [{ fhirpath: expression, means: { analyte: 'haemoglobin' } }],
+        }),
+      ),
+    });
+    try {
+      const { code } = await server.exit;
+      expect(code).toBe(1);
+      expect(server.stderr()).toContain('CDS_CLINICAL_CONFIG');
+      expect(server.stderr()).toContain('recognisers[0]');
+      expect(server.stderr()).toContain(JSON.stringify(expression));
+      expect(server.stdout()).not.toContain('"msg":"listening"');
+    } finally {
+      server.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('with a good file it starts, answers discovery, and applies the file (190 ng/L confirmed with b12TotalConfirmedBelow 200)', async () => {
     const port = await freePort();
