@@ -19,6 +19,9 @@ import { benchConfig } from './servers.js';
 import { timeIt } from './timing.js';
 import type { Timing, TimingOptions } from './timing.js';
 
+/** The benchmark measures the advice, not the log. */
+const ignoreEvent = (): void => undefined;
+
 /**
  * In-process evaluation without HTTP: the service handler (facts + rules + cards, as advice.ts
  * composes them) on the prefetch data as the HTTP layer hands it over, and the same three steps
@@ -77,7 +80,7 @@ export async function evaluationTimes(
   const request = validated(hook, hookRequest(hook, patient));
   const prefetch = prefetchData(patient);
   const handler = handlerOf(service);
-  const call = { request, prefetch, now: BENCH_NOW };
+  const call = { request, prefetch, now: BENCH_NOW, report: ignoreEvent };
   const response = await handler(call);
 
   const config = DEFAULT_CLINICAL_CONFIG;
@@ -132,7 +135,12 @@ export async function pipelineSteps(
   };
   const resolved = await resolvePrefetch(service.prefetch, request, options);
   const handler = handlerOf(service);
-  const response = await handler({ request, prefetch: resolved.data, now: BENCH_NOW });
+  const response = await handler({
+    request,
+    prefetch: resolved.data,
+    now: BENCH_NOW,
+    report: ignoreEvent,
+  });
   const steps: [string, () => unknown][] = [
     ['JSON.parse of the body', (): unknown => JSON.parse(text)],
     ['JSON depth check', () => jsonDepth(body, config.jsonMaxDepth)],
@@ -140,7 +148,7 @@ export async function pipelineSteps(
     ['prefetch resolution', () => resolvePrefetch(service.prefetch, request, options)],
     [
       'handler (facts + rules + cards)',
-      () => handler({ request, prefetch: resolved.data, now: BENCH_NOW }),
+      () => handler({ request, prefetch: resolved.data, now: BENCH_NOW, report: ignoreEvent }),
     ],
     ['JSON.stringify of the response', () => JSON.stringify(response)],
   ];

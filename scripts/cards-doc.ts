@@ -26,7 +26,7 @@ const FIXTURES = new URL('../fixtures/cards/', import.meta.url);
 /** The date the card fixtures are written for. */
 export const EVALUATION_DATE = '2026-11-21';
 
-/** What makes the service give each card, in a sentence (RULES.md 5.2 to 5.18). */
+/** What makes the service give each card, in a sentence (RULES.md 5.2 to 5.20). */
 const TRIGGERS = {
   'b12-test-recommended':
     'An adult not on B12 treatment, with no B12 result in the last 12 months and no old untreated low one, has a symptom of deficiency together with a risk factor, or a macrocytic anaemia (then the summary asks for B12 and folate before any folic acid).',
@@ -62,6 +62,10 @@ const TRIGGERS = {
     'A patient under 16 has a low B12 (recent, or old and untreated): NICE NG239 covers adults only, so paediatric advice is sought instead of an adult regimen.',
   'b12-review-due':
     'An adult has been on B12 treatment for 3 months or more (1 month in pregnancy) with no Hb, MCV or platelet result since it started: review the response.',
+  'b12-result-unreadable':
+    'An adult has a B12, active B12 or MMA result from the last 12 months that could not be read (unit, value or date), and no other card of the response reports it: the result is never taken as normal.',
+  'b12-low-on-oral':
+    'An adult on oral, sublingual or nasal B12 (no injections) has a low total or active B12 dated 3 months or more after the oral treatment started (any time in 12 months when the start is unknown): check adherence and absorption, and consider IM hydroxocobalamin.',
 } as const satisfies Record<CardCode, string>;
 
 const CODES = Object.keys(CARD_CATALOG) as CardCode[];

@@ -17,7 +17,7 @@ import { readPatientFacts } from './patient-facts.js';
 export function b12Advice<H extends HookName>(
   config: ClinicalConfig,
 ): (call: ServiceCall<H>) => CdsResponse {
-  return ({ request, prefetch, now }) => {
+  return ({ request, prefetch, now, report }) => {
     const context: Record<string, unknown> = request.context;
     const patientId = request.context.patientId;
     const facts = readPatientFacts(
@@ -32,6 +32,18 @@ export function b12Advice<H extends HookName>(
       },
       config,
     );
+    if (facts.patient.deceased) report({ event: 'deceased_patient' });
+    for (const { observation } of facts.notes) {
+      if (observation) {
+        report({
+          event: 'unusable_observation',
+          id: observation.id,
+          code: `${observation.code.system}|${observation.code.code}`,
+          unit: observation.unit,
+          reason: observation.reason,
+        });
+      }
+    }
     const specs = evaluate(ruleContext(request.hook as Hook, patientId, facts, config));
     return cdsResponse(specs.map((spec) => toCard(spec, facts.notes)));
   };

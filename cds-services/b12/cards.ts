@@ -34,15 +34,42 @@ function fitted(summary: string): string {
 }
 
 /**
+ * Whether a card carries a data note: only when its trigger or evidence reads that kind of data
+ * (RULES.md 10.5.3). A note about no kind of data (a resource about another patient) concerns
+ * every card; one about draft orders, the order hooks' cards.
+ */
+export function carriesNote(code: CardCode, note: DataNote): boolean {
+  const entry = CARD_CATALOG[code];
+  const about = note.about;
+  if (about === undefined) return true;
+  if ('analyte' in about) return (entry.uses.analytes as readonly string[]).includes(about.analyte);
+  if ('medication' in about) {
+    return about.medication.some((cls) =>
+      (entry.uses.medications as readonly string[]).includes(cls),
+    );
+  }
+  if ('conditions' in about) {
+    return about.conditions.some((group) =>
+      (entry.uses.conditions as readonly string[]).includes(group),
+    );
+  }
+  return (entry.hooks as readonly string[]).some((hook) => hook !== 'patient-view');
+}
+
+/**
  * A CDS card for a rule's conclusion (RULES.md 5.0): catalog code as `source.topic`, guideline
- * source, override reasons and links, and every data note of the request appended to the detail.
+ * source, override reasons and links, and the request's data notes about the data the card uses
+ * appended to the detail (once: a note the rule already wrote is not repeated).
  */
 export function toCard(spec: CardSpec, notes: readonly DataNote[]): Card {
   const entry = CARD_CATALOG[spec.code];
   const suggestions = spec.suggestions ?? [];
+  const carried = notes.filter(
+    (note) => carriesNote(spec.code, note) && !spec.detail.includes(note.text),
+  );
   const fields = {
     summary: fitted(spec.summary),
-    detail: [...spec.detail, ...notes.map((note) => note.text)].join('\n\n'),
+    detail: [...spec.detail, ...carried.map((note) => note.text)].join('\n\n'),
     indicator: spec.indicator ?? entry.indicator,
     source: {
       label: SOURCE_LABEL,

@@ -1,4 +1,5 @@
 import type { Coding, Indicator, Link } from '../../src/cds/cards.js';
+import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**
  * The binding card catalog (RULES.md 5): stable card codes, their indicators, override reasons
@@ -59,6 +60,16 @@ type OverrideReason = keyof typeof OVERRIDE_REASONS;
 
 export type Hook = 'patient-view' | 'order-select' | 'order-sign';
 
+/**
+ * The kinds of data a card's trigger or evidence reads: a data note about other data is never
+ * appended to it (RULES.md 10.5.3).
+ */
+export interface DataUse {
+  analytes: readonly Analyte[];
+  medications: readonly MedicationClass[];
+  conditions: readonly ConditionGroup[];
+}
+
 interface CatalogEntry {
   /** The code in words: `source.topic.display`. */
   display: string;
@@ -66,7 +77,31 @@ interface CatalogEntry {
   hooks: readonly Hook[];
   overrideReasons: readonly OverrideReason[];
   links: readonly LinkKey[];
+  uses: DataUse;
 }
+
+const B12_MARKERS: readonly Analyte[] = ['totalB12', 'activeB12'];
+/** B12 with MMA, and the eGFR that decides whether a raised MMA can count (RULES.md 2.5). */
+const B12_WITH_MMA: readonly Analyte[] = [...B12_MARKERS, 'methylmalonicAcid', 'egfr'];
+const BLOOD_COUNT: readonly Analyte[] = ['haemoglobin', 'mcv', 'platelets'];
+/** Drugs that are risk factors, and B12 therapy, which silences most patient-view cards (5.1). */
+const RISK_DRUGS: readonly MedicationClass[] = ['metformin', 'ppi', 'h2ra', 'b12'];
+const CAUSES: readonly ConditionGroup[] = [
+  'gastrectomy',
+  'totalGastrectomy',
+  'bariatricSurgery',
+  'ilealResection',
+  'ilealCrohns',
+  'coeliac',
+  'atrophicGastritis',
+  'perniciousAnaemia',
+  'veganDiet',
+];
+const TREATMENT_USES: DataUse = {
+  analytes: [...B12_WITH_MMA, ...BLOOD_COUNT],
+  medications: RISK_DRUGS,
+  conditions: [...CAUSES, 'neuro', 'pregnancy', 'ckd345'],
+};
 
 const PATIENT_VIEW: readonly Hook[] = ['patient-view'];
 const ORDER_HOOKS: readonly Hook[] = ['order-select', 'order-sign'];
@@ -83,6 +118,11 @@ export const CARD_CATALOG = {
       'not-clinically-relevant',
     ],
     links: ['ng239', 'cks'],
+    uses: {
+      analytes: [...B12_MARKERS, 'haemoglobin', 'mcv'],
+      medications: RISK_DRUGS,
+      conditions: [...CAUSES, 'neuro', 'symptom', 'otherRisk', 'pregnancy'],
+    },
   },
   'b12-test-consider': {
     display: 'B12 test to consider',
@@ -90,6 +130,7 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['test-already-ordered', 'not-clinically-relevant', 'patient-declined'],
     links: ['afp2017', 'ng239'],
+    uses: { analytes: B12_MARKERS, medications: RISK_DRUGS, conditions: CAUSES },
   },
   'b12-indeterminate-mma': {
     display: 'Indeterminate B12: consider MMA',
@@ -97,6 +138,11 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['test-already-ordered', 'not-clinically-relevant', 'treated-elsewhere'],
     links: ['ng239', 'cks'],
+    uses: {
+      analytes: B12_WITH_MMA,
+      medications: ['b12'],
+      conditions: ['neuro', 'pregnancy', 'ckd345'],
+    },
   },
   'mma-renal-caution': {
     display: 'Raised MMA with renal impairment',
@@ -104,6 +150,7 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['already-addressed', 'specialist-managing', 'not-clinically-relevant'],
     links: ['ng239'],
+    uses: { analytes: B12_WITH_MMA, medications: ['b12'], conditions: ['neuro', 'ckd345'] },
   },
   'b12-deficiency-treat': {
     display: 'B12 deficiency: start treatment',
@@ -116,6 +163,7 @@ export const CARD_CATALOG = {
       'specialist-managing',
     ],
     links: ['ng239', 'cks', 'bnfHydroxocobalamin'],
+    uses: TREATMENT_USES,
   },
   'b12-deficiency-neuro-urgent': {
     display: 'B12 deficiency with neurological features: urgent treatment',
@@ -128,6 +176,7 @@ export const CARD_CATALOG = {
       'patient-declined',
     ],
     links: ['ng239', 'cks', 'bnfHydroxocobalamin', 'bsh2014'],
+    uses: TREATMENT_USES,
   },
   'b12-low-stale-untreated': {
     display: 'Old low B12 never treated',
@@ -135,6 +184,7 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['treated-elsewhere', 'already-addressed', 'result-not-representative'],
     links: ['ng239', 'cks'],
+    uses: { analytes: B12_MARKERS, medications: ['b12'], conditions: ['neuro', 'pregnancy'] },
   },
   'combined-b12-folate-deficiency': {
     display: 'Combined B12 and folate deficiency',
@@ -147,6 +197,11 @@ export const CARD_CATALOG = {
       'result-not-representative',
     ],
     links: ['cks', 'bnfFolicAcid', 'bnfHydroxocobalamin'],
+    uses: {
+      analytes: [...B12_WITH_MMA, 'serumFolate', 'redCellFolate', ...BLOOD_COUNT],
+      medications: ['b12'],
+      conditions: ['neuro', 'perniciousAnaemia', 'ckd345'],
+    },
   },
   'severe-anaemia-urgent': {
     display: 'Severe anaemia: urgent assessment',
@@ -154,6 +209,11 @@ export const CARD_CATALOG = {
     hooks: ['patient-view', 'order-select', 'order-sign'],
     overrideReasons: ['already-addressed', 'specialist-managing', 'result-not-representative'],
     links: ['who2011', 'cks'],
+    uses: {
+      analytes: BLOOD_COUNT,
+      medications: ['folicAcid', 'b12'],
+      conditions: ['pancytopenia', 'pregnancy'],
+    },
   },
   'folate-order-b12-untreated': {
     display: 'Folic acid ordered with untreated B12 deficiency',
@@ -166,6 +226,11 @@ export const CARD_CATALOG = {
       'result-not-representative',
     ],
     links: ['bnfFolicAcid', 'cks', 'dailyMedCyanocobalamin'],
+    uses: {
+      analytes: B12_WITH_MMA,
+      medications: ['folicAcid', 'b12'],
+      conditions: ['codedB12Deficiency', 'neuro', 'ckd345'],
+    },
   },
   'folate-order-b12-unknown': {
     display: 'Folic acid ordered without a B12 result',
@@ -178,6 +243,11 @@ export const CARD_CATALOG = {
       'specialist-managing',
     ],
     links: ['bnfFolicAcid', 'cks'],
+    uses: {
+      analytes: [...B12_WITH_MMA, 'haemoglobin', 'mcv'],
+      medications: ['folicAcid', 'b12'],
+      conditions: ['codedB12Deficiency', 'pregnancy', 'ckd345'],
+    },
   },
   'im-injection-thrombocytopenia': {
     display: 'IM B12 injection with low platelets',
@@ -190,6 +260,7 @@ export const CARD_CATALOG = {
       'benefit-outweighs',
     ],
     links: ['bnfHydroxocobalamin', 'dailyMedCyanocobalamin'],
+    uses: { analytes: ['platelets'], medications: ['b12'], conditions: [] },
   },
   'cyanocobalamin-renal': {
     display: 'Cyanocobalamin in renal impairment',
@@ -197,6 +268,7 @@ export const CARD_CATALOG = {
     hooks: ORDER_HOOKS,
     overrideReasons: ['benefit-outweighs', 'not-clinically-relevant', 'specialist-managing'],
     links: ['bnfCyanocobalamin', 'dailyMedCyanocobalamin'],
+    uses: { analytes: ['egfr'], medications: ['b12'], conditions: ['ckd345'] },
   },
   'hypokalaemia-monitoring': {
     display: 'Potassium monitoring in severe anaemia',
@@ -204,6 +276,7 @@ export const CARD_CATALOG = {
     hooks: ORDER_HOOKS,
     overrideReasons: ['already-addressed', 'test-already-ordered', 'not-clinically-relevant'],
     links: ['dailyMedCyanocobalamin', 'cks'],
+    uses: { analytes: ['haemoglobin'], medications: ['b12'], conditions: ['pregnancy'] },
   },
   'b12-prophylaxis-malabsorption': {
     display: 'B12 prophylaxis after malabsorptive surgery or disease',
@@ -216,6 +289,17 @@ export const CARD_CATALOG = {
       'patient-declined',
     ],
     links: ['bnfHydroxocobalamin', 'afp2017', 'ng239'],
+    uses: {
+      analytes: B12_MARKERS,
+      medications: ['b12'],
+      conditions: [
+        'totalGastrectomy',
+        'gastrectomy',
+        'ilealResection',
+        'bariatricSurgery',
+        'ilealCrohns',
+      ],
+    },
   },
   'outside-guideline-age': {
     display: 'Low B12 under 16: outside the adult guideline',
@@ -223,6 +307,7 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['specialist-managing', 'already-addressed', 'not-clinically-relevant'],
     links: ['ng239'],
+    uses: { analytes: B12_MARKERS, medications: [], conditions: [] },
   },
   'b12-review-due': {
     display: 'B12 treatment review due',
@@ -230,6 +315,28 @@ export const CARD_CATALOG = {
     hooks: PATIENT_VIEW,
     overrideReasons: ['already-addressed', 'test-already-ordered', 'not-clinically-relevant'],
     links: ['ng239'],
+    uses: { analytes: BLOOD_COUNT, medications: ['b12'], conditions: ['pregnancy'] },
+  },
+  'b12-result-unreadable': {
+    display: 'B12 result could not be read',
+    indicator: 'info',
+    hooks: PATIENT_VIEW,
+    overrideReasons: ['already-addressed', 'not-clinically-relevant'],
+    links: ['ng239'],
+    uses: { analytes: [...B12_MARKERS, 'methylmalonicAcid'], medications: [], conditions: [] },
+  },
+  'b12-low-on-oral': {
+    display: 'Low B12 on oral B12',
+    indicator: 'warning',
+    hooks: PATIENT_VIEW,
+    overrideReasons: [
+      'treated-elsewhere',
+      'result-not-representative',
+      'patient-declined',
+      'specialist-managing',
+    ],
+    links: ['ng239', 'bnfHydroxocobalamin'],
+    uses: { analytes: B12_MARKERS, medications: ['b12'], conditions: [...CAUSES, 'neuro'] },
   },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -5,6 +5,7 @@ import type { Rule, RuleContext } from './rule.js';
 import { folateSafetyRules } from './rules/folate-safety.js';
 import { injectionSafetyRules } from './rules/injection-safety.js';
 import { interpretationRules } from './rules/interpretation.js';
+import { resultUnreadable } from './rules/data-quality.js';
 import { monitoringRules } from './rules/monitoring.js';
 import { testingRules } from './rules/testing.js';
 import { treatmentRules } from './rules/treatment.js';
@@ -39,6 +40,7 @@ const NOT_ON_B12: ReadonlySet<CardCode> = new Set([
 const SUPERSEDES: readonly [CardCode, readonly CardCode[]][] = [
   ['b12-deficiency-neuro-urgent', ['b12-deficiency-treat']],
   ['b12-low-stale-untreated', ['b12-test-recommended', 'b12-test-consider']],
+  ['b12-low-on-oral', ['b12-test-recommended', 'b12-test-consider']],
   ['b12-test-recommended', ['b12-test-consider']],
   ...(
     [
@@ -65,8 +67,13 @@ function applyPrecedence(specs: readonly CardSpec[], context: RuleContext): Card
   return kept;
 }
 
-/** The cards a hook call gets: each rule once, only on its catalog hooks, one card per code. */
+/**
+ * The cards a hook call gets: each rule once, only on its catalog hooks, one card per code; then,
+ * on patient-view, 5.19 for an unreadable B12 result no other card reports. A patient recorded
+ * as dead gets none (RULES.md 10.1.1).
+ */
 export function evaluate(context: RuleContext): CardSpec[] {
+  if (context.findings.facts.patient.deceased) return [];
   const specs = RULES.flatMap((rule) => {
     const spec = rule(context);
     return spec && (CARD_CATALOG[spec.code].hooks as readonly string[]).includes(context.hook)
@@ -74,5 +81,8 @@ export function evaluate(context: RuleContext): CardSpec[] {
       : [];
   });
   const unique = [...new Map(specs.map((spec) => [spec.code, spec])).values()];
-  return context.hook === 'patient-view' ? applyPrecedence(unique, context) : unique;
+  if (context.hook !== 'patient-view') return unique;
+  const kept = applyPrecedence(unique, context);
+  const unreadable = resultUnreadable(context, kept);
+  return unreadable ? [...kept, unreadable] : kept;
 }

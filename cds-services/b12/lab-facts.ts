@@ -1,9 +1,10 @@
-import { codesOf } from '../../src/fhir/coding.js';
+import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
 import type { Code } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
 import type { AnalyteReader, LabResult } from '../../src/fhir/observations.js';
 import type { DataRulesConfig } from './clinical-config.js';
+import { siteRecognisers } from './site-recognisers.js';
 import type { MedicationFact } from './medication-facts.js';
 import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from './terminology.js';
 import type { Analyte } from './terminology.js';
@@ -57,9 +58,14 @@ export interface LabFacts {
 }
 
 /** Readers by configuration: built once, not per request. */
-const readers = new WeakMap<Pick<DataRulesConfig, 'localCodes'>, AnalyteReader<Analyte>>();
+const readers = new WeakMap<
+  Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
+  AnalyteReader<Analyte>
+>();
 
-export function analyteReader(config: Pick<DataRulesConfig, 'localCodes'>): AnalyteReader<Analyte> {
+export function analyteReader(
+  config: Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
+): AnalyteReader<Analyte> {
   const known = readers.get(config);
   if (known) return known;
   // system → code → analyte
@@ -76,8 +82,10 @@ export function analyteReader(config: Pick<DataRulesConfig, 'localCodes'>): Anal
     for (const code of definition.loinc) add(LOINC_SYSTEM, code, analyte);
   }
   for (const local of config.localCodes) add(local.system, local.code, local.analyte);
+  const site = siteRecognisers(config);
   const reader: AnalyteReader<Analyte> = {
     identify: (code) => bySystem.get(code.system)?.get(code.code),
+    ...(site.empty ? {} : { recognise: (observation) => site.analyteOf(observation) }),
     units: (analyte) => ANALYTES[analyte],
   };
   readers.set(config, reader);
@@ -155,6 +163,36 @@ function pregnancyAnswer(observation: Record<string, unknown>): boolean | undefi
   return undefined;
 }
 
+/** The parent fields a panel's component shares (RULES.md 10.2.2). */
+const SHARED_WITH_COMPONENTS = [
+  'resourceType',
+  'status',
+  'effectiveDateTime',
+  'effectivePeriod',
+  'effectiveInstant',
+  'issued',
+  'interpretation',
+] as const;
+
+/**
+ * A panel's components as results of their own (RULES.md 10.2.2): each with the parent's status,
+ * dates, `issued` and interpretation (unless it has its own), named `<parent id>#<index>`.
+ */
+function componentsOf(observation: Record<string, unknown>): Record<string, unknown>[] {
+  const components = asArray(observation.component);
+  if (components.length === 0) return [];
+  const parentId = asString(observation.id) ?? '';
+  return components.flatMap((component, index) => {
+    const own = asObject(component);
+    if (!own) return [];
+    const shared: Record<string, unknown> = {};
+    for (const key of SHARED_WITH_COMPONENTS) {
+      if (observation[key] !== undefined) shared[key] = observation[key];
+    }
+    return [{ ...shared, ...own, id: `${parentId}#${String(index)}` }];
+  });
+}
+
 /** Reads every laboratory Observation into results per analyte, newest first (RULES.md 2.2). */
 export function readLabFacts(
   observations: readonly Record<string, unknown>[],
@@ -178,7 +216,15 @@ export function readLabFacts(
   const otherObservations: Record<string, unknown>[] = [];
   let pendingB12Test = false;
 
+  // Components join the list after the Observations: they are results, never findings.
+  const components: Record<string, unknown>[] = [];
   for (const observation of observations) {
+    if (observation.component !== undefined) components.push(...componentsOf(observation));
+  }
+  const whole = observations.length;
+  const all = components.length > 0 ? [...observations, ...components] : observations;
+  for (let position = 0; position < all.length; position++) {
+    const observation = all[position] as Record<string, unknown>;
     const reading = readObservation(observation, reader, today);
     switch (reading.kind) {
       case 'result': {
@@ -201,6 +247,7 @@ export function readLabFacts(
         unusable.push(reading);
         break;
       case 'other':
+        if (position >= whole) break;
         if (isPregnancyStatus(observation)) {
           const day = readPregnancyDay(observation);
           if (day !== undefined)

@@ -1,11 +1,14 @@
 import { codesOf, lookup, mapDefined, textOf } from '../../src/fhir/coding.js';
+import type { Code } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
-import type { MedicationUse } from '../../src/fhir/medications.js';
+import type { MedicationResourceType, MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
+import type { SiteRecognisers } from './site-recognisers.js';
 import {
   ANY_MEDICATION_TEXT,
   ATC_SYSTEM,
-  INJECTABLE_TEXT,
+  CYANIDE_ANTIDOTE_MIN_MG,
+  CYANOKIT_TEXT,
   MEDICATION_TEXT,
   MULTIVITAMIN_TEXT,
   OTHER_RISK_DRUG_TEXT,
@@ -23,7 +26,7 @@ import type { CobalaminForm, Ingredient, MedicationClass, Route } from './termin
 /** A medication as the rules see it (RULES.md 2.3). */
 export interface MedicationFact {
   id: string | undefined;
-  resourceType: 'MedicationRequest' | 'MedicationStatement';
+  resourceType: MedicationResourceType;
   status: 'current' | 'history' | 'draft';
   /** What a clinician would call it: the recognised ingredient names, or the order's own text. */
   name: string;
@@ -32,7 +35,9 @@ export interface MedicationFact {
   ingredients: string[];
   cobalaminForms: CobalaminForm[];
   /** How the class was recognised; `text` is the reported last resort. */
-  recognisedBy: 'rxnorm' | 'atc' | 'text';
+  recognisedBy: 'rxnorm' | 'atc' | 'site' | 'text';
+  /** Recognised by name although coded: the first code, which the service does not list (RULES.md 10.5.3). */
+  unlistedCode?: Code;
   /** A product whose only active ingredient is a cobalamin (never a multivitamin, RULES.md 2.3). */
   isB12Therapy: boolean;
   startDay: EpochDay | undefined;
@@ -58,6 +63,8 @@ interface Classification {
   strengthMg: number | undefined;
   injectable: boolean;
   combination: boolean;
+  /** A cyanide antidote (Cyanokit), listed as such in the product table (RULES.md 10.4.5). */
+  antidote?: boolean;
 }
 
 /** What `read` finds in each of the use's medication concepts, in order. */
@@ -80,8 +87,9 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
       ingredients,
       recognisedBy: 'rxnorm',
       strengthMg: products.find((product) => product.strengthMg !== undefined)?.strengthMg,
-      injectable: products.some((product) => product.injectable === true),
-      combination: false,
+      injectable: products.some((product) => product.injectable),
+      combination: products.some((product) => product.combination),
+      antidote: products.some((product) => product.notB12Therapy),
     };
   }
   const atc = codes.filter((code) => code.system === ATC_SYSTEM);
@@ -100,21 +108,34 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
 function byText(texts: readonly string[]): Classification | undefined {
   const text = texts.join(' ');
   if (!ANY_MEDICATION_TEXT.test(text)) return undefined;
-  const ingredients = MEDICATION_TEXT.filter((entry) => entry.pattern.test(text)).map(
-    (entry) => entry.ingredient,
-  );
-  // "Cyanocobalamin (vitamin B12)" names one ingredient, not a named and a generic one.
-  const named = ingredients.some((found) => found.form !== undefined && found.form !== 'cobalamin');
-  const specific = ingredients.filter((found) => !(named && found.form === 'cobalamin'));
-  if (specific.length === 0) return undefined;
+  const found = MEDICATION_TEXT.filter((entry) => entry.pattern.test(text));
+  // "Hydroxocobalamin (vitamin B12)" names one ingredient: the cobalamin named outright.
+  const named = found.some((entry) => entry.ingredient.class === 'b12' && !entry.generic);
+  const ingredients = found
+    .filter((entry) => !(named && entry.generic))
+    .map((entry) => entry.ingredient);
+  if (ingredients.length === 0) return undefined;
   return {
-    ingredients: specific,
+    ingredients,
     recognisedBy: 'text',
     strengthMg: undefined,
     injectable: false,
     combination: false,
   };
 }
+
+/**
+ * The route a cobalamin product's name or form implies when no route is given (RULES.md 10.4.6),
+ * first match wins: an injection without a route is taken as IM, so that the platelet check of
+ * 5.13 is never skipped; "1 MG/ML Injectable Solution" is measured per mL, so injected.
+ */
+const PRODUCT_ROUTE_TEXT: readonly { pattern: RegExp; route: Route }[] = [
+  { pattern: /\bnasal\b|\bspray\b/i, route: 'nasal' },
+  { pattern: /\bsublingual\b|\bSL\b/, route: 'sublingual' },
+  { pattern: /\b(intramuscular|im|inject\w*|inj)\b/i, route: 'intramuscular' },
+  { pattern: /\b(oral|tab(let)?s?|cap(sule)?s?|po|lozenges?)\b/i, route: 'oral' },
+  { pattern: /\/\s*ml\b/i, route: 'intramuscular' },
+];
 
 function routeOf(
   use: MedicationUse,
@@ -131,10 +152,10 @@ function routeOf(
   if (written) return written.route;
   // A route that is given but not one of these (intravenous, say) is not assumed to be IM.
   if (codesOf(route).length > 0 || textOf(route).length > 0) return undefined;
-  const injectable = classification.injectable || INJECTABLE_TEXT.test(texts.join(' '));
-  return injectable && classification.ingredients.some((found) => found.class === 'b12')
-    ? 'intramuscular'
-    : undefined;
+  if (!classification.ingredients.some((found) => found.class === 'b12')) return undefined;
+  if (classification.injectable) return 'intramuscular';
+  const name = texts.join(' ');
+  return PRODUCT_ROUTE_TEXT.find((entry) => entry.pattern.test(name))?.route;
 }
 
 const MG_PER_UNIT: Readonly<Record<string, number>> = {
@@ -160,21 +181,36 @@ function strengthFromText(texts: readonly string[]): number | undefined {
   return undefined;
 }
 
+/** "5 mg daily", "5 mg total": a dose per day written in the instructions (RULES.md 10.4.7). */
+const DAILY_DOSE_TEXT =
+  /(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug)\s+(?:total|daily|a day|per day|once daily)\b/i;
+/** "take 2 tablets": units per administration (RULES.md 10.4.7). */
+const UNITS_TEXT = /\btake\s+(\d+(?:\.\d+)?)\s*(?:tablets?|tabs?|capsules?|caps?|pills?)\b/i;
+
 /**
- * mg/day (RULES.md 2.3): the dose quantity (mg; micrograms ÷ 1000), or the product strength per
- * dose unit, times administrations per day. Anything else is unknown, which the folate rules
- * treat as more than 1 mg a day.
+ * mg/day (RULES.md 2.3, 10.4.7): the dose quantity (mg; micrograms ÷ 1000); without one, the
+ * instructions' "N mg daily", or "take N tablets" × the product strength, else one unit of the
+ * product strength per administration; times administrations per day. Anything else is unknown,
+ * which the folate rules treat as more than 1 mg a day.
  */
 function dailyDoseMg(
   use: MedicationUse,
   classification: Classification,
   texts: readonly string[],
 ): number | undefined {
+  const instructions = use.dosage?.text ?? '';
+  const daily = DAILY_DOSE_TEXT.exec(instructions);
+  if (!use.dosage?.dose && daily) {
+    return Number(daily[1]) * (lookup(MG_PER_UNIT, (daily[2] ?? '').toLowerCase()) ?? NaN);
+  }
   const perDay = use.dosage ? use.dosage.perDay : 1;
   if (perDay === undefined) return undefined;
   const strength = classification.strengthMg ?? strengthFromText(texts);
   const dose = use.dosage?.dose;
-  if (!dose) return strength === undefined ? undefined : strength * perDay;
+  if (!dose) {
+    const units = Number(UNITS_TEXT.exec(instructions)?.[1] ?? 1);
+    return strength === undefined ? undefined : units * strength * perDay;
+  }
   const mgPerUnit = lookup(MG_PER_UNIT, dose.unit.toLowerCase());
   if (mgPerUnit !== undefined) return dose.value * mgPerUnit * perDay;
   if (DOSE_UNIT.test(dose.unit) && strength !== undefined) return dose.value * strength * perDay;
@@ -183,13 +219,53 @@ function dailyDoseMg(
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
-/** Classifies a medication use; `undefined` when it is none of the classes the rules read. */
-export function medicationFact(use: MedicationUse): MedicationFact | undefined {
+/** Grams of a product, "5 G": Cyanokit is hydroxocobalamin 5 g for cyanide poisoning. */
+const GRAMS_TEXT = /(\d+(?:\.\d+)?)\s*g\b/i;
+
+/**
+ * Hydroxocobalamin for cyanide poisoning (Cyanokit 5 g IV; any hydroxocobalamin product of 2.5 g
+ * or more) is an antidote, not B12 therapy, and never triggers a B12 card (RULES.md 10.4.5).
+ */
+function isCyanideAntidote(classification: Classification, texts: readonly string[]): boolean {
+  const text = texts.join(' ');
+  if (classification.antidote === true || CYANOKIT_TEXT.test(text)) return true;
+  if (!classification.ingredients.some((found) => found.form === 'hydroxocobalamin')) return false;
+  const grams = GRAMS_TEXT.exec(text);
+  const strengthMg = classification.strengthMg ?? (grams ? Number(grams[1]) * 1000 : undefined);
+  return strengthMg !== undefined && strengthMg >= CYANIDE_ANTIDOTE_MIN_MG;
+}
+
+/** The first coding of a medication recognised by name: a code the service does not list. */
+const firstCode = (use: MedicationUse): Code | undefined => conceptsRead(use, codesOf)[0];
+
+/** What a site's own recognisers say the medication is (docs/configuration.md), if anything. */
+function bySite(use: MedicationUse, site: SiteRecognisers | undefined): Classification | undefined {
+  if (site === undefined || site.empty) return undefined;
+  const ingredients = use.sources.flatMap((source) => site.ingredientsOf(source));
+  if (ingredients.length === 0) return undefined;
+  return {
+    ingredients,
+    recognisedBy: 'site',
+    strengthMg: undefined,
+    injectable: false,
+    combination: false,
+  };
+}
+
+/**
+ * Classifies a medication use; `undefined` when it is none of the classes the rules read. A
+ * site's recognisers are asked only when no standard code recognised it, before its name is.
+ */
+export function medicationFact(
+  use: MedicationUse,
+  site?: SiteRecognisers,
+): MedicationFact | undefined {
   if (use.status === 'ignored') return undefined;
   const texts = conceptsRead(use, textOf);
   if (use.referenceDisplay) texts.push(use.referenceDisplay);
-  const classification = byCode(use, texts) ?? byText(texts);
-  if (!classification) return undefined;
+  const classification = byCode(use, texts) ?? bySite(use, site) ?? byText(texts);
+  if (!classification || isCyanideAntidote(classification, texts)) return undefined;
+  const unlistedCode = classification.recognisedBy === 'text' ? firstCode(use) : undefined;
   const classes = unique(classification.ingredients.map((found) => found.class));
   const names = unique(classification.ingredients.map((found) => found.name));
   return {
@@ -204,6 +280,7 @@ export function medicationFact(use: MedicationUse): MedicationFact | undefined {
       classification.ingredients.flatMap((found) => (found.form ? [found.form] : [])),
     ),
     recognisedBy: classification.recognisedBy,
+    ...(unlistedCode ? { unlistedCode } : {}),
     isB12Therapy:
       classes.length === 1 &&
       classes[0] === 'b12' &&

@@ -1,14 +1,17 @@
 import type { Dosage } from 'fhir/r4.js';
 import { FHIR_ID } from '../../src/cds/references.js';
-import { asArray, asObject, asString, codesOf, mapDefined } from '../../src/fhir/coding.js';
+import { asArray, asObject, asString, codesOf, mapDefined, textOf } from '../../src/fhir/coding.js';
+import type { Code } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';
-import { ageInYears, isoDay } from '../../src/fhir/dates.js';
+import { ageInYears, isoDay, parseFhirDate } from '../../src/fhir/dates.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import { medicationIndex, readMedicationUse } from '../../src/fhir/medications.js';
 import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
+import { siteRecognisers } from './site-recognisers.js';
+import type { SiteRecognisers } from './site-recognisers.js';
 import { mayCountAsObservation, readConditionGroups } from './condition-facts.js';
-import type { ConditionsByGroup } from './condition-facts.js';
+import type { ConditionEvidence, ConditionsByGroup } from './condition-facts.js';
 import { B12_MARKERS, readLabFacts } from './lab-facts.js';
 import type {
   AnalyteResult,
@@ -19,7 +22,7 @@ import type {
 import { exposureOf, medicationFact, otherRiskDrug } from './medication-facts.js';
 import type { Exposure, MedicationFact } from './medication-facts.js';
 import { ANALYTES, LOINC_SYSTEM } from './terminology.js';
-import type { Analyte, MedicationClass } from './terminology.js';
+import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**
  * Everything the B12 rules know about a patient, read once from the hook request's FHIR data
@@ -30,13 +33,19 @@ export interface PatientFacts {
   /** The evaluation date (UTC day of the request). */
   today: EpochDay;
   patient: {
+    /** Recorded as dead: no card is given on any hook (RULES.md 10.1.1). */
+    deceased: boolean;
     /** Whole years; the youngest possible for a partial birth date; `undefined` if unknown. */
     ageYears: number | undefined;
+    /** The birth year when only a year or month is recorded, for evidence ("born 1950", 10.1.2). */
+    bornIn?: string;
     sex: 'male' | 'female' | 'other' | 'unknown';
     pregnant: boolean;
   };
   /** Every usable result per analyte, newest first. */
   results: ResultsByAnalyte;
+  /** Results that could not be read (RULES.md 2.2), for the cards that must say so (5.13, 5.19). */
+  unusable: readonly UnusableObservation[];
   /** The latest usable result per analyte within its lookback; for B12 and MMA, diagnostic results only. */
   latest: { readonly [A in Analyte]?: AnalyteResult<A> };
   b12: {
@@ -63,7 +72,7 @@ export interface PatientFacts {
   /** `context.draftOrders` of an order hook. */
   drafts: {
     medications: DraftMedication[];
-    /** A total or active B12 ServiceRequest is among the drafts (RULES.md 5.12). */
+    /** A total or active B12 test is among the drafts (RULES.md 5.12, 10.7.3). */
     b12TestOrdered: boolean;
   };
   notes: DataNote[];
@@ -76,6 +85,16 @@ export interface DraftMedication extends MedicationFact {
   dosageInstruction: Dosage[];
 }
 
+/**
+ * The kind of data a note is about: only cards that use that data carry it (RULES.md 10.5.3).
+ * Without one (a resource about another patient) the note concerns every card.
+ */
+export type DataNoteTopic =
+  | { analyte: Analyte }
+  | { medication: readonly MedicationClass[] }
+  | { conditions: readonly ConditionGroup[] }
+  | { drafts: true };
+
 export interface DataNote {
   kind:
     | 'unusable-observation'
@@ -86,6 +105,9 @@ export interface DataNote {
     | 'unreadable-draft-id';
   /** The line shown to clinicians, e.g. "Data note: total B12 result of 2026-11-14 ignored (…)". */
   text: string;
+  about?: DataNoteTopic;
+  /** For an unusable result: the observation, for the `unusable_observation` log event (RULES.md 2.2). */
+  observation?: UnusableObservation;
 }
 
 export interface FactsInput {
@@ -137,8 +159,22 @@ function subjectPatientId(resource: Resource): string | undefined {
   return id !== undefined && id !== '' && !id.includes('/') ? id : undefined;
 }
 
-function dataNote(kind: DataNote['kind'], text: string): DataNote {
-  return { kind, text: `Data note: ${text}` };
+function dataNote(kind: DataNote['kind'], text: string, about?: DataNoteTopic): DataNote {
+  return about ? { kind, text: `Data note: ${text}`, about } : { kind, text: `Data note: ${text}` };
+}
+
+/** `deceasedBoolean: true`, or a `deceasedDateTime` on or before today (RULES.md 10.1.1). */
+function isDeceased(patient: Resource | undefined, today: EpochDay): boolean {
+  if (patient?.deceasedBoolean === true) return true;
+  const died = parseFhirDate(patient?.deceasedDateTime);
+  // A year or month of death stands for its last day; either way it is before today's visit.
+  return died !== undefined && Math.floor(died.ms / 86_400_000) <= today;
+}
+
+/** "1950" for a birth date of `1950` or `1950-06`: the age is a range (RULES.md 10.1.2). */
+function bornIn(patient: Resource | undefined): string | undefined {
+  const born = parseFhirDate(patient?.birthDate);
+  return born?.partial ? String(patient?.birthDate).trim().slice(0, 4) : undefined;
 }
 
 function readSex(patient: Resource | undefined): PatientFacts['patient']['sex'] {
@@ -168,10 +204,14 @@ function latestB12(
 
 function unusableNote(observation: UnusableObservation): DataNote {
   const when = observation.day === undefined ? '(undated)' : `of ${isoDay(observation.day)}`;
-  return dataNote(
-    'unusable-observation',
-    `${ANALYTES[observation.analyte].label} result ${when} ignored (${observation.reason})`,
-  );
+  return {
+    ...dataNote(
+      'unusable-observation',
+      `${ANALYTES[observation.analyte].label} result ${when} ignored (${observation.reason})`,
+      { analyte: observation.analyte },
+    ),
+    observation,
+  };
 }
 
 function isPregnant(
@@ -186,7 +226,14 @@ function isPregnant(
     .filter((status) => withinDays(status.day, today, config.pregnancyStatusDays))
     .sort((a, b) => b.day - a.day)[0];
   if (latestStatus?.pregnant === true) return true;
-  return (conditions.pregnancy ?? []).some((condition) =>
+  // A pregnancy that has ended, or began more than a pregnancy ago, is no pregnancy now (10.1.3).
+  const current = (conditions.pregnancy ?? []).filter(
+    (condition) =>
+      (condition.abated === undefined ||
+        (condition.abated !== 'undated' && condition.abated > today)) &&
+      (condition.day === undefined || withinDays(condition.day, today, config.pregnancyStatusDays)),
+  );
+  return current.some((condition) =>
     statuses.every(
       (status) =>
         status.pregnant !== false ||
@@ -197,10 +244,29 @@ function isPregnant(
   );
 }
 
+/** A selection names a draft by `Type/id`, relative or at the end of an absolute URL (RULES.md 10.7.1). */
+const selects = (selection: string, reference: string): boolean =>
+  selection === reference || selection.endsWith(`/${reference}`);
+
+/** An EHR's own procedure code for a B12 test, by its name (RULES.md 10.7.3). */
+const B12_TEST_TEXT = /\b(vitamin\s*)?b[\s-]?12\b|cobalamin|holotranscobalamin|active b12/i;
+
+/** A total or active B12 test order: by LOINC, or by name for EHR procedure codes (RULES.md 10.7.3). */
+function isB12TestOrder(resource: Resource, b12TestCodes: ReadonlySet<string>): boolean {
+  if (resource.resourceType !== 'ServiceRequest') return false;
+  const codes = codesOf(resource.code);
+  if (codes.some((code) => code.system === LOINC_SYSTEM && b12TestCodes.has(code.code))) {
+    return true;
+  }
+  return textOf(resource.code).some((text) => B12_TEST_TEXT.test(text));
+}
+
 function readDrafts(
   draftOrders: readonly Resource[],
   selections: readonly string[] | undefined,
   index: MedicationIndex,
+  today: EpochDay,
+  site: SiteRecognisers,
   notes: DataNote[],
 ): PatientFacts['drafts'] {
   const focusAll = selections === undefined || selections.length === 0;
@@ -208,8 +274,8 @@ function readDrafts(
   const medications = draftOrders.flatMap((resource) => {
     const status = asString(resource.status);
     if (status === 'entered-in-error' || status === 'cancelled') return [];
-    const use = readMedicationUse(resource, index);
-    const fact = use && medicationFact({ ...use, status: 'draft' });
+    const use = readMedicationUse(resource, index, today);
+    const fact = use && medicationFact({ ...use, status: 'draft' }, site);
     if (!fact) return [];
     // Only a FHIR id can be named by `selections` or a delete suggestion (`MedicationRequest/<id>`).
     const id =
@@ -219,6 +285,7 @@ function readDrafts(
         dataNote(
           'unreadable-draft-id',
           `the draft order '${fact.name}' has no valid FHIR id, so no suggestion can remove or replace it`,
+          { drafts: true },
         ),
       );
     }
@@ -227,21 +294,77 @@ function readDrafts(
       {
         ...fact,
         id,
-        focused: focusAll || (id !== undefined && selections.includes(reference)),
+        focused:
+          focusAll ||
+          (id !== undefined && selections.some((selection) => selects(selection, reference))),
         dosageInstruction: asArray(resource.dosageInstruction).filter(
           (dosage): dosage is Dosage => asObject(dosage) !== undefined,
         ),
       },
     ];
   });
-  const b12TestOrdered = draftOrders.some(
-    (resource) =>
-      resource.resourceType === 'ServiceRequest' &&
-      codesOf(resource.code).some(
-        (code) => code.system === LOINC_SYSTEM && b12TestCodes.has(code.code),
-      ),
-  );
+  const b12TestOrdered = draftOrders.some((resource) => isB12TestOrder(resource, b12TestCodes));
   return { medications, b12TestOrdered };
+}
+
+/** Each condition group as a clinician would name it, for data notes. */
+const GROUP_WORDS: Readonly<Record<ConditionGroup, string>> = {
+  neuro: 'a neurological feature',
+  symptom: 'a symptom',
+  gastrectomy: 'gastrectomy',
+  totalGastrectomy: 'total gastrectomy',
+  bariatricSurgery: 'bariatric surgery',
+  ilealResection: 'ileal resection',
+  ilealCrohns: "ileal Crohn's disease",
+  coeliac: 'coeliac disease',
+  atrophicGastritis: 'atrophic gastritis',
+  perniciousAnaemia: 'pernicious anaemia/autoimmune gastritis',
+  veganDiet: 'a vegan diet',
+  otherRisk: 'an associated autoimmune condition',
+  codedB12Deficiency: 'B12 deficiency',
+  ckd345: 'chronic kidney disease stage 3–5',
+  pregnancy: 'pregnancy',
+  pancytopenia: 'pancytopenia',
+  thrombocytopenia: 'thrombocytopenia',
+  diabetes: 'diabetes',
+};
+
+/**
+ * One note per record recognised by its text (RULES.md 10.5.3), naming every group it was
+ * counted in; it goes to the cards that use any of them.
+ */
+function conditionNotes(conditions: ConditionsByGroup): DataNote[] {
+  const byRecord = new Map<string, { item: ConditionEvidence; groups: ConditionGroup[] }>();
+  for (const [group, evidence] of Object.entries(conditions) as [
+    ConditionGroup,
+    ConditionEvidence[],
+  ][]) {
+    for (const item of evidence) {
+      if (item.recognisedBy !== 'text') continue;
+      const key = `${item.resourceType}/${item.id ?? item.name}`;
+      const entry = byRecord.get(key) ?? { item, groups: [] };
+      byRecord.set(key, { ...entry, groups: [...entry.groups, group] });
+    }
+  }
+  return [...byRecord.values()].flatMap(({ item, groups }) => {
+    const label = `${item.resourceType}${item.id ? ` ${item.id}` : ''}`;
+    const counted = groups.map((group) => GROUP_WORDS[group]).join(' and ');
+    const text = `'${item.name}' (${label}) was counted as ${counted}, ${byNameWording(item.unlistedCode)}`;
+    return [dataNote('recognised-by-text', text, { conditions: groups })];
+  });
+}
+
+/** Every class a medication could be: an unidentified one may be any of them. */
+const ALL_CLASSES: readonly MedicationClass[] = ['metformin', 'ppi', 'h2ra', 'folicAcid', 'b12'];
+
+/**
+ * How a record was recognised by its name, truthfully (RULES.md 10.5.3): it has no code at all,
+ * or a code the service does not list.
+ */
+export function byNameWording(unlistedCode: Code | undefined): string {
+  return unlistedCode
+    ? `recognised by its name; its code ${unlistedCode.system}|${unlistedCode.code} is not in the service's code list`
+    : 'recognised by its name only, without a coded term';
 }
 
 function medicationNotes(
@@ -256,6 +379,7 @@ function medicationNotes(
         dataNote(
           'unidentified-medication',
           `${label} names a Medication that was not provided, so it could not be identified`,
+          { medication: ALL_CLASSES },
         ),
       ];
     }
@@ -263,7 +387,8 @@ function medicationNotes(
       return [
         dataNote(
           'recognised-by-text',
-          `'${fact.name}' (${label}) was recognised by its name only, without an RxNorm or ATC code`,
+          `'${fact.name}' (${label}) was ${byNameWording(fact.unlistedCode)}`,
+          { medication: fact.classes },
         ),
       ];
     }
@@ -304,21 +429,26 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
 
   const index = medicationIndex([...mine.map((resource) => ({ resource })), ...draftEntries]);
   const uses = mapDefined(
-    [...ofType('MedicationRequest'), ...ofType('MedicationStatement')],
+    [
+      ...ofType('MedicationRequest'),
+      ...ofType('MedicationStatement'),
+      ...ofType('MedicationAdministration'),
+    ],
     (resource) => {
-      const use = readMedicationUse(resource, index);
+      const use = readMedicationUse(resource, index, today);
       // Drafts outside an order hook's context are not facts (RULES.md 2.3).
       return use?.status === 'draft' ? undefined : use;
     },
   );
-  const classified = uses.map(medicationFact);
+  const site = siteRecognisers(config);
+  const classified = uses.map((use) => medicationFact(use, site));
   notes.push(...medicationNotes(uses, classified));
   const medications = classified
     .filter((fact): fact is MedicationFact => fact !== undefined)
     .sort(byStartDesc);
 
   const exposure: Partial<Record<MedicationClass, Exposure>> = {};
-  for (const cls of ['metformin', 'ppi', 'h2ra', 'folicAcid', 'b12'] as const) {
+  for (const cls of ALL_CLASSES) {
     const found = exposureOf(
       medications.filter((fact) => fact.classes.includes(cls)),
       today,
@@ -357,6 +487,7 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
       dataNote(
         'unreadable-reference-range',
         `the reference range of the methylmalonic acid (MMA) result of ${isoDay(mma.day)} could not be read`,
+        { analyte: 'methylmalonicAcid' },
       ),
     );
   }
@@ -375,33 +506,35 @@ export function readPatientFacts(input: FactsInput, config: DataRulesConfig): Pa
     [
       ...ofType('Condition'),
       ...ofType('Procedure'),
-      ...labs.otherObservations.filter(mayCountAsObservation),
+      // A site's recognisers may name any Observation; the rule book's sets, only a few.
+      ...(site.empty
+        ? labs.otherObservations.filter(mayCountAsObservation)
+        : labs.otherObservations),
     ],
     readProblem,
   );
-  const conditions = readConditionGroups(problems);
-  for (const [group, evidence] of Object.entries(conditions)) {
-    for (const item of evidence.filter((entry) => entry.recognisedBy === 'text')) {
-      notes.push(
-        dataNote(
-          'recognised-by-text',
-          `'${item.name}' was counted as ${group} by its text only, without a SNOMED CT code`,
-        ),
-      );
-    }
-  }
+  const conditions = readConditionGroups(
+    problems,
+    today,
+    site.empty ? undefined : (record) => site.conditionGroupsOf(record.resource),
+  );
+  notes.push(...conditionNotes(conditions));
 
   const patient = ofType('Patient')[0];
   const sex = readSex(patient);
-  const draftFacts = readDrafts(drafts, input.selections, index, notes);
+  const draftFacts = readDrafts(drafts, input.selections, index, today, site, notes);
+  const born = bornIn(patient);
   return {
     today,
     patient: {
+      deceased: isDeceased(patient, today),
       ageYears: ageInYears(patient?.birthDate, today),
+      ...(born === undefined ? {} : { bornIn: born }),
       sex,
       pregnant: isPregnant(sex, labs.pregnancyStatus, conditions, today, config),
     },
     results: labs.results,
+    unusable: labs.unusable,
     latest: latest as PatientFacts['latest'],
     b12: { latest: recentB12, stale: staleB12, pendingTest: labs.pendingB12Test },
     medications,

@@ -5,7 +5,7 @@ import type { HookName, HookRequest } from './hook-request.js';
 import { OperationOutcomeError, badRequest } from './operation-outcome.js';
 import { resolvePrefetch } from './prefetch.js';
 import type { ResolvedPrefetch } from './prefetch.js';
-import type { CdsService, ServiceCall } from './service.js';
+import type { CdsService, ServiceCall, ServiceEvent } from './service.js';
 import { parseOr400 } from './validation.js';
 
 /**
@@ -30,6 +30,8 @@ export interface HookCall {
   /** The time the handler was given. */
   calledAt: Date;
   response: CdsResponse;
+  /** What the handler reported for the log. */
+  events: readonly ServiceEvent[];
 }
 
 /** Validates the body against the service's hook (400); `hook` must name that hook. */
@@ -69,6 +71,7 @@ async function runHandler(
   request: HookRequest,
   resolved: ResolvedPrefetch,
   now: Date,
+  events: ServiceEvent[],
 ): Promise<CdsResponse> {
   // Validated with this service's own hook schema, so the request matches the handler's hook.
   // (The rule misreads an assertion from a union of handlers; without it the call does not compile.)
@@ -76,7 +79,14 @@ async function runHandler(
   const handler = service.handler as (
     call: ServiceCall<HookName>,
   ) => ReturnType<CdsService['handler']>;
-  return handler({ request, prefetch: resolved.data, now });
+  return handler({
+    request,
+    prefetch: resolved.data,
+    now,
+    report: (event) => {
+      events.push(event);
+    },
+  });
 }
 
 /** Calls `service` with a request body; problems are thrown as {@link OperationOutcomeError}s. */
@@ -93,6 +103,7 @@ export async function callService(
     maxResources: config.maxPrefetchResources,
   });
   const calledAt = now();
-  const response = await runHandler(service, request, resolved, calledAt);
-  return { request, resolved, calledAt, response };
+  const events: ServiceEvent[] = [];
+  const response = await runHandler(service, request, resolved, calledAt, events);
+  return { request, resolved, calledAt, response, events };
 }

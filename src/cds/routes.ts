@@ -86,7 +86,7 @@ export function cdsRoutes({
         hookInstance: typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : undefined,
       };
       try {
-        const { request, resolved, calledAt, response } = await callService(
+        const { request, resolved, calledAt, response, events } = await callService(
           service,
           jsonBody(req),
           { config, allowedServers: callingClient(res)?.fhirServers, now },
@@ -98,6 +98,7 @@ export function cdsRoutes({
           );
         }
         res.json(response);
+        for (const event of events) logger.info({ ...line, ...event }, event.event);
         // After the answer is sent: the store never slows or fails a hook call.
         feedbackStore
           ?.recordHookCall({

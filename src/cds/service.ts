@@ -9,12 +9,23 @@ import { checkTemplate } from './prefetch-template.js';
  * See {@link https://cds-hooks.hl7.org/2.0/#response | Discovery response}.
  */
 
+/**
+ * Something a handler noticed that the operators should see in the log (a result it could not
+ * read, a patient recorded as dead): an event name and plain fields, never patient data.
+ */
+export interface ServiceEvent {
+  event: string;
+  [field: string]: string | number | undefined;
+}
+
 /** What a handler is given: the validated request, its resolved prefetch data and the time of the call. */
 export interface ServiceCall<H extends HookName> {
   request: HookRequest<H>;
   prefetch: PrefetchData;
   /** The request time: rules never read the clock themselves. */
   now: Date;
+  /** Reports an event for the hook call's log. */
+  report: (event: ServiceEvent) => void;
 }
 
 export interface CdsServiceDefinition<H extends HookName> {

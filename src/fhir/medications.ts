@@ -3,8 +3,9 @@ import { fullDay } from './dates.js';
 import type { EpochDay } from './dates.js';
 
 /**
- * Reading MedicationRequests and MedicationStatements (RULES.md 2.3): which medication (with
- * `medicationReference` resolved), status, start and end, and the first dosage instruction.
+ * Reading MedicationRequests, MedicationStatements and MedicationAdministrations (RULES.md 2.3,
+ * 10.4.1): which medication (with `medicationReference` resolved), status, start and end, and the
+ * first dosage instruction.
  */
 
 /** `current` counts as therapy now; `history` only for exposure chains and past treatment. */
@@ -26,21 +27,36 @@ const STATEMENT_STATUS: Readonly<Record<string, UseStatus>> = {
   stopped: 'history',
 };
 
+/** Administration statuses that record a dose given (RULES.md 10.4.1). */
+const GIVEN_STATUSES = new Set(['completed', 'in-progress']);
+
+/**
+ * A dose given this recently keeps the therapy current: maintenance B12 is given every 2–3 months
+ * (BNF), so a patient whose latest injection is within about 3 months is on treatment (RULES.md 10.4.1).
+ */
+export const ADMINISTRATION_CURRENT_DAYS = 92;
+
+export type MedicationResourceType =
+  'MedicationRequest' | 'MedicationStatement' | 'MedicationAdministration';
+
 export interface Dosage {
   /** `doseAndRate[0].doseQuantity` as given. */
   dose?: { value: number; unit: string };
   /** Administrations per day from `timing.repeat`; none given means once daily (RULES.md 2.3). */
   perDay: number | undefined;
   route: unknown;
+  /** `text`, then `patientInstruction`: where EHRs write "take 5 mg daily". */
   text: string | undefined;
 }
 
 export interface MedicationUse {
   id: string | undefined;
-  resourceType: 'MedicationRequest' | 'MedicationStatement';
+  resourceType: MedicationResourceType;
   status: UseStatus;
   /** The medication concept, and each ingredient's concept when a Medication resource lists them. */
   concepts: unknown[];
+  /** The resource itself and the Medication it names, for a site's own recognisers. */
+  sources: readonly Record<string, unknown>[];
   /** Active ingredients a referenced Medication lists (0 when it lists none). */
   ingredientCount: number;
   /** `medicationReference.display` when the reference could not be resolved. */
@@ -108,33 +124,103 @@ function administrationsPerDay(timing: unknown): number | undefined {
   return (frequency / period) * unitsPerDay;
 }
 
-function readDosage(instruction: unknown): Dosage | undefined {
+function readDosage(instruction: unknown, given: boolean): Dosage | undefined {
   const dosage = asObject(instruction);
   if (!dosage) return undefined;
-  const quantity = asObject(asObject(asArray(dosage.doseAndRate)[0])?.doseQuantity);
+  // An administration records one dose (`dosage.dose`), not a schedule.
+  const quantity = given
+    ? asObject(dosage.dose)
+    : asObject(asObject(asArray(dosage.doseAndRate)[0])?.doseQuantity);
   const unit = asString(quantity?.code) ?? asString(quantity?.unit);
   return {
     ...(typeof quantity?.value === 'number' && unit
       ? { dose: { value: quantity.value, unit } }
       : {}),
-    perDay: administrationsPerDay(dosage.timing),
+    perDay: given ? undefined : administrationsPerDay(dosage.timing),
     route: dosage.route,
-    text: asString(dosage.text),
+    text: asString(dosage.text) ?? asString(dosage.patientInstruction),
   };
 }
 
-/** Reads a MedicationRequest or MedicationStatement; `draft` only counts where `drafts` allows it. */
+/** The earliest `timing.repeat.boundsPeriod.start` of the instructions (RULES.md 10.4.2). */
+function earliestBoundsStart(dosages: readonly unknown[]): EpochDay | undefined {
+  let earliest: EpochDay | undefined;
+  for (const dosage of dosages) {
+    const bounds = asObject(asObject(asObject(asObject(dosage)?.timing)?.repeat)?.boundsPeriod);
+    const day = fullDay(bounds?.start);
+    if (day !== undefined && (earliest === undefined || day < earliest)) earliest = day;
+  }
+  return earliest;
+}
+
+interface Period {
+  startDay: EpochDay | undefined;
+  endDay: EpochDay | undefined;
+}
+
+/** When the use started and ended, by the resource's own fields in the rule book's order (RULES.md 10.4.2). */
+function periodOf(resource: Record<string, unknown>, dosages: readonly unknown[]): Period {
+  const effective = asObject(resource.effectivePeriod);
+  switch (resource.resourceType) {
+    case 'MedicationRequest': {
+      const validity = asObject(asObject(resource.dispenseRequest)?.validityPeriod);
+      return {
+        startDay:
+          fullDay(resource.authoredOn) ?? fullDay(validity?.start) ?? earliestBoundsStart(dosages),
+        endDay: fullDay(validity?.end),
+      };
+    }
+    case 'MedicationStatement':
+      return {
+        startDay:
+          fullDay(effective?.start) ??
+          fullDay(resource.effectiveDateTime) ??
+          fullDay(resource.dateAsserted),
+        endDay: fullDay(effective?.end),
+      };
+    default: {
+      // An administration is one dose: it starts and ends on its day.
+      const day = fullDay(resource.effectiveDateTime) ?? fullDay(effective?.start);
+      return { startDay: day, endDay: fullDay(effective?.end) ?? day };
+    }
+  }
+}
+
+/** Given doses are current when recent, history otherwise (RULES.md 10.4.1). */
+function administrationStatus(
+  status: string,
+  day: EpochDay | undefined,
+  today: EpochDay,
+): UseStatus {
+  if (!GIVEN_STATUSES.has(status) || day === undefined || day > today + 1) return 'ignored';
+  return today - day <= ADMINISTRATION_CURRENT_DAYS ? 'current' : 'history';
+}
+
+const MEDICATION_RESOURCES = new Set<unknown>([
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+]);
+
+/**
+ * Reads a MedicationRequest, MedicationStatement or MedicationAdministration (`today` decides
+ * whether a given dose is still current); `draft` only counts where drafts are read.
+ */
 export function readMedicationUse(
   resource: Record<string, unknown>,
   index: MedicationIndex,
+  today: EpochDay,
 ): MedicationUse | undefined {
-  const resourceType = resource.resourceType;
-  if (resourceType !== 'MedicationRequest' && resourceType !== 'MedicationStatement') {
-    return undefined;
-  }
+  const resourceType = resource.resourceType as MedicationResourceType;
+  if (!MEDICATION_RESOURCES.has(resourceType)) return undefined;
   const isRequest = resourceType === 'MedicationRequest';
+  const given = resourceType === 'MedicationAdministration';
   const statusCode = asString(resource.status) ?? 'unknown';
-  const status = lookup(isRequest ? REQUEST_STATUS : STATEMENT_STATUS, statusCode) ?? 'ignored';
+  const dosages = asArray(isRequest ? resource.dosageInstruction : resource.dosage);
+  const period = periodOf(resource, dosages);
+  const status = given
+    ? administrationStatus(statusCode, period.startDay, today)
+    : (lookup(isRequest ? REQUEST_STATUS : STATEMENT_STATUS, statusCode) ?? 'ignored');
   const reference = asObject(resource.medicationReference);
   const medication = reference ? resolveMedication(reference, resource, index) : undefined;
   const ingredients = asArray(medication?.ingredient).filter(
@@ -145,21 +231,16 @@ export function readMedicationUse(
         (concept) => concept !== undefined,
       )
     : [resource.medicationCodeableConcept].filter((concept) => concept !== undefined);
-  const validity = asObject(asObject(resource.dispenseRequest)?.validityPeriod);
-  const effective = asObject(resource.effectivePeriod);
-  const dosages = asArray(isRequest ? resource.dosageInstruction : resource.dosage);
   return {
     id: asString(resource.id),
     resourceType,
     status,
     concepts,
+    sources: medication ? [resource, medication] : [resource],
     ingredientCount: ingredients.length,
     referenceDisplay: reference && !medication ? asString(reference.display) : undefined,
     unresolvedReference: reference !== undefined && medication === undefined,
-    startDay: isRequest
-      ? (fullDay(resource.authoredOn) ?? fullDay(validity?.start))
-      : (fullDay(effective?.start) ?? fullDay(resource.effectiveDateTime)),
-    endDay: isRequest ? fullDay(validity?.end) : fullDay(effective?.end),
-    dosage: readDosage(dosages[0]),
+    ...period,
+    dosage: readDosage(dosages[0], given),
   };
 }

@@ -282,6 +282,50 @@ const REAL_CASES: RealCase[] = [
   },
 ];
 
+describe('a patient recorded as dead gets no card on any hook (RULES.md 10.1.1)', () => {
+  // Low B12 with paraesthesia, Hb 70, platelets 20; IM B12 and folic acid drafts.
+  const WORRYING = [b12(120), hb(70), PARAESTHESIA, lab('777-3', 20, '10*9/L', { daysAgo: 5 })];
+  const DRAFTS = [
+    FOLIC_ACID_DRAFT,
+    draftOrder(concept([rx('317106')]), {
+      id: 'draft-im',
+      route: concept([sct('78421000', 'Intramuscular route')]),
+    }),
+  ];
+  const HOOKS: Hook[] = ['patient-view', 'order-select', 'order-sign'];
+
+  it.each<[string, Partial<Patient>]>([
+    ['deceasedBoolean true', { deceasedBoolean: true }],
+    ['deceasedDateTime 3 days ago', { deceasedDateTime: '2026-11-18' }],
+    ['deceasedDateTime today', { deceasedDateTime: '2026-11-21T08:15:00Z' }],
+  ])('%s: no cards on patient-view, order-select or order-sign', (_name, deceased) => {
+    for (const hook of HOOKS) {
+      const row: Case = {
+        patient: { ...ADULT, ...deceased },
+        resources: WORRYING,
+        hook,
+        ...(hook === 'patient-view' ? {} : { draftOrders: DRAFTS }),
+      };
+      expect(codesOf(contextOf(row)), hook).toEqual([]);
+    }
+  });
+
+  it.each<[string, Partial<Patient>]>([
+    ['deceasedDateTime tomorrow (not on or before today)', { deceasedDateTime: '2026-11-22' }],
+    ['deceasedBoolean false', { deceasedBoolean: false }],
+  ])('%s: the cards are given', (_name, alive) => {
+    for (const hook of HOOKS) {
+      const row: Case = {
+        patient: { ...ADULT, ...alive },
+        resources: WORRYING,
+        hook,
+        ...(hook === 'patient-view' ? {} : { draftOrders: DRAFTS }),
+      };
+      expect(codesOf(contextOf(row)), hook).toContain('severe-anaemia-urgent');
+    }
+  });
+});
+
 describe('evaluate() with the real rules on real facts (RULES.md 5.1)', () => {
   it.each(REAL_CASES.map((row) => [row.name, row] as const))('%s', (_name, row) => {
     const codes = codesOf(contextOf(row));
@@ -350,13 +394,19 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
     ]);
   });
 
-  it('5.1.2 on B12: the nine listed cards are dropped; b12-review-due, severe-anaemia-urgent (and outside-guideline-age) stay', () => {
+  it('5.1.2 on B12: the nine listed cards are dropped; b12-review-due, severe-anaemia-urgent, outside-guideline-age, b12-low-on-oral (exempt, 10.8) and b12-result-unreadable stay', () => {
     const onB12 = { resources: [hydroxocobalamin(200)] };
     expect(kept(PATIENT_VIEW_CODES, onB12)).toEqual(
       sorted(PATIENT_VIEW_CODES.filter((code) => !NOT_ON_B12.includes(code))),
     );
     expect(kept(PATIENT_VIEW_CODES, onB12)).toEqual(
-      sorted(['b12-review-due', 'severe-anaemia-urgent', 'outside-guideline-age']),
+      sorted([
+        'b12-review-due',
+        'severe-anaemia-urgent',
+        'outside-guideline-age',
+        'b12-low-on-oral',
+        'b12-result-unreadable',
+      ]),
     );
   });
 
@@ -375,6 +425,16 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
       '5.1.5 b12-test-recommended supersedes b12-test-consider',
       ['b12-test-consider', 'b12-test-recommended'],
       ['b12-test-recommended'],
+    ],
+    [
+      '10.8 b12-low-on-oral supersedes b12-test-recommended and b12-test-consider',
+      ['b12-test-recommended', 'b12-test-consider', 'b12-low-on-oral'],
+      ['b12-low-on-oral'],
+    ],
+    [
+      '10.8 b12-low-on-oral coexists with b12-review-due and severe-anaemia-urgent',
+      ['b12-low-on-oral', 'b12-review-due', 'severe-anaemia-urgent'],
+      ['b12-low-on-oral', 'b12-review-due', 'severe-anaemia-urgent'],
     ],
     ...(
       [
@@ -441,6 +501,48 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
     expect(kept(emit)).toEqual(sorted(expected));
     // The order in which rules conclude does not matter.
     expect(kept([...emit].reverse())).toEqual(sorted(expected));
+  });
+
+  it('10.1.1 deceased: every card of every hook is dropped', () => {
+    const dead = patient({ gender: 'female', birthDate: '1962-05-01', deceasedBoolean: true });
+    for (const hook of ['patient-view', 'order-select', 'order-sign'] as const) {
+      expect(kept(ALL_CODES, { patient: dead, resources: [], hook }), hook).toEqual([]);
+    }
+  });
+
+  it('10.1.1 on B12 and deceased: b12-low-on-oral (exempt from 5.1.2) is dropped too', () => {
+    const dead = patient({ gender: 'female', birthDate: '1962-05-01', deceasedBoolean: true });
+    expect(
+      kept(['b12-low-on-oral'], { patient: dead, resources: [hydroxocobalamin(200)] }),
+    ).toEqual([]);
+  });
+
+  describe('10.8 b12-result-unreadable: only when no other card carries the data note (5.19)', () => {
+    const UNREADABLE_B12 = lab('2132-9', 15, 'IU/L', { daysAgo: 3 });
+
+    it('beside a card that reads no B12 (severe-anaemia-urgent), 5.19 is added', () => {
+      expect(kept(['severe-anaemia-urgent'], { resources: [UNREADABLE_B12] })).toEqual(
+        sorted(['severe-anaemia-urgent', 'b12-result-unreadable']),
+      );
+    });
+
+    it('beside b12-deficiency-treat (which reads B12 and carries the note), no 5.19', () => {
+      expect(kept(['b12-deficiency-treat'], { resources: [UNREADABLE_B12] })).toEqual([
+        'b12-deficiency-treat',
+      ]);
+    });
+
+    it('alone, 5.19 is the card', () => {
+      expect(kept([], { resources: [UNREADABLE_B12] })).toEqual(['b12-result-unreadable']);
+    });
+
+    it('never on the order hooks, where folate cards carry the note', () => {
+      expect(kept([], { resources: [UNREADABLE_B12], hook: 'order-sign' })).toEqual([]);
+    });
+
+    it('under 16: no 5.19 (adults only)', () => {
+      expect(kept([], { patient: CHILD, resources: [UNREADABLE_B12] })).toEqual([]);
+    });
   });
 
   it('one card per code: a code concluded twice gives one card', () => {

@@ -2,16 +2,24 @@ import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import type { FhirResource } from 'fhir/r4.js';
 import {
+  PRESENT,
   TODAY,
+  absentComponent,
   ago,
   atc,
+  component,
   concept,
   condition,
   draftOrder,
+  examFinding,
+  icd10cm,
   lab,
+  localServiceRequest,
   medication,
+  medicationAdministration,
   medicationRequest,
   medicationStatement,
+  panel,
   patient,
   pregnancyStatus,
   procedure,
@@ -73,6 +81,36 @@ const cases: [string, FhirResource][] = [
     condition(concept([sct('53442002')]), { clinical: 'resolved', verification: 'refuted' }),
   ],
   ['procedure', procedure(concept([sct('53442002', 'Gastrectomy')]))],
+  ['deceased patient', patient({ deceasedDateTime: `${ago(3)}T14:00:00Z` })],
+  ['patient with a year-only birth date', patient({ birthDate: '1950' })],
+  [
+    'medication statement asserted on a date',
+    medicationStatement(textOnly('Metformin 500 mg'), { assertedDaysAgo: 200 }),
+  ],
+  [
+    'medication administration',
+    medicationAdministration(concept([rx('317106')]), 40, {
+      route: concept([sct('78421000', 'Intramuscular route')]),
+      dose: quantity(1, 'mg'),
+    }),
+  ],
+  [
+    'ended condition with a recorded date',
+    condition(concept([icd10cm('Z34.90')]), { recordedDaysAgo: 400, abatedDaysAgo: 100 }),
+  ],
+  [
+    'exam finding (present)',
+    examFinding(concept([sct('91019004')]), { valueCodeableConcept: PRESENT }),
+  ],
+  ['exam finding (boolean)', examFinding(concept([sct('91019004')]), { valueBoolean: false })],
+  [
+    'full blood count panel with components',
+    panel('58410-2', 'CBC panel', [
+      component('718-7', 'Hemoglobin', 7.4, 'g/dL'),
+      absentComponent('777-3', 'Platelets'),
+    ]),
+  ],
+  ['service request under a local code', localServiceRequest('Vitamin B12 level')],
   ['service request', serviceRequest('2132-9')],
   [
     'draft orders bundle',

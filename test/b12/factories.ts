@@ -5,9 +5,11 @@ import type {
   Condition,
   FhirResource,
   Medication,
+  MedicationAdministration,
   MedicationRequest,
   MedicationStatement,
   Observation,
+  ObservationComponent,
   Patient,
   Procedure,
   Quantity,
@@ -40,6 +42,18 @@ export const TODAY = '2026-11-21';
 export const TODAY_DAY = epochDayOf(TODAY);
 export const PATIENT_ID = 'pat-1';
 export const ATC = 'http://www.whocc.no/atc';
+export const ICD10_CM = 'http://hl7.org/fhir/sid/icd-10-cm';
+export const ICD10_WHO = 'http://hl7.org/fhir/sid/icd-10';
+
+/** Code systems as EHRs send them under their HL7 OIDs (RULES.md 10.2.1). */
+export const OID = {
+  loinc: 'urn:oid:2.16.840.1.113883.6.1',
+  snomed: 'urn:oid:2.16.840.1.113883.6.96',
+  rxnorm: 'urn:oid:2.16.840.1.113883.6.88',
+  icd10cm: 'urn:oid:2.16.840.1.113883.6.90',
+  icd10: 'urn:oid:2.16.840.1.113883.6.3',
+  atc: 'urn:oid:2.16.840.1.113883.6.73',
+} as const;
 
 /** `YYYY-MM-DD`, `days` before {@link TODAY}. */
 export const ago = (days: number): string => daysBefore(TODAY, days);
@@ -76,6 +90,12 @@ export const rx = (code: string, display?: string): Coding => ({
 });
 export const atc = (code: string, display?: string): Coding => ({
   system: ATC,
+  code,
+  ...(display === undefined ? {} : { display }),
+});
+/** An ICD-10-CM coding, as US problem lists send them (RULES.md 10.5.1). */
+export const icd10cm = (code: string, display?: string): Coding => ({
+  system: ICD10_CM,
   code,
   ...(display === undefined ? {} : { display }),
 });
@@ -143,6 +163,56 @@ export function lab(
       ...(options.comparator === undefined ? {} : { comparator: options.comparator }),
       ...(options.code === null ? {} : { system: UCUM, code: options.code ?? unit }),
     },
+    ...extra,
+  });
+}
+
+/** A panel component with a LOINC code and a UCUM quantity (RULES.md 10.2.2). */
+export const component = (
+  code: string,
+  display: string,
+  value: number,
+  unit: string,
+  extra: Partial<ObservationComponent> = {},
+): ObservationComponent => ({
+  code: concept([loinc(code, display)]),
+  valueQuantity: quantity(value, unit),
+  ...extra,
+});
+
+/** A panel component the laboratory could not report: `dataAbsentReason` (RULES.md 10.2.2). */
+export const absentComponent = (
+  code: string,
+  display: string,
+  reason = 'error',
+): ObservationComponent => ({
+  code: concept([loinc(code, display)]),
+  dataAbsentReason: concept([
+    { system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: reason },
+  ]),
+});
+
+/**
+ * A panel (a full blood count, say) whose results are its `component`s, as many EHRs send them
+ * (RULES.md 10.2.2): the status, date and `issued` are the panel's.
+ */
+export function panel(
+  code: string,
+  display: string,
+  components: ObservationComponent[],
+  options: LabOptions = {},
+  extra: Partial<Observation> = {},
+): Observation {
+  return plain<Observation>({
+    resourceType: 'Observation',
+    id: options.id ?? nextId('panel'),
+    status: options.status ?? 'final',
+    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory' }] }],
+    code: concept([loinc(code, display)]),
+    subject: subject(options.patientId ?? PATIENT_ID),
+    effectiveDateTime: ago(options.daysAgo ?? 1),
+    ...(options.issued === undefined ? {} : { issued: options.issued }),
+    component: components,
     ...extra,
   });
 }
@@ -259,6 +329,8 @@ export interface StatementOptions {
   status?: MedicationStatement['status'];
   startedDaysAgo?: number;
   endedDaysAgo?: number;
+  /** `dateAsserted`: when the patient said so (RULES.md 10.4.2). */
+  assertedDaysAgo?: number;
 }
 
 export function medicationStatement(
@@ -279,6 +351,40 @@ export function medicationStatement(
             ...(options.endedDaysAgo === undefined ? {} : { end: ago(options.endedDaysAgo) }),
           },
         }),
+    ...(options.assertedDaysAgo === undefined
+      ? {}
+      : { dateAsserted: ago(options.assertedDaysAgo) }),
+  });
+}
+
+export interface AdministrationOptions {
+  id?: string;
+  status?: MedicationAdministration['status'];
+  route?: CodeableConcept;
+  dose?: Quantity;
+}
+
+/** A dose given (`effectiveDateTime`) `daysAgo` days before today (RULES.md 10.4.1). */
+export function medicationAdministration(
+  medication: CodeableConcept,
+  daysAgo: number,
+  options: AdministrationOptions = {},
+): MedicationAdministration {
+  return plain<MedicationAdministration>({
+    resourceType: 'MedicationAdministration',
+    id: options.id ?? nextId('admin'),
+    status: options.status ?? 'completed',
+    medicationCodeableConcept: medication,
+    subject: subject(PATIENT_ID),
+    effectiveDateTime: ago(daysAgo),
+    ...(options.route || options.dose
+      ? {
+          dosage: {
+            ...(options.route ? { route: options.route } : {}),
+            ...(options.dose ? { dose: options.dose } : {}),
+          },
+        }
+      : {}),
   });
 }
 
@@ -310,6 +416,10 @@ export interface ConditionOptions {
   /** verificationStatus code; `null` for none. */
   verification?: string | null;
   onsetDaysAgo?: number;
+  /** `recordedDate` (RULES.md 10.1.3: the date of a pregnancy without onset). */
+  recordedDaysAgo?: number;
+  /** `abatementDateTime`: when it ended (RULES.md 10.1.3). */
+  abatedDaysAgo?: number;
 }
 
 export function condition(code: CodeableConcept, options: ConditionOptions = {}): Condition {
@@ -329,6 +439,43 @@ export function condition(code: CodeableConcept, options: ConditionOptions = {})
     code,
     subject: subject(PATIENT_ID),
     ...(options.onsetDaysAgo === undefined ? {} : { onsetDateTime: ago(options.onsetDaysAgo) }),
+    ...(options.abatedDaysAgo === undefined
+      ? {}
+      : { abatementDateTime: ago(options.abatedDaysAgo) }),
+    ...(options.recordedDaysAgo === undefined
+      ? {}
+      : { recordedDate: ago(options.recordedDaysAgo) }),
+  });
+}
+
+/** What an examination Observation records about its finding (RULES.md 10.2.5). */
+export type FindingValue =
+  { valueBoolean: boolean } | { valueCodeableConcept: CodeableConcept } | Record<string, never>;
+
+export const PRESENT = concept([sct('52101004', 'Present')]);
+export const ABSENT = concept([sct('2667000', 'Absent')]);
+export const YES = concept([sct('373066001', 'Yes')]);
+export const NO = concept([sct('373067005', 'No')]);
+
+/**
+ * A finding recorded as an examination Observation (RULES.md 10.2.5): its code, and a value
+ * (none, a boolean, an answer, or the finding itself as the value).
+ */
+export function examFinding(
+  code: CodeableConcept,
+  value: FindingValue,
+  daysAgo = 5,
+  status: Observation['status'] = 'final',
+): Observation {
+  return plain<Observation>({
+    resourceType: 'Observation',
+    id: nextId('exam'),
+    status,
+    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'exam' }] }],
+    code,
+    subject: subject(PATIENT_ID),
+    effectiveDateTime: ago(daysAgo),
+    ...value,
   });
 }
 
@@ -344,6 +491,21 @@ export function procedure(
     code,
     subject: subject(PATIENT_ID),
     performedDateTime: ago(performedDaysAgo),
+  });
+}
+
+/** A draft test order under the EHR's own procedure code, named by text (RULES.md 10.7.3). */
+export function localServiceRequest(text: string, id: string = nextId('sr')): ServiceRequest {
+  return plain<ServiceRequest>({
+    resourceType: 'ServiceRequest',
+    id,
+    status: 'draft',
+    intent: 'order',
+    code: concept(
+      [{ system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.696580', code: 'LAB1234' }],
+      text,
+    ),
+    subject: subject(PATIENT_ID),
   });
 }
 

@@ -3,14 +3,18 @@ import type { FhirResource, Observation } from 'fhir/r4.js';
 import { DEFAULT_DATA_RULES } from '../../cds-services/b12/clinical-config.js';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
 import {
+  OID,
   TODAY,
+  absentComponent,
   ago,
+  component,
   concept,
   dayAgo,
   draftOrder,
   facts,
   lab,
   medicationRequest,
+  panel,
   pregnancyStatus,
   quantity,
   rx,
@@ -59,8 +63,9 @@ describe('unit conversion to the canonical unit (RULES.md 3)', () => {
     ['MMA µmol/L (µ read as u)', MMA, 0.5, 'µmol/L', null, 'methylmalonicAcid', 0.5],
     ['MMA nmol/mL ×1', MMA, 0.3, 'nmol/mL', 'nmol/mL', 'methylmalonicAcid', 0.3],
     ['MMA nmol/L ÷1000', MMA, 450, 'nmol/L', 'nmol/L', 'methylmalonicAcid', 0.45],
-    ['serum folate ng/mL ×2.266', FOLATE, 3, 'ng/mL', 'ng/mL', 'serumFolate', 6.798],
-    ['serum folate ug/L ×2.266', FOLATE, 3, 'ug/L', 'ug/L', 'serumFolate', 6.798],
+    // Folate 441.4 g/mol: ×1/0.4414 (2.266 to 4 digits), by UCUM with the molecular weight.
+    ['serum folate ng/mL ×2.266', FOLATE, 3, 'ng/mL', 'ng/mL', 'serumFolate', 3 / 0.4414],
+    ['serum folate ug/L ×2.266', FOLATE, 3, 'ug/L', 'ug/L', 'serumFolate', 3 / 0.4414],
     ['serum folate nmol/L (14732-2)', '14732-2', 12, 'nmol/L', 'nmol/L', 'serumFolate', 12],
     ['RBC folate nmol/L (2283-0)', '2283-0', 400, 'nmol/L', 'nmol/L', 'redCellFolate', 400],
     ['Hb g/dL ×10', HB, 12.5, 'g/dL', 'g/dL', 'haemoglobin', 125],
@@ -99,22 +104,33 @@ describe('unit conversion to the canonical unit (RULES.md 3)', () => {
 
 describe('unusable values are never guessed and are reported (RULES.md 2.2)', () => {
   it('an unknown unit: "Data note: total B12 result of <date> ignored (unit \'…\' not recognised)"', () => {
-    const found = facts([lab(B12, 15, 'mcg/dL', { daysAgo: 7 })]);
+    const found = facts([lab(B12, 15, 'IU/L', { daysAgo: 7, id: 'o-iu' })]);
     expect(found.latest.totalB12).toBeUndefined();
     expect(found.b12.latest).toBeUndefined();
     expect(found.notes).toEqual([
       {
         kind: 'unusable-observation',
-        text: `Data note: total B12 result of ${ago(7)} ignored (unit 'mcg/dL' not recognised)`,
+        text: `Data note: total B12 result of ${ago(7)} ignored (unit 'IU/L' not recognised)`,
+        // For the cards that read total B12 (10.5.3) and the unusable_observation log event (2.2).
+        about: { analyte: 'totalB12' },
+        observation: expect.objectContaining({
+          id: 'o-iu',
+          analyte: 'totalB12',
+          code: { system: 'http://loinc.org', code: B12 },
+          day: dayAgo(7),
+          unit: 'IU/L',
+          reason: "unit 'IU/L' not recognised",
+        }) as unknown,
       },
     ]);
+    expect(found.unusable.map((result) => result.id)).toEqual(['o-iu']);
   });
 
   it('active B12 in a mass unit is unusable', () => {
     const found = facts([lab(ACTIVE_B12, 40, 'ng/L', { daysAgo: 3 })]);
     expect(found.latest.activeB12).toBeUndefined();
     expect(found.notes.map((note) => note.text)).toEqual([
-      `Data note: active B12 result of ${ago(3)} ignored (unit 'ng/L' not recognised)`,
+      `Data note: active B12 result of ${ago(3)} ignored (unit 'ng/L' not recognised: no conversion between mass and moles for this test)`,
     ]);
   });
 
@@ -679,5 +695,160 @@ describe('which resources are read (RULES.md 2.2, 6)', () => {
     const observation = lab(HB, 100, 'g/L', { id: 'o-dup' });
     const found = facts([observation, structuredClone(observation)]);
     expect(found.results.haemoglobin).toHaveLength(1);
+  });
+});
+
+describe('code systems sent as HL7 OIDs are the same systems (RULES.md 10.2.1)', () => {
+  it('total B12 coded LOINC 2132-9 under urn:oid:2.16.840.1.113883.6.1 is read as total B12', () => {
+    const found = facts([
+      lab(
+        B12,
+        150,
+        'ng/L',
+        { daysAgo: 5 },
+        { code: { coding: [{ system: OID.loinc, code: B12 }] } },
+      ),
+    ]);
+    expect(found.b12.latest).toMatchObject({ analyte: 'totalB12', value: 150, day: dayAgo(5) });
+    // Evidence and notes name the system by its URL.
+    expect(found.b12.latest?.code).toEqual({ system: 'http://loinc.org', code: B12 });
+  });
+
+  it('a LOINC code with stray spaces under the OID is read', () => {
+    const found = facts([
+      lab(B12, 150, 'ng/L', {}, { code: { coding: [{ system: OID.loinc, code: ` ${B12} ` }] } }),
+    ]);
+    expect(found.b12.latest?.value).toBe(150);
+  });
+
+  it('an unknown OID is not LOINC: the result is not read', () => {
+    const found = facts([
+      lab(
+        B12,
+        150,
+        'ng/L',
+        {},
+        { code: { coding: [{ system: 'urn:oid:2.16.840.1.113883.6.2', code: B12 }] } },
+      ),
+    ]);
+    expect(found.results.totalB12).toEqual([]);
+  });
+});
+
+describe('more haemoglobin codes are Hb (RULES.md 10.2.3)', () => {
+  it.each<[string, string, number, string, number]>([
+    ['718-7 (mass/volume)', '718-7', 7.5, 'g/dL', 75],
+    ['59260-0 (moles/volume, ×16.11 g/mmol)', '59260-0', 4.5, 'mmol/L', 72.495],
+    ['20509-6 (calculated)', '20509-6', 7.5, 'g/dL', 75],
+    ['30350-3 (venous)', '30350-3', 75, 'g/L', 75],
+    ['30352-9 (capillary)', '30352-9', 75, 'g/L', 75],
+    ['30313-1 (arterial)', '30313-1', 7.5, 'g/dL', 75],
+    ['55782-7 (oximetry)', '55782-7', 75, 'g/L', 75],
+  ])('Hb %s', (_name, code, value, unit, grams) => {
+    const found = facts([lab(code, value, unit, { daysAgo: 3 })]);
+    expect(found.latest.haemoglobin?.value).toBeCloseTo(grams, 9);
+    expect(found.latest.haemoglobin?.day).toBe(dayAgo(3));
+    expect(found.notes).toEqual([]);
+  });
+});
+
+describe('panels: components are results of their own (RULES.md 10.2.2)', () => {
+  const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+  const flag = (code: string): Observation['interpretation'] => [
+    { coding: [{ system: INTERPRETATION, code }] },
+  ];
+
+  it('the Hb of a full blood count panel is read, named <panel id>#<index>, with the panel date and issued', () => {
+    const found = facts([
+      panel(
+        '58410-2',
+        'CBC panel - Blood by Automated count',
+        [
+          component('6690-2', 'Leukocytes', 5.1, '10*3/uL'),
+          component(HB, 'Hemoglobin', 7.4, 'g/dL'),
+          component(PLATELETS, 'Platelets', 180, '10*3/uL'),
+        ],
+        { id: 'cbc-1', daysAgo: 3, issued: `${ago(3)}T10:00:00Z` },
+      ),
+    ]);
+    expect(found.latest.haemoglobin).toMatchObject({
+      id: 'cbc-1#1',
+      value: 74,
+      reported: { value: 7.4, unit: 'g/dL' },
+      day: dayAgo(3),
+      status: 'final',
+      issuedAt: Date.parse(`${ago(3)}T10:00:00Z`),
+    });
+    expect(found.latest.platelets).toMatchObject({ id: 'cbc-1#2', value: 180 });
+    expect(found.notes).toEqual([]);
+  });
+
+  it("a component takes the panel's interpretation unless it has its own", () => {
+    const found = facts([
+      panel(
+        '24331-1',
+        'Metabolic panel',
+        [
+          component(MMA, 'Methylmalonate', 0.3, 'umol/L'),
+          component(B12, 'Cobalamin', 250, 'ng/L', { interpretation: flag('N') }),
+        ],
+        { id: 'p1', daysAgo: 4 },
+        { interpretation: flag('H') },
+      ),
+    ]);
+    expect(found.results.methylmalonicAcid[0]).toMatchObject({
+      id: 'p1#0',
+      interpretation: ['H'],
+    });
+    expect(found.results.totalB12[0]).toMatchObject({ id: 'p1#1', interpretation: ['N'] });
+  });
+
+  it('a component with dataAbsentReason is missing: no result and no note', () => {
+    const found = facts([
+      panel('58410-2', 'CBC panel', [absentComponent(PLATELETS, 'Platelets')], { id: 'cbc-2' }),
+    ]);
+    expect(found.results.platelets).toEqual([]);
+    expect(found.unusable).toEqual([]);
+    expect(found.notes).toEqual([]);
+  });
+
+  it('a component of a preliminary panel is not usable', () => {
+    const found = facts([
+      panel('58410-2', 'CBC panel', [component(HB, 'Hemoglobin', 7.4, 'g/dL')], {
+        status: 'preliminary',
+      }),
+    ]);
+    expect(found.results.haemoglobin).toEqual([]);
+  });
+
+  it('an unreadable component is reported under <panel id>#<index>', () => {
+    const found = facts([
+      panel(
+        '58410-2',
+        'CBC panel',
+        [component(HB, 'Hemoglobin', 7.4, 'IU/L'), component(PLATELETS, 'Platelets', 20, '10*9/L')],
+        { id: 'cbc-3', daysAgo: 2 },
+      ),
+    ]);
+    expect(found.results.platelets.map((result) => result.id)).toEqual(['cbc-3#1']);
+    expect(found.unusable.map((result) => [result.id, result.analyte])).toEqual([
+      ['cbc-3#0', 'haemoglobin'],
+    ]);
+    expect(found.notes.map((note) => [note.text, note.observation?.id])).toEqual([
+      [`Data note: Hb result of ${ago(2)} ignored (unit 'IU/L' not recognised)`, 'cbc-3#0'],
+    ]);
+  });
+
+  it('without a panel date, its components are dated by the panel issued', () => {
+    const found = facts([
+      panel(
+        '58410-2',
+        'CBC panel',
+        [component(HB, 'Hemoglobin', 7.4, 'g/dL')],
+        { id: 'cbc-4', issued: `${ago(2)}T10:00:00Z` },
+        { effectiveDateTime: undefined },
+      ),
+    ]);
+    expect(found.latest.haemoglobin).toMatchObject({ id: 'cbc-4#0', day: dayAgo(2) });
   });
 });

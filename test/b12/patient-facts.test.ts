@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { FhirResource, Patient } from 'fhir/r4.js';
 import { epochDayOf } from '../support/scenarios.js';
 import {
+  OID,
   TODAY,
   TODAY_DAY,
+  ago,
   concept,
   condition,
+  dayAgo,
   draftOrder,
   facts,
+  icd10cm,
   lab,
+  localServiceRequest,
+  medicationAdministration,
   medicationRequest,
   patient,
   pregnancyStatus,
@@ -46,10 +52,51 @@ describe('age in whole years from Patient.birthDate (RULES.md 2.1)', () => {
 
   it('no Patient resource: age unknown and sex unknown', () => {
     expect(facts([], { patient: null }).patient).toEqual({
+      deceased: false,
       ageYears: undefined,
       sex: 'unknown',
       pregnant: false,
     });
+  });
+});
+
+describe('deceased (RULES.md 10.1.1)', () => {
+  it.each<[string, Partial<Patient>, boolean]>([
+    ['deceasedBoolean true', { deceasedBoolean: true }, true],
+    ['deceasedBoolean false', { deceasedBoolean: false }, false],
+    ['deceasedDateTime yesterday', { deceasedDateTime: ago(1) }, true],
+    ['deceasedDateTime today', { deceasedDateTime: TODAY }, true],
+    [
+      'deceasedDateTime late yesterday in New York (today in UTC)',
+      { deceasedDateTime: `${ago(1)}T23:30:00-05:00` },
+      true,
+    ],
+    ['deceasedDateTime a year ago', { deceasedDateTime: ago(365) }, true],
+    [
+      'deceasedDateTime tomorrow (not on or before today)',
+      { deceasedDateTime: '2026-11-22' },
+      false,
+    ],
+    ['deceasedDateTime next year', { deceasedDateTime: '2027-01-15' }, false],
+    ['no deceased[x]', {}, false],
+  ])('%s: deceased %s', (_name, fields, deceased) => {
+    expect(facts([], { patient: patient(fields) }).patient.deceased).toBe(deceased);
+  });
+});
+
+describe('partial birth dates give an age range; the rules use the youngest age (RULES.md 10.1.2)', () => {
+  it.each<[string, number, string | undefined]>([
+    // Born 1950-12-31 at the latest: 75 on 2026-11-21 (76 if born before 22 November).
+    ['1950', 75, '1950'],
+    ['1950-06', 76, '1950'],
+    ['1950-11', 75, '1950'],
+    ['2010', 15, '2010'],
+    ['2009', 16, '2009'],
+    ['1950-06-15', 76, undefined],
+  ])('birthDate %s: youngest age %i, born in %s', (birthDate, age, born) => {
+    const found = facts([], { patient: patient({ birthDate }) }).patient;
+    expect(found.ageYears).toBe(age);
+    expect(found.bornIn).toBe(born);
   });
 });
 
@@ -156,6 +203,71 @@ describe('pregnant (RULES.md 2.1)', () => {
       'female',
       false,
     ],
+    // RULES.md 10.1.3: a pregnancy ends, and one that began more than 300 days ago has ended.
+    [
+      '10.1.3 an active pregnancy Condition abated 20 days ago',
+      [condition(PREGNANCY, { onsetDaysAgo: 200, abatedDaysAgo: 20 })],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 an active pregnancy Condition abated today',
+      [condition(PREGNANCY, { onsetDaysAgo: 200, abatedDaysAgo: 0 })],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 an abatement without a date (abatementString "delivered")',
+      [{ ...condition(PREGNANCY, { onsetDaysAgo: 200 }), abatementString: 'delivered' }],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 a pregnancy Condition with onset 300 days ago (inside)',
+      [condition(PREGNANCY, { onsetDaysAgo: 300 })],
+      'female',
+      true,
+    ],
+    [
+      '10.1.3 a pregnancy Condition with onset 301 days ago (outside)',
+      [condition(PREGNANCY, { onsetDaysAgo: 301 })],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 a pregnancy Condition with onsetPeriod.start 400 days ago',
+      [{ ...condition(PREGNANCY), onsetPeriod: { start: ago(400) } }],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 no onset: recordedDate 400 days ago',
+      [condition(PREGNANCY, { recordedDaysAgo: 400 })],
+      'female',
+      false,
+    ],
+    [
+      '10.1.3 no onset: recordedDate 100 days ago',
+      [condition(PREGNANCY, { recordedDaysAgo: 100 })],
+      'female',
+      true,
+    ],
+    [
+      '10.1.3 onset 100 days ago wins over recordedDate 400 days ago',
+      [condition(PREGNANCY, { onsetDaysAgo: 100, recordedDaysAgo: 400 })],
+      'female',
+      true,
+    ],
+    [
+      '10.6 ICD-10-CM Z34.90 (supervision of normal pregnancy) with onset 60 days ago',
+      [
+        condition(concept([icd10cm('Z34.90', 'Encounter for supervision of normal pregnancy')]), {
+          onsetDaysAgo: 60,
+        }),
+      ],
+      'female',
+      true,
+    ],
   ];
   it.each(
     CASES.map(([name, resources, gender, pregnant]) => [
@@ -198,6 +310,21 @@ describe('draft orders (RULES.md 6)', () => {
     [
       'a selection of another resource type does not focus a MedicationRequest',
       ['ServiceRequest/d-folic'],
+      { 'd-folic': false, 'd-b12': false },
+    ],
+    [
+      '10.7.1 an absolute selection URL focuses the draft whose Type/id ends it',
+      ['https://ehr.example/fhir/MedicationRequest/d-folic'],
+      { 'd-folic': true, 'd-b12': false },
+    ],
+    [
+      '10.7.1 an absolute URL of a longer id does not focus a draft whose id only ends it',
+      ['https://ehr.example/fhir/MedicationRequest/xd-folic'],
+      { 'd-folic': false, 'd-b12': false },
+    ],
+    [
+      '10.7.1 an absolute URL of another resource type does not focus the draft',
+      ['https://ehr.example/fhir/ServiceRequest/d-folic'],
       { 'd-folic': false, 'd-b12': false },
     ],
   ])('%s', (_name, selections, focused) => {
@@ -267,6 +394,30 @@ describe('draft orders (RULES.md 6)', () => {
     expect(found.drafts.b12TestOrdered).toBe(ordered);
   });
 
+  it.each<[string, boolean]>([
+    ['Vitamin B12 level', true],
+    ['B12 and folate', true],
+    ['Cobalamin, serum', true],
+    ['Holotranscobalamin', true],
+    ['Active B12', true],
+    ['Folate level', false],
+    ['Full blood count', false],
+  ])(
+    'a draft test under an EHR procedure code named "%s": b12TestOrdered %s (RULES.md 10.7.3)',
+    (text, ordered) => {
+      const found = facts([], { draftOrders: [localServiceRequest(text), ...drafts()] });
+      expect(found.drafts.b12TestOrdered).toBe(ordered);
+    },
+  );
+
+  it('a B12 test draft coded LOINC under its OID is a B12 test ordered (RULES.md 10.2.1)', () => {
+    const request = {
+      ...serviceRequest('2132-9'),
+      code: { coding: [{ system: OID.loinc, code: '2132-9' }] },
+    };
+    expect(facts([], { draftOrders: [request, ...drafts()] }).drafts.b12TestOrdered).toBe(true);
+  });
+
   it('a B12 ServiceRequest in prefetch (not a draft) is not a B12 test ordered', () => {
     expect(facts([serviceRequest('2132-9')]).drafts.b12TestOrdered).toBe(false);
   });
@@ -314,6 +465,58 @@ describe('draft orders (RULES.md 6)', () => {
       ],
     });
     expect(found.drafts.medications.map((draft) => draft.classes)).toEqual([['b12']]);
+  });
+});
+
+describe('medicines given: MedicationAdministration (RULES.md 10.4.1)', () => {
+  const HYDROXO = concept([rx('317106', 'hydroxocobalamin 1 MG/ML Injectable Solution')]);
+  const IM = concept([sct('78421000', 'Intramuscular route')]);
+
+  it('a hydroxocobalamin injection given 40 days ago is current B12 therapy since that day', () => {
+    const found = facts([
+      medicationAdministration(HYDROXO, 40, { id: 'ma-1', route: IM, dose: quantity(1, 'mg') }),
+    ]);
+    expect(found.b12Therapy).toEqual({ current: true, startDay: dayAgo(40) });
+    expect(found.medications).toEqual([
+      expect.objectContaining({
+        id: 'ma-1',
+        resourceType: 'MedicationAdministration',
+        status: 'current',
+        isB12Therapy: true,
+        route: 'intramuscular',
+        startDay: dayAgo(40),
+        endDay: dayAgo(40),
+      }),
+    ]);
+    expect(found.notes).toEqual([]);
+  });
+
+  it('an injection 92 days ago is current; one 93 days ago is history', () => {
+    expect(facts([medicationAdministration(HYDROXO, 92)]).b12Therapy.current).toBe(true);
+    const older = facts([medicationAdministration(HYDROXO, 93)]);
+    expect(older.b12Therapy.current).toBe(false);
+    expect(older.medications.map((item) => item.status)).toEqual(['history']);
+  });
+
+  it('injections every 2 months chain: therapy starts at the first of them', () => {
+    const found = facts([
+      medicationAdministration(HYDROXO, 10),
+      medicationAdministration(HYDROXO, 70),
+      medicationAdministration(HYDROXO, 130),
+    ]);
+    expect(found.b12Therapy).toEqual({ current: true, startDay: dayAgo(130) });
+  });
+
+  it.each<['completed' | 'in-progress' | 'not-done' | 'entered-in-error' | 'stopped', boolean]>([
+    ['completed', true],
+    ['in-progress', true],
+    ['not-done', false],
+    ['entered-in-error', false],
+    ['stopped', false],
+  ])('an administration %s counts as a dose given: %s', (status, given) => {
+    const found = facts([medicationAdministration(HYDROXO, 10, { status })]);
+    expect(found.b12Therapy.current).toBe(given);
+    expect(found.medications).toHaveLength(given ? 1 : 0);
   });
 });
 

@@ -4,8 +4,18 @@ import {
   cyanocobalaminRenal,
   imInjectionThrombocytopenia,
 } from '../../cds-services/b12/rules/injection-safety.js';
+import { resultText } from '../../cds-services/b12/evidence.js';
 import { r4Problems } from '../support/fhir-r4.js';
-import { concept, draftOrder, lab, medicationRequest, rx, sct, textOnly } from './factories.js';
+import {
+  ago,
+  concept,
+  draftOrder,
+  lab,
+  medicationRequest,
+  rx,
+  sct,
+  textOnly,
+} from './factories.js';
 import {
   CKD4,
   CYANO_INJ,
@@ -146,12 +156,13 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
       expect(run([platelets(20)], { draftOrders: [draft] }).codes.includes(IM_CARD)).toBe(fires);
     });
 
-    it('platelets 31 days old are not used (30-day window)', () => {
-      expect(
-        run([platelets(5, { daysAgo: 31 })], { draftOrders: [imDraft()] }).codes,
-      ).not.toContain(IM_CARD);
-      expect(run([platelets(5, { daysAgo: 30 })], { draftOrders: [imDraft()] }).codes).toContain(
-        IM_CARD,
+    it('platelets 5 at 30 days are critical; at 31 days (outside the 30-day window) only a recheck warning (RULES.md 10.2.6)', () => {
+      const recent = run([platelets(5, { daysAgo: 30 })], { draftOrders: [imDraft()] });
+      expect(recent.card(IM_CARD).indicator).toBe('critical');
+      const older = run([platelets(5, { daysAgo: 31 })], { draftOrders: [imDraft()] });
+      expect(older.card(IM_CARD).indicator).toBe('warning');
+      expect(older.card(IM_CARD).detail).toContain(
+        `Last platelet count 5 ×10⁹/L on ${ago(31)} (31 days ago): recheck before an IM injection.`,
       );
     });
 
@@ -190,6 +201,173 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
       expect(run([platelets(5)]).codes).not.toContain(IM_CARD);
       expect(ruleOn(imInjectionThrombocytopenia, [platelets(5)])).toBeUndefined();
     });
+  });
+
+  describe('no platelet count within 30 days (RULES.md 10.2.6, 10.2.7)', () => {
+    const FBC_LABEL = 'Order full blood count';
+    const olderPlatelets = (result: ReturnType<typeof run>): string => {
+      const [latest] = result.facts.results.platelets;
+      if (!latest) throw new Error('no platelet result');
+      return resultText(latest);
+    };
+    const recheck = (count: number, daysAgo: number): string =>
+      `Last platelet count ${String(count)} ×10⁹/L on ${ago(daysAgo)} (${String(daysAgo)} days ago): recheck before an IM injection.`;
+
+    it('platelets 30 ×10⁹/L 40 days ago: a warning to recheck, with a full blood count to order (`any`)', () => {
+      const result = run([platelets(30, { daysAgo: 40 })], { draftOrders: [imDraft()] });
+      const card = result.card(IM_CARD);
+      expect(card.indicator).toBe('warning');
+      expect(card.summary).toBe(warningSummary('30'));
+      expect(paragraphs(card)).toEqual([
+        // The older count is the evidence: it is no latest result of the 30-day window.
+        `Evidence: ${olderPlatelets(result)}; IM order: hydroxocobalamin.`,
+        recheck(30, 40),
+        TIER_25_49,
+      ]);
+      expect(card.selectionBehavior).toBe('any');
+      expect(card.suggestions?.map((item) => item.label)).toEqual([REPLACE_LABEL, FBC_LABEL]);
+      const fbc = suggestion(card, FBC_LABEL);
+      expect(created(fbc, 'ServiceRequest').map((order) => order.code?.coding?.[0]?.code)).toEqual([
+        '58410-2',
+      ]);
+      for (const order of created(fbc, 'ServiceRequest')) expect(r4Problems(order)).toEqual([]);
+    });
+
+    it.each([5, 9.9])(
+      'an older count of %s ×10⁹/L is never critical: a warning to recheck',
+      (count) => {
+        const card = run([platelets(count, { daysAgo: 40 })], { draftOrders: [imDraft()] }).card(
+          IM_CARD,
+        );
+        expect(card.indicator).toBe('warning');
+        expect(card.summary).toBe(warningSummary(String(count)));
+        expect(card.detail).toContain(recheck(count, 40));
+        expect(card.detail).not.toContain(TIER_BELOW_10);
+      },
+    );
+
+    it.each([
+      ['365 days old: still used', 365, true],
+      ['366 days old: not used', 366, false],
+    ] as const)('an older low count %s', (_name, daysAgo, fires) => {
+      const result = run([platelets(20, { daysAgo })], { draftOrders: [imDraft()] });
+      expect(result.codes.includes(IM_CARD)).toBe(fires);
+    });
+
+    it('an older count of 50 is no card (50 is not below 50)', () => {
+      expect(
+        run([platelets(50, { daysAgo: 40 })], { draftOrders: [imDraft()] }).codes,
+      ).not.toContain(IM_CARD);
+    });
+
+    it('a normal count within 30 days outranks an older low one: no card', () => {
+      const result = run([platelets(200, { daysAgo: 10 }), platelets(30, { daysAgo: 40 })], {
+        draftOrders: [imDraft()],
+      });
+      expect(result.codes).not.toContain(IM_CARD);
+    });
+
+    it('only the latest count of the year counts: a later normal one outranks an earlier low one', () => {
+      const result = run([platelets(200, { daysAgo: 60 }), platelets(30, { daysAgo: 100 })], {
+        draftOrders: [imDraft()],
+      });
+      expect(result.codes).not.toContain(IM_CARD);
+    });
+
+    it('under 16: the recheck warning suggests only the full blood count (no adult oral regimen)', () => {
+      const card = run([platelets(30, { daysAgo: 40 })], {
+        patient: ofAge(15),
+        draftOrders: [imDraft()],
+      }).card(IM_CARD);
+      expect(card.suggestions?.map((item) => item.label)).toEqual([FBC_LABEL]);
+    });
+
+    it('an unreadable platelet count 3 days ago: a warning to check platelets, with the data note and a recommended full blood count', () => {
+      const result = run([lab('777-3', 20, 'IU/L', { daysAgo: 3, id: 'plt-bad' })], {
+        draftOrders: [imDraft()],
+      });
+      const card = result.card(IM_CARD);
+      expect(card.indicator).toBe('warning');
+      expect(card.summary).toBe(
+        `Platelet count of ${ago(3)} could not be read: check platelets before an IM B12 injection`,
+      );
+      expect(card.summary.length).toBeLessThan(140);
+      expect(paragraphs(card)).toContain(
+        `Data note: platelets result of ${ago(3)} ignored (unit 'IU/L' not recognised)`,
+      );
+      expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
+        [FBC_LABEL, true],
+      ]);
+      expect(
+        created(suggestion(card, FBC_LABEL), 'ServiceRequest').map(
+          (order) => order.code?.coding?.[0]?.code,
+        ),
+      ).toEqual(['58410-2']);
+    });
+
+    it('an unreadable count 31 days ago is no card; nor is one beside a readable normal count', () => {
+      expect(
+        run([lab('777-3', 20, 'IU/L', { daysAgo: 31 })], { draftOrders: [imDraft()] }).codes,
+      ).not.toContain(IM_CARD);
+      expect(
+        run([lab('777-3', 20, 'IU/L', { daysAgo: 3 }), platelets(200, { daysAgo: 10 })], {
+          draftOrders: [imDraft()],
+        }).codes,
+      ).not.toContain(IM_CARD);
+    });
+
+    it('an unreadable count with an oral B12 draft is no card', () => {
+      expect(
+        run([lab('777-3', 20, 'IU/L', { daysAgo: 3 })], {
+          draftOrders: [draftOrder(CYANO_TABLET, { route: ORAL })],
+        }).codes,
+      ).not.toContain(IM_CARD);
+    });
+  });
+
+  describe('B12 products named by EHRs (RULES.md 10.4.5, 10.4.6)', () => {
+    it('"Vitamin B12 1000 mcg/mL injectable solution" without a route is IM: platelets 20 give the card', () => {
+      const result = run([platelets(20)], {
+        draftOrders: [
+          draftOrder(textOnly('Vitamin B12 1000 mcg/mL injectable solution'), { id: 'd-inj' }),
+        ],
+      });
+      const card = result.card(IM_CARD);
+      expect(card.summary).toBe(warningSummary('20'));
+      expect(deleted(suggestion(card, REPLACE_LABEL))).toEqual(['MedicationRequest/d-inj']);
+    });
+
+    it('a nasal B12 spray never triggers', () => {
+      expect(
+        run([platelets(20)], {
+          draftOrders: [draftOrder(textOnly('Nascobal 500 mcg/0.1 mL nasal spray'))],
+        }).codes,
+      ).not.toContain(IM_CARD);
+    });
+
+    it.each([
+      [
+        'Cyanokit with an intravenous route',
+        draftOrder(textOnly('Cyanokit (hydroxocobalamin) 5 g powder for solution for infusion'), {
+          id: 'd-cyanokit',
+          route: concept([sct('47625008', 'Intravenous route')]),
+        }),
+      ],
+      [
+        'hydroxocobalamin 5 g without a route',
+        draftOrder(textOnly('Hydroxocobalamin 5 G Injection'), { id: 'd-5g' }),
+      ],
+    ])(
+      '%s (cyanide antidote) never triggers 5.13, 5.14 or 5.15, whatever the platelets, eGFR and Hb',
+      (_name, draft) => {
+        const result = run([platelets(5), egfr(30), lab('718-7', 65, 'g/L', { daysAgo: 2 })], {
+          draftOrders: [draft],
+        });
+        expect(result.codes).not.toContain(IM_CARD);
+        expect(result.codes).not.toContain(RENAL);
+        expect(result.codes).not.toContain('hypokalaemia-monitoring');
+      },
+    );
   });
 
   describe('suggestion', () => {

@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { FhirResource } from 'fhir/r4.js';
-import { b12ReviewDue, hypokalaemiaMonitoring } from '../../cds-services/b12/rules/monitoring.js';
-import { R_K } from '../../cds-services/b12/texts.js';
+import {
+  b12LowOnOral,
+  b12ReviewDue,
+  hypokalaemiaMonitoring,
+} from '../../cds-services/b12/rules/monitoring.js';
+import { R_FOLATE, R_K, R_LOAD, R_NEURO } from '../../cds-services/b12/texts.js';
 import {
   ago,
   atc,
   concept,
   draftOrder,
   lab,
+  medicationAdministration,
   medicationRequest,
+  medicationStatement,
   pregnancyStatus,
   sct,
+  textOnly,
 } from './factories.js';
 import {
   HYDROXOCOBALAMIN,
+  activeB12,
   aged,
   b12Draft,
   cardOf,
@@ -27,6 +35,7 @@ import {
   mustHave,
   orderedLoinc,
   paragraphs,
+  paraesthesia,
   platelets,
   ruleCard,
   ruleSpec,
@@ -264,6 +273,181 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     expect(codesFor([hb(70)], { ...aged(12), ...sign([b12Draft()]) })).toContain(
       'hypokalaemia-monitoring',
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
+  const LOW_ON_ORAL = 'b12-low-on-oral';
+  const ORAL_ROUTE = concept([sct('26643006', 'Oral route')]);
+  const CYANOCOBALAMIN_TABLET = concept(
+    [atc('B03BA01', 'cyanocobalamin')],
+    'Cyanocobalamin 1 mg tablet',
+  );
+  const oralB12 = (startedDaysAgo: number | null): ReturnType<typeof medicationRequest> =>
+    medicationRequest(CYANOCOBALAMIN_TABLET, {
+      id: 'mr-oral',
+      startedDaysAgo,
+      route: ORAL_ROUTE,
+    });
+  const NG239_ORAL =
+    'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.';
+
+  it('oral cyanocobalamin started 125 days ago and total B12 150 ng/L 5 days ago (120 days after the start): warning, exact wording, MR-LOAD', () => {
+    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(125), totalB12(150, { daysAgo: 5 })]));
+    expect(card.indicator).toBe('warning');
+    expect(card.summary).toBe(
+      `Low B12 (total B12 150 ng/L, ${ago(5)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
+    );
+    expect(card.summary.length).toBeLessThan(140);
+    expect(paragraphs(card)).toEqual([
+      `Evidence: total B12 150 ng/L, ${ago(5)}; on cyanocobalamin since ${ago(125)}.`,
+      NG239_ORAL,
+      R_LOAD,
+      R_FOLATE,
+    ]);
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
+      ['Switch to hydroxocobalamin 1 mg IM', true],
+    ]);
+    const [action] = card.suggestions?.[0]?.actions ?? [];
+    expect(action?.type === 'create' ? action.resource : undefined).toMatchObject({
+      resourceType: 'MedicationRequest',
+      medicationCodeableConcept: { coding: [{ code: '317106' }, { code: 'B03BA03' }] },
+      dosageInstruction: [
+        { sequence: 1, text: '1 mg IM three times a week for 2 weeks' },
+        { sequence: 2, text: 'then 1 mg IM every 3 months' },
+      ],
+    });
+    expectValidSuggestionResources(card);
+    expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
+      'treated-elsewhere',
+      'result-not-representative',
+      'patient-declined',
+      'specialist-managing',
+    ]);
+    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239', 'BNF hydroxocobalamin']);
+  });
+
+  it('with neurological features: R-NEURO and MR-NEURO, never the loading regimen (RULES.md 5.0)', () => {
+    const card = mustHave(
+      cardOf(LOW_ON_ORAL, [oralB12(125), totalB12(150, { daysAgo: 5 }), paraesthesia()]),
+    );
+    expect(paragraphs(card)).toContain(R_NEURO);
+    expect(card.detail).not.toContain('three times a week');
+    const [action] = card.suggestions?.[0]?.actions ?? [];
+    expect(
+      action?.type === 'create' && action.resource.resourceType === 'MedicationRequest'
+        ? action.resource.dosageInstruction?.[0]?.text
+        : undefined,
+    ).toBe('1 mg IM on alternate days until no further improvement');
+  });
+
+  it.each<[string, number, boolean]>([
+    ['a low result 30 days after the start does not fire (oral B12 needs time)', 35, false],
+    ['89 days after the start: not yet', 94, false],
+    ['exactly 90 days after the start: fires', 95, true],
+    ['120 days after the start: fires', 125, true],
+  ])('%s', (_name, startedDaysAgo, fires) => {
+    const spec = ruleSpec(b12LowOnOral, [oralB12(startedDaysAgo), totalB12(150, { daysAgo: 5 })]);
+    expect(spec?.code).toBe(fires ? LOW_ON_ORAL : undefined);
+  });
+
+  it('active B12 20 pmol/L (< 25) on oral B12 fires and names active B12', () => {
+    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(125), activeB12(20, { daysAgo: 5 })]));
+    expect(card.summary).toBe(
+      `Low B12 (active B12 20 pmol/L, ${ago(5)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
+    );
+  });
+
+  it.each<[string, number]>([
+    ['total B12 exactly 180 ng/L (indeterminate, not low)', 180],
+    ['total B12 400 ng/L', 400],
+  ])('%s on oral B12: no card', (_name, value) => {
+    expect(ruleSpec(b12LowOnOral, [oralB12(125), totalB12(value, { daysAgo: 5 })])).toBeUndefined();
+  });
+
+  it('start unknown: a low result at any time in the last 365 days fires, and says "start unknown"', () => {
+    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(null), totalB12(150, { daysAgo: 300 })]));
+    expect(paragraphs(card)[0]).toBe(
+      `Evidence: total B12 150 ng/L, ${ago(300)}; on cyanocobalamin (start unknown).`,
+    );
+  });
+
+  it('a low result 366 days ago is outside the lookback: no card', () => {
+    expect(ruleSpec(b12LowOnOral, [oralB12(600), totalB12(150, { daysAgo: 366 })])).toBeUndefined();
+  });
+
+  it('with current injections as well (an IM hydroxocobalamin course): no card', () => {
+    expect(
+      ruleSpec(b12LowOnOral, [
+        oralB12(125),
+        hydroxocobalamin(20, { route: concept([sct('78421000', 'Intramuscular route')]) }),
+        totalB12(150, { daysAgo: 5 }),
+      ]),
+    ).toBeUndefined();
+  });
+
+  it('with a B12 injection given 40 days ago (MedicationAdministration): no card', () => {
+    expect(
+      ruleSpec(b12LowOnOral, [
+        oralB12(125),
+        medicationAdministration(HYDROXOCOBALAMIN, 40, {
+          route: concept([sct('78421000', 'Intramuscular route')]),
+        }),
+        totalB12(150, { daysAgo: 5 }),
+      ]),
+    ).toBeUndefined();
+  });
+
+  it('injections only (no oral B12): no card', () => {
+    expect(
+      ruleSpec(b12LowOnOral, [hydroxocobalamin(125), totalB12(150, { daysAgo: 5 })]),
+    ).toBeUndefined();
+  });
+
+  it.each<[string, ReturnType<typeof medicationRequest> | ReturnType<typeof medicationStatement>]>([
+    [
+      'a nasal spray (route from the name)',
+      medicationRequest(textOnly('Nascobal 500 mcg/0.1 mL nasal spray'), { startedDaysAgo: 200 }),
+    ],
+    [
+      'sublingual methylcobalamin (route from the name)',
+      medicationRequest(textOnly('Methylcobalamin 1000 mcg sublingual tablet'), {
+        startedDaysAgo: 200,
+      }),
+    ],
+    [
+      'an over-the-counter tablet the patient reports (MedicationStatement)',
+      medicationStatement(textOnly('Vitamin B12 1000 mcg tablet'), { startedDaysAgo: 200 }),
+    ],
+  ])('fires on %s', (_name, therapy) => {
+    expect(ruleSpec(b12LowOnOral, [therapy, totalB12(150, { daysAgo: 5 })])?.code).toBe(
+      LOW_ON_ORAL,
+    );
+  });
+
+  it('coexists with b12-review-due (RULES.md 10.8: 5.18 still coexists) and survives onB12 (5.1.2)', () => {
+    const codes = codesFor([oralB12(125), totalB12(150, { daysAgo: 5 })]);
+    expect(codes).toContain(LOW_ON_ORAL);
+    expect(codes).toContain('b12-review-due');
+    expect(codes).not.toContain('b12-deficiency-treat');
+  });
+
+  it('is dropped under 16 and kept at 16 (RULES.md 5.1.1)', () => {
+    const resources = [oralB12(125), totalB12(150, { daysAgo: 5 })];
+    expect(codesFor(resources, aged(15))).not.toContain(LOW_ON_ORAL);
+    expect(codesFor(resources, aged(16))).toContain(LOW_ON_ORAL);
+  });
+
+  it('never on the order hooks', () => {
+    expect(
+      codesFor([oralB12(125), totalB12(150, { daysAgo: 5 })], {
+        hook: 'order-sign',
+        draftOrders: [b12Draft()],
+      }),
+    ).not.toContain(LOW_ON_ORAL);
   });
 });
 

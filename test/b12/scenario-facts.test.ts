@@ -25,6 +25,11 @@ import {
 
 const TODAY = '2026-11-21';
 const TODAY_DAY = epochDayOf(TODAY);
+/**
+ * nmol/L per ng/mL of folate: by its molecular weight, 441.4 g/mol (RULES.md 10.3.1), which the
+ * section 3 table rounds to ×2.266.
+ */
+const FOLATE_NG_PER_ML = 1 / 0.4414;
 
 interface B12Expectation {
   analyte: 'totalB12' | 'activeB12';
@@ -101,7 +106,7 @@ const EXPECTED: Readonly<Record<string, ScenarioFacts>> = {
   },
   S05: {
     hinge:
-      'diagnostic unaddressed total B12 150 ng/L < 180 (confirmed); Hb 105, MCV 108; folate 21.527 nmol/L (not low); fatigue, no neuro',
+      'diagnostic unaddressed total B12 150 ng/L < 180 (confirmed); Hb 105, MCV 108; folate 21.52 nmol/L (not low); fatigue, no neuro',
     age: 68,
     sex: 'male',
     pregnant: false,
@@ -117,7 +122,7 @@ const EXPECTED: Readonly<Record<string, ScenarioFacts>> = {
       haemoglobin: [105, 5],
       mcv: [108, 5],
       platelets: [210, 5],
-      serumFolate: [9.5 * 2.266, 5],
+      serumFolate: [9.5 * FOLATE_NG_PER_ML, 5],
     },
     exposure: {},
     therapy: { current: false },
@@ -257,7 +262,7 @@ const EXPECTED: Readonly<Record<string, ScenarioFacts>> = {
   },
   S20: {
     hinge:
-      'total B12 130 ng/L (confirmed) and serum folate 2.1 ng/mL = 4.7586 nmol/L < 7 (low); no neuro',
+      'total B12 130 ng/L (confirmed) and serum folate 2.1 ng/mL = 4.758 nmol/L < 7 (low); no neuro',
     age: 59,
     sex: 'male',
     pregnant: false,
@@ -270,7 +275,7 @@ const EXPECTED: Readonly<Record<string, ScenarioFacts>> = {
     },
     latest: {
       totalB12: [130, 3],
-      serumFolate: [2.1 * 2.266, 3],
+      serumFolate: [2.1 * FOLATE_NG_PER_ML, 3],
       haemoglobin: [95, 3],
       mcv: [115, 3],
       platelets: [160, 3],
@@ -453,6 +458,7 @@ describe('public scenario facts', () => {
 
       it(`age ${expected.age}, ${expected.sex}, pregnant ${String(expected.pregnant)}`, () => {
         expect(facts.patient).toEqual({
+          deceased: false,
           ageYears: expected.age,
           sex: expected.sex,
           pregnant: expected.pregnant,

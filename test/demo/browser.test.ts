@@ -187,7 +187,7 @@ describe('the demo EHR page in Chromium', { timeout: 60_000 }, () => {
     const fixtures = (await attributes(page.locator('#patient option'), 'value')).filter(
       (value): value is string => value?.startsWith('cards/') === true,
     );
-    expect(fixtures).toHaveLength(17);
+    expect(fixtures).toHaveLength(19);
     for (const fixture of fixtures) {
       await page.selectOption('#patient', fixture);
       await page.click('#fire');

@@ -138,6 +138,54 @@ describe('Condition codes, texts and day', () => {
   it('a Condition without dates has no day', () => {
     expect(problem(condition()).day).toBeUndefined();
   });
+
+  it('the day is onsetPeriod.start when there is no onsetDateTime, before recordedDate (RULES.md 10.1.3)', () => {
+    const read = problem(
+      condition({
+        onsetPeriod: { start: '2026-02-10', end: '2026-03-01' },
+        recordedDate: '2026-03-05',
+      }),
+    );
+    expect(read.day).toBe(day('2026-02-10'));
+  });
+});
+
+describe('Condition abatement: when it ended (RULES.md 10.1.3)', () => {
+  it.each([
+    {
+      fields: { abatementDateTime: '2026-10-01' },
+      abated: day('2026-10-01'),
+      fact: 'abatementDateTime',
+    },
+    {
+      fields: { abatementDateTime: '2026-10-01T23:30:00-05:00' },
+      abated: day('2026-10-02'),
+      fact: 'abatementDateTime, as a UTC day',
+    },
+    {
+      fields: { abatementPeriod: { start: '2026-09-20', end: '2026-10-01' } },
+      abated: day('2026-10-01'),
+      fact: 'abatementPeriod.end',
+    },
+    {
+      fields: { abatementString: 'delivered' },
+      abated: 'undated',
+      fact: 'abatementString: ended, date unknown',
+    },
+    {
+      fields: {
+        abatementAge: { value: 30, unit: 'a', system: 'http://unitsofmeasure.org', code: 'a' },
+      },
+      abated: 'undated',
+      fact: 'abatementAge: ended, no day',
+    },
+  ] as const)('$fact', ({ fields, abated }) => {
+    expect(problem(condition(fields)).abated).toBe(abated);
+  });
+
+  it('a Condition without abatement[x] has not ended', () => {
+    expect(problem(condition()).abated).toBeUndefined();
+  });
 });
 
 describe('Procedure (RULES.md 2.4: surgical items from completed Procedures)', () => {
@@ -181,13 +229,10 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
       ...fields,
     });
 
-  it('value codes are included in codes, after the Observation code', () => {
+  it('a coded value is the finding: its codes and texts, not the question the Observation asks (RULES.md 10.2.5)', () => {
     const read = problem(dietObservation());
-    expect(read.codes).toEqual([
-      { system: LOCAL, code: 'DIET' },
-      { system: SNOMED, code: VEGAN },
-    ]);
-    expect(read.texts).toEqual(['Vegan diet', 'Diet type']);
+    expect(read.codes).toEqual([{ system: SNOMED, code: VEGAN }]);
+    expect(read.texts).toEqual(['Vegan diet']);
     expect(read.day).toBe(day('2026-06-01'));
   });
 
@@ -202,6 +247,44 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
     'status $status → active $active, excluded $excluded',
     ({ status: code, active, excluded }) => {
       expect(problem(dietObservation({ status: code }))).toMatchObject({ active, excluded });
+    },
+  );
+
+  const PARAESTHESIA = '91019004';
+  const exam = (fields: Parameters<typeof observation>[0]): Json =>
+    observation({ code: snomed(PARAESTHESIA, 'Paresthesia'), valueQuantity: undefined, ...fields });
+
+  it.each([
+    { fields: {}, fact: 'no value' },
+    { fields: { valueBoolean: true }, fact: 'valueBoolean true' },
+    {
+      fields: { valueCodeableConcept: snomed('52101004', 'Present') },
+      fact: 'value Present (52101004)',
+    },
+    { fields: { valueCodeableConcept: snomed('373066001', 'Yes') }, fact: 'value Yes (373066001)' },
+  ])(
+    'an Observation coded paraesthesia with $fact records paraesthesia (RULES.md 10.2.5)',
+    ({ fields }) => {
+      const read = problem(exam(fields));
+      expect(read.codes).toEqual([{ system: SNOMED, code: PARAESTHESIA }]);
+      expect(read.texts).toEqual(['Paresthesia']);
+    },
+  );
+
+  it.each([
+    { fields: { valueBoolean: false }, fact: 'valueBoolean false' },
+    {
+      fields: { valueCodeableConcept: snomed('2667000', 'Absent') },
+      fact: 'value Absent (2667000)',
+    },
+    { fields: { valueCodeableConcept: snomed('373067005', 'No') }, fact: 'value No (373067005)' },
+    { fields: { valueQuantity: { value: 3, unit: 'score' } }, fact: 'a measured value' },
+  ])(
+    'an Observation coded paraesthesia with $fact records nothing (RULES.md 10.2.5)',
+    ({ fields }) => {
+      const read = problem(exam(fields));
+      expect(read.codes).toEqual([]);
+      expect(read.texts).toEqual([]);
     },
   );
 

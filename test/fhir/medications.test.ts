@@ -1,6 +1,10 @@
-import type { Dosage as FhirDosage, Timing } from 'fhir/r4.js';
+import type { Dosage as FhirDosage, MedicationAdministration, Timing } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import { medicationIndex, readMedicationUse } from '../../src/fhir/medications.js';
+import {
+  ADMINISTRATION_CURRENT_DAYS,
+  medicationIndex,
+  readMedicationUse,
+} from '../../src/fhir/medications.js';
 import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.js';
 import {
   RXNORM,
@@ -13,15 +17,18 @@ import {
   medicationStatement,
   observation,
   ucum,
+  validR4,
 } from './support.js';
 import type { Json } from './support.js';
 
 /* RULES.md 2.3 (medications) and 6 (medicationReference resolution). */
 
 const EMPTY: MedicationIndex = new Map();
+/** The day of the request: whether a dose given is still current depends on it (RULES.md 10.4.1). */
+const TODAY = day('2026-11-21');
 
-function use(resource: Json, index: MedicationIndex = EMPTY): MedicationUse {
-  const read = readMedicationUse(resource, index);
+function use(resource: Json, index: MedicationIndex = EMPTY, today = TODAY): MedicationUse {
+  const read = readMedicationUse(resource, index, today);
   if (!read) expect.fail(`expected a medication use for ${JSON.stringify(resource)}`);
   return read;
 }
@@ -69,7 +76,7 @@ describe('status (RULES.md 2.3)', () => {
     { fact: 'a Condition', resource: (): Json => condition() },
     { fact: 'a Medication', resource: (): Json => medication() },
   ])('$fact is not a medication use (undefined)', ({ resource }) => {
-    expect(readMedicationUse(resource(), EMPTY)).toBeUndefined();
+    expect(readMedicationUse(resource(), EMPTY, TODAY)).toBeUndefined();
   });
 
   it('keeps the id', () => {
@@ -147,11 +154,114 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
     expect(use(medicationStatement({ effectivePeriod: undefined })).startDay).toBeUndefined();
   });
 
-  it('a statement without effective[x] has no start, even with dateAsserted', () => {
+  it('a statement without effective[x] starts on dateAsserted (RULES.md 10.4.2)', () => {
     const read = use(
       medicationStatement({ effectivePeriod: undefined, dateAsserted: '2026-02-05' }),
     );
-    expect(read.startDay).toBeUndefined();
+    expect(read.startDay).toBe(day('2026-02-05'));
+  });
+
+  it('without authoredOn or validityPeriod, a request starts on the earliest dosage boundsPeriod.start (RULES.md 10.4.2)', () => {
+    const resource = medicationRequest({
+      authoredOn: undefined,
+      dosageInstruction: [
+        { sequence: 2, timing: { repeat: { boundsPeriod: { start: '2026-03-01' } } } },
+        {
+          sequence: 1,
+          timing: { repeat: { boundsPeriod: { start: '2026-01-20', end: '2026-02-28' } } },
+        },
+        { sequence: 3, text: 'no timing' },
+      ],
+    });
+    expect(use(resource).startDay).toBe(day('2026-01-20'));
+  });
+
+  it('validityPeriod.start wins over boundsPeriod.start (RULES.md 10.4.2)', () => {
+    const resource = medicationRequest({
+      authoredOn: undefined,
+      dispenseRequest: { validityPeriod: { start: '2026-02-15' } },
+      dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2026-01-20' } } } }],
+    });
+    expect(use(resource).startDay).toBe(day('2026-02-15'));
+  });
+
+  it('effective[x] wins over dateAsserted (RULES.md 10.4.2)', () => {
+    const read = use(
+      medicationStatement({ effectiveDateTime: '2026-01-20', dateAsserted: '2026-02-05' }),
+    );
+    expect(read.startDay).toBe(day('2026-01-20'));
+  });
+});
+
+describe('MedicationAdministration: a dose given (RULES.md 10.4.1)', () => {
+  /** A hydroxocobalamin dose given on 2026-10-12 (40 days before 2026-11-21). */
+  function administration(overrides: Partial<MedicationAdministration> = {}): Json {
+    const resource: MedicationAdministration = {
+      resourceType: 'MedicationAdministration',
+      id: 'ma-1',
+      status: 'completed',
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '317106' }] },
+      subject: { reference: 'Patient/p1' },
+      ...(overrides.effectivePeriod ? {} : { effectiveDateTime: '2026-10-12' }),
+      ...overrides,
+    };
+    return validR4(resource);
+  }
+
+  it('a completed dose 40 days ago is current, starting and ending on its day', () => {
+    const read = use(administration());
+    expect(read).toMatchObject({
+      resourceType: 'MedicationAdministration',
+      id: 'ma-1',
+      status: 'current',
+      startDay: day('2026-10-12'),
+      endDay: day('2026-10-12'),
+    });
+  });
+
+  it('a dose keeps the therapy current for 92 days (maintenance every 2–3 months)', () => {
+    expect(ADMINISTRATION_CURRENT_DAYS).toBe(92);
+    expect(use(administration({ effectiveDateTime: '2026-08-21' })).status).toBe('current');
+    expect(use(administration({ effectiveDateTime: '2026-08-20' })).status).toBe('history');
+  });
+
+  it('a dose given over a period starts on its start and ends on its end', () => {
+    const read = use(
+      administration({
+        effectivePeriod: { start: '2026-11-01T10:00:00Z', end: '2026-11-01T10:30:00Z' },
+      }),
+    );
+    expect(read.startDay).toBe(day('2026-11-01'));
+    expect(read.endDay).toBe(day('2026-11-01'));
+  });
+
+  it.each([
+    { status: 'completed', expected: 'current' },
+    { status: 'in-progress', expected: 'current' },
+    { status: 'not-done', expected: 'ignored' },
+    { status: 'on-hold', expected: 'ignored' },
+    { status: 'stopped', expected: 'ignored' },
+    { status: 'entered-in-error', expected: 'ignored' },
+    { status: 'unknown', expected: 'ignored' },
+  ] as const)('MedicationAdministration $status is $expected', ({ status, expected }) => {
+    expect(use(administration({ status })).status).toBe(expected);
+  });
+
+  it('a dose dated after tomorrow is no dose given', () => {
+    expect(use(administration({ effectiveDateTime: '2026-11-25' })).status).toBe('ignored');
+  });
+
+  it('its dosage is the one dose given (dosage.dose and dosage.route), with no schedule', () => {
+    const route = {
+      coding: [{ system: SNOMED, code: '78421000', display: 'Intramuscular route' }],
+    };
+    const read = use(administration({ dosage: { text: '1 mg IM', route, dose: ucum(1, 'mg') } }));
+    expect(read.dosage).toEqual({
+      dose: { value: 1, unit: 'mg' },
+      perDay: undefined,
+      route,
+      text: '1 mg IM',
+    });
   });
 });
 
@@ -390,6 +500,20 @@ describe('dosage: the first dosage instruction (RULES.md 2.3 daily dose and rout
     const read = use(withDosage([{ text: ' 1 mg IM three times a week ', route }]));
     expect(read.dosage?.route).toEqual(route);
     expect(read.dosage?.text).toBe('1 mg IM three times a week');
+  });
+
+  it('without text, the patientInstruction is the dosage text (RULES.md 10.4.7)', () => {
+    const read = use(withDosage([{ patientInstruction: 'Take 5 mg daily with food' }]));
+    expect(read.dosage?.text).toBe('Take 5 mg daily with food');
+  });
+
+  it('the text wins over the patientInstruction', () => {
+    const read = use(
+      withDosage([
+        { text: '5 mg once daily', patientInstruction: 'Take one tablet in the morning' },
+      ]),
+    );
+    expect(read.dosage?.text).toBe('5 mg once daily');
   });
 
   it('only the first dosage instruction is read', () => {

@@ -156,6 +156,20 @@ const RULE_BOOK: [string, string, Hooks, string[], string[]][] = [
     ['already-addressed', 'test-already-ordered', 'not-clinically-relevant'],
     ['NICE NG239'],
   ],
+  [
+    'b12-result-unreadable',
+    'info',
+    'pv',
+    ['already-addressed', 'not-clinically-relevant'],
+    ['NICE NG239'],
+  ],
+  [
+    'b12-low-on-oral',
+    'warning',
+    'pv',
+    ['treated-elsewhere', 'result-not-representative', 'patient-declined', 'specialist-managing'],
+    ['NICE NG239', 'BNF hydroxocobalamin'],
+  ],
 ];
 
 /** RULES.md 5.0 "Links" (label: URL). */
@@ -191,7 +205,7 @@ const REASON_DISPLAYS: Record<string, string> = {
 };
 
 describe('the card catalog (cds-services/b12/catalog.ts) is the rule book’s (RULES.md 5)', () => {
-  it('has exactly the 17 card codes of RULES.md 5.2–5.18', () => {
+  it('has exactly the 19 card codes of RULES.md 5.2–5.20', () => {
     expect(Object.keys(CARD_CATALOG).sort()).toEqual(RULE_BOOK.map(([code]) => code).sort());
   });
 

@@ -1,6 +1,10 @@
 import type { SuggestionInput } from '../../../src/cds/cards.js';
+import { isoDay } from '../../../src/fhir/dates.js';
+import type { LabResult } from '../../../src/fhir/observations.js';
 import type { CardSpec } from '../cards.js';
 import { evidenceLine, resultText, valueText } from '../evidence.js';
+import type { Findings } from '../findings.js';
+import type { Analyte } from '../terminology.js';
 import { below } from '../findings.js';
 import { actions, regimens } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
@@ -32,21 +36,72 @@ const isImB12 = (draft: DraftMedication): boolean =>
 const firstWithId = (drafts: readonly DraftMedication[]): string | undefined =>
   drafts.find((draft) => draft.id !== undefined)?.id;
 
-/** RULES.md 5.13: an IM B12 draft with platelets < 50 ×10⁹/L (critical < 10). */
+/**
+ * An older count still matters before an IM injection: with none in 30 days, a count below the
+ * warning threshold in the last year triggers a warning (RULES.md 10.2.6).
+ */
+const OLDER_PLATELETS_DAYS = 365;
+
+/** What 5.13 knows of the platelets: a recent count, an older low one, or an unreadable one. */
+type PlateletEvidence =
+  | { kind: 'recent'; result: LabResult<Analyte> }
+  | { kind: 'older'; result: LabResult<Analyte> }
+  | { kind: 'unreadable'; day: number | undefined };
+
+function plateletEvidence(findings: Findings): PlateletEvidence | undefined {
+  const t = findings.config.thresholds;
+  const recent = findings.facts.latest.platelets;
+  if (recent)
+    return below(recent, t.plateletImWarnBelow) ? { kind: 'recent', result: recent } : undefined;
+  const { today } = findings.facts;
+  const older = findings.facts.results.platelets.find(
+    (result) => today - result.day <= OLDER_PLATELETS_DAYS,
+  );
+  if (older && below(older, t.plateletImWarnBelow)) return { kind: 'older', result: older };
+  const unreadable = findings.facts.unusable.find(
+    (result) =>
+      result.analyte === 'platelets' &&
+      (result.day === undefined || today - result.day <= findings.config.lookbackDays.platelets),
+  );
+  return unreadable ? { kind: 'unreadable', day: unreadable.day } : undefined;
+}
+
+/**
+ * RULES.md 5.13: an IM B12 draft with platelets < 50 ×10⁹/L (critical < 10); with no count in 30
+ * days, an older low count or an unreadable recent one still warns (10.2.6, 10.2.7).
+ */
 export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | undefined {
   const { findings, patientId } = context;
   const t = findings.config.thresholds;
-  const platelets = findings.facts.latest.platelets;
-  if (!platelets || !below(platelets, t.plateletImWarnBelow)) return undefined;
+  const evidence = plateletEvidence(findings);
+  if (!evidence) return undefined;
   const drafts = context.focused.filter(isImB12);
   if (drafts.length === 0) return undefined;
-  const critical = below(platelets, t.plateletImCriticalBelow);
+  const orders = drafts.map((draft) => `IM order: ${draft.name}`);
+  const draftId = firstWithId(drafts);
+  const fbc: SuggestionInput = {
+    label: 'Order full blood count',
+    actions: [actions.order(patientId, 'fullBloodCount')],
+  };
+  if (evidence.kind === 'unreadable') {
+    const date = evidence.day === undefined ? 'unknown date' : isoDay(evidence.day);
+    return {
+      code: 'im-injection-thrombocytopenia',
+      indicator: 'warning',
+      summary: `Platelet count of ${date} could not be read: check platelets before an IM B12 injection`,
+      detail: [evidenceLine([`platelet count of ${date} unreadable`, ...orders])],
+      suggestions: [{ ...fbc, isRecommended: true }],
+      selectionBehavior: 'at-most-one',
+    };
+  }
+  const platelets = evidence.result;
+  // An older count is a reason to recheck, never a critical alert on its own (10.2.6).
+  const critical = evidence.kind === 'recent' && below(platelets, t.plateletImCriticalBelow);
   const avoidIm = below(platelets, t.plateletImAvoidBelow);
   const count = plateletCount(platelets);
-  const draftId = firstWithId(drafts);
   // Under 16 no adult regimen is proposed (RULES.md 1): no oral cyanocobalamin 1 mg suggestion.
-  const suggestions: SuggestionInput[] =
-    findings.adult && draftId !== undefined
+  const suggestions: SuggestionInput[] = [
+    ...(findings.adult && draftId !== undefined
       ? [
           {
             label: 'Replace the IM order with oral cyanocobalamin 1 mg daily',
@@ -54,7 +109,10 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
             actions: [actions.remove(draftId, 'Remove the IM B12 order'), oralAction(patientId)],
           },
         ]
-      : [];
+      : []),
+    ...(evidence.kind === 'older' ? [fbc] : []),
+  ];
+  const days = findings.facts.today - platelets.day;
   return {
     code: 'im-injection-thrombocytopenia',
     indicator: critical ? 'critical' : 'warning',
@@ -62,7 +120,12 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
       ? `Platelets ${count} ×10⁹/L: get haematology advice before any B12 injection`
       : `Platelets ${count} ×10⁹/L: bleeding risk with IM B12 injection — consider another route`,
     detail: [
-      evidenceLine([resultText(platelets), ...drafts.map((draft) => `IM order: ${draft.name}`)]),
+      evidenceLine([resultText(platelets), ...orders]),
+      ...(evidence.kind === 'older'
+        ? [
+            `Last platelet count ${count} ×10⁹/L on ${isoDay(platelets.day)} (${days} days ago): recheck before an IM injection.`,
+          ]
+        : []),
       critical
         ? PLATELET_TIERS.critical
         : avoidIm
@@ -70,7 +133,13 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
           : PLATELET_TIERS.precautions,
       ...(findings.adult ? [] : ['Seek paediatric advice.']),
     ],
-    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
+    ...(suggestions.length > 0
+      ? {
+          suggestions,
+          selectionBehavior:
+            evidence.kind === 'older' ? ('any' as const) : ('at-most-one' as const),
+        }
+      : {}),
   };
 }
 

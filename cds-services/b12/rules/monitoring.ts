@@ -1,13 +1,16 @@
 import { isoDay } from '../../../src/fhir/dates.js';
 import type { CardSpec } from '../cards.js';
-import { evidenceLine, namedValue } from '../evidence.js';
+import { evidenceLine, namedValue, resultText } from '../evidence.js';
+import { b12Band } from '../findings.js';
+import type { MedicationFact } from '../medication-facts.js';
 import { actions } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
-import { R_K } from '../texts.js';
+import { R_FOLATE, R_K } from '../texts.js';
+import { regimenAction, regimenFor } from './treatment.js';
 
 /**
- * Following treatment: the NG239 review with a full blood count (RULES.md 5.18) and potassium when
- * severe anaemia is treated (5.15).
+ * Following treatment: the NG239 review with a full blood count (RULES.md 5.18), a low B12 on
+ * oral treatment (5.20), and potassium when severe anaemia is treated (5.15).
  */
 
 /** RULES.md 5.18: on B12 for 90 days (30 in pregnancy) with no Hb, MCV or platelets since it started. */
@@ -82,4 +85,68 @@ export const hypokalaemiaMonitoring: Rule = (context: RuleContext): CardSpec | u
   };
 };
 
-export const monitoringRules: readonly Rule[] = [b12ReviewDue, hypokalaemiaMonitoring];
+// ---------------------------------------------------------------------------------------------
+// 5.20 b12-low-on-oral
+
+/** Routes that do not bypass absorption the way an injection does (RULES.md 10.8, 5.20). */
+const NON_INJECTED = new Set<MedicationFact['route']>(['oral', 'sublingual', 'nasal']);
+const INJECTED = new Set<MedicationFact['route']>(['intramuscular', 'subcutaneous']);
+
+/**
+ * Oral B12 is judged after about 3 months: NG239 reviews treatment at 3 months, so a low result
+ * from 90 days after the start is a failure of oral treatment (RULES.md 10.8, 5.20).
+ */
+const ORAL_RESPONSE_DAYS = 90;
+
+/**
+ * RULES.md 5.20: on oral, sublingual or nasal B12 (no injections) with a low total or active B12
+ * from 90 days after the start, or any time in the lookback when the start is unknown.
+ */
+export const b12LowOnOral: Rule = (context: RuleContext): CardSpec | undefined => {
+  const f = context.findings;
+  if (!f.adult) return undefined;
+  const current = f.facts.medications.filter(
+    (item) => item.isB12Therapy && item.status === 'current',
+  );
+  const oral = current.filter((item) => NON_INJECTED.has(item.route));
+  if (oral.length === 0 || current.some((item) => INJECTED.has(item.route))) return undefined;
+  const start = f.facts.b12Therapy.startDay;
+  const { today } = f.facts;
+  const low = [...f.facts.results.activeB12, ...f.facts.results.totalB12]
+    .filter(
+      (result) =>
+        today - result.day <= f.config.lookbackDays.totalB12 &&
+        (start === undefined || result.day - start >= ORAL_RESPONSE_DAYS) &&
+        b12Band(result, f.config) === 'confirmed',
+    )
+    .sort((a, b) => b.day - a.day)[0];
+  if (!low) return undefined;
+  const products = [...new Set(oral.map((item) => item.name))].join(', ');
+  return {
+    code: 'b12-low-on-oral',
+    summary: `Low B12 (${namedValue(low)}, ${isoDay(low.day)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
+    detail: [
+      evidenceLine([
+        resultText(low),
+        `on ${products} ${start === undefined ? '(start unknown)' : `since ${isoDay(start)}`}`,
+      ]),
+      'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.',
+      regimenFor(f, context.patientId).text,
+      R_FOLATE,
+    ],
+    selectionBehavior: 'at-most-one',
+    suggestions: [
+      {
+        label: 'Switch to hydroxocobalamin 1 mg IM',
+        isRecommended: true,
+        actions: [regimenAction(f, context.patientId)],
+      },
+    ],
+  };
+};
+
+export const monitoringRules: readonly Rule[] = [
+  b12ReviewDue,
+  b12LowOnOral,
+  hypokalaemiaMonitoring,
+];

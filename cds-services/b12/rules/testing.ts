@@ -51,8 +51,12 @@ function riskWithExposure(risk: RiskFactor, f: Findings): string {
   return `${risk.wording} (${risk.drug.name} since ${since}, ${risk.drug.days} days)`;
 }
 
+/** "age 76", or "born 1949" when only the year is recorded: the age is then a range (RULES.md 10.1.2). */
+const ageText = (f: Findings): string =>
+  f.facts.patient.bornIn === undefined ? `age ${String(f.age)}` : `born ${f.facts.patient.bornIn}`;
+
 const ageEvidence = (f: Findings): string | undefined =>
-  f.age !== undefined && f.age > f.config.thresholds.ageRiskAbove ? `age ${f.age}` : undefined;
+  f.age !== undefined && f.age > f.config.thresholds.ageRiskAbove ? ageText(f) : undefined;
 
 /** RULES.md 5.2: symptoms with a risk factor (T1), or macrocytic anaemia (T2), and no B12 result. */
 export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undefined => {
@@ -188,7 +192,7 @@ export const outsideGuidelineAge: Rule = (context: RuleContext): CardSpec | unde
     code: 'outside-guideline-age',
     summary: `Low B12 at age ${f.age} (under ${minAge}): NICE NG239 adult pathway not applied — seek paediatric advice`,
     detail: [
-      evidenceLine([low, `age ${f.age}`]),
+      evidenceLine([low, ageText(f)]),
       'NICE NG239 covers people aged 16 and over; adult regimens are not suggested. Discuss with a paediatrician.',
     ],
   };
