@@ -681,8 +681,9 @@ function searchset(resources: readonly FhirResource[]): Bundle {
 }
 
 /**
- * The service's four prefetch keys filled as an EHR would. The labs key carries every
- * Observation, unrelated codes included: not every EHR narrows by the template's codes.
+ * The service's prefetch keys filled as an EHR would. The labs key carries every Observation,
+ * unrelated codes included: not every EHR narrows by the template's codes. The generated patients
+ * have no Procedures or MedicationStatements: those searches match nothing.
  */
 export function prefetchOf(patient: GeneratedPatient): Record<string, FhirResource> {
   return {
@@ -690,6 +691,8 @@ export function prefetchOf(patient: GeneratedPatient): Record<string, FhirResour
     labs: searchset(patient.observations),
     meds: searchset(patient.medicationRequests),
     conditions: searchset(patient.conditions),
+    procedures: searchset([]),
+    medStatements: searchset([]),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Bundle, FhirResource, MedicationRequest } from 'fhir/r4.js';
+import { PREFETCH_RESOURCE_TYPES } from '../cds-services/b12/prefetch-keys.js';
 import { isObject } from '../src/fhir/coding.js';
 
 /**
@@ -205,6 +206,39 @@ const searchset = (resources: FhirResource[]): Bundle => ({
 });
 
 /**
+ * The Bundle's resources, with references to another entry's `fullUrl` (`urn:uuid:…` in a
+ * transaction Bundle) rewritten to `Type/id`, the form prefetch data carry once the Bundle is
+ * taken apart: a medication named by `urn:uuid` is still found.
+ */
+function withLocalReferences(entries: readonly unknown[]): FhirResource[] {
+  const local = new Map<string, string>();
+  for (const entry of entries) {
+    if (!isObject(entry) || !isObject(entry.resource) || typeof entry.fullUrl !== 'string')
+      continue;
+    const { resourceType, id } = entry.resource;
+    if (typeof resourceType === 'string' && typeof id === 'string') {
+      local.set(entry.fullUrl, `${resourceType}/${id}`);
+    }
+  }
+  return entries.flatMap((entry: unknown) => {
+    if (!isObject(entry) || !isObject(entry.resource)) return [];
+    const resource = entry.resource;
+    const reference = isObject(resource.medicationReference)
+      ? resource.medicationReference.reference
+      : undefined;
+    const target = typeof reference === 'string' ? local.get(reference) : undefined;
+    return [
+      (target === undefined
+        ? resource
+        : {
+            ...resource,
+            medicationReference: { ...(resource.medicationReference as object), reference: target },
+          }) as unknown as FhirResource,
+    ];
+  });
+}
+
+/**
  * A patient-view request from a FHIR Bundle of one patient's data (a Synthea export, say): the
  * Patient gives `context.patientId`, and the resources fill the B12 prefetch keys by type.
  */
@@ -212,9 +246,7 @@ export function requestFromBundle(value: unknown): HookRequestBody {
   if (!isObject(value) || value.resourceType !== 'Bundle' || !Array.isArray(value.entry)) {
     throw new RequestInputError('expected a hook request or a FHIR Bundle of a patient’s data');
   }
-  const resources = value.entry.flatMap((entry: unknown) =>
-    isObject(entry) && isObject(entry.resource) ? [entry.resource as unknown as FhirResource] : [],
-  );
+  const resources = withLocalReferences(value.entry);
   const patients = resources.filter((resource) => resource.resourceType === 'Patient');
   const patient = patients[0];
   if (patients.length !== 1) {
@@ -223,19 +255,29 @@ export function requestFromBundle(value: unknown): HookRequestBody {
     );
   }
   if (patient?.id === undefined) throw new RequestInputError('the Bundle’s Patient has no id');
-  const ofTypes = (...types: string[]): FhirResource[] =>
-    resources.filter((resource) => types.includes(resource.resourceType));
   return {
     hook: 'patient-view',
     hookInstance: crypto.randomUUID(),
     context: { userId: 'Practitioner/example', patientId: patient.id },
-    prefetch: {
-      patient,
-      labs: searchset(ofTypes('Observation')),
-      meds: searchset(ofTypes('MedicationRequest', 'MedicationStatement', 'Medication')),
-      conditions: searchset(ofTypes('Condition', 'Procedure')),
-    },
+    prefetch: prefetchFrom(patient, resources),
   };
+}
+
+/** The B12 prefetch keys filled from a patient's resources, each with the types its search brings. */
+function prefetchFrom(
+  patient: FhirResource,
+  resources: readonly FhirResource[],
+): Record<string, unknown> {
+  const prefetch: Record<string, unknown> = {};
+  for (const [key, types] of Object.entries(PREFETCH_RESOURCE_TYPES)) {
+    prefetch[key] =
+      key === 'patient'
+        ? patient
+        : searchset(
+            resources.filter((resource) => types.some((type) => type === resource.resourceType)),
+          );
+  }
+  return prefetch;
 }
 
 /** A hook request, or a patient Bundle made into one. */

@@ -33,7 +33,7 @@ const SERVICE = '/cds-services/b12-patient-view';
 const ORIGIN = 'https://ehr.faults.example';
 const FHIR_BASE = `${ORIGIN}/fhir`;
 const PATIENT_ID = 'pat-1';
-const KEYS = ['patient', 'labs', 'meds', 'conditions'] as const;
+const KEYS = ['patient', 'labs', 'meds', 'conditions', 'procedures', 'medStatements'] as const;
 type Key = (typeof KEYS)[number];
 
 /** Where each key's request arrives (the B12 prefetch templates). */
@@ -42,6 +42,8 @@ const PATH: Record<Key, string> = {
   labs: '/fhir/Observation',
   meds: '/fhir/MedicationRequest',
   conditions: '/fhir/Condition',
+  procedures: '/fhir/Procedure',
+  medStatements: '/fhir/MedicationStatement',
 };
 
 const observation = (id: string): Observation => ({
@@ -93,6 +95,8 @@ function answerWell(keys: readonly Key[]): void {
     labs: searchset([observation('hb')]),
     meds: searchset([]),
     conditions: searchset([]),
+    procedures: searchset([]),
+    medStatements: searchset([]),
   };
   for (const key of keys) {
     const interceptor =
@@ -389,7 +393,7 @@ describe('too much data from the FHIR server: 412 too-costly', () => {
 
   it('keys that are each within the limit but together exceed it', async () => {
     const app = testApp({ env: { PREFETCH_MAX_RESOURCES: '100' } });
-    answerWell(['patient', 'conditions']);
+    answerWell(['patient', 'conditions', 'procedures', 'medStatements']);
     nock(ORIGIN)
       .get(PATH.labs)
       .query(true)
@@ -406,7 +410,7 @@ describe('too much data from the FHIR server: 412 too-costly', () => {
 
   it('prefetched data and fetched data together', async () => {
     const app = testApp({ env: { PREFETCH_MAX_RESOURCES: '100' } });
-    answerWell(['patient', 'conditions']);
+    answerWell(['patient', 'conditions', 'procedures', 'medStatements']);
     nock(ORIGIN)
       .get(PATH.labs)
       .query(true)
@@ -486,6 +490,8 @@ describe('an endless next chain: 412 after FHIR_MAX_PAGES pages', () => {
         labs: searchset([observation('first')], `${FHIR_BASE}/Observation?page=2`),
         meds: null,
         conditions: null,
+        procedures: null,
+        medStatements: null,
       }),
     );
 
@@ -506,6 +512,8 @@ describe('request bodies beyond the input limits', () => {
       labs: searchset(manyObservations(labs)),
       meds: null,
       conditions: null,
+      procedures: null,
+      medStatements: null,
     });
 
     it('a prefetch searchset over the limit', async () => {

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { CARD_CATALOG } from '../cds-services/b12/catalog.js';
+import { B12_PREFETCH } from '../cds-services/b12/prefetch.js';
 import type { CardCode } from '../cds-services/b12/catalog.js';
 import { testApp } from './support/app.js';
 import { cardByCode, cardCodes, expectB12Response } from './support/card-checks.js';
@@ -114,9 +115,11 @@ describe.each(CARD_CODES)('fixture %s', (code) => {
     if (body.hook === 'order-select') expect(context.selections).toEqual(expect.any(Array));
   });
 
-  it('prefetches patient, labs, meds and conditions, each list a searchset Bundle', () => {
+  it('prefetches every B12 key: labs, meds and conditions as searchset Bundles, no procedures or statements (null)', () => {
     const prefetch = body.prefetch as Json;
-    expect(Object.keys(prefetch).sort()).toEqual(['conditions', 'labs', 'meds', 'patient']);
+    expect(Object.keys(prefetch).sort()).toEqual(Object.keys(B12_PREFETCH).sort());
+    expect(prefetch.procedures).toBeNull();
+    expect(prefetch.medStatements).toBeNull();
     expect((prefetch.patient as Json).id).toBe(patientId);
     for (const key of ['labs', 'meds', 'conditions']) {
       expect(prefetch[key]).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });

@@ -189,6 +189,8 @@ function scenarioRequests(): { hook: Hook; body: JsonObject }[] {
           labs: searchset(ofType('Observation')),
           meds: searchset(ofType('MedicationRequest')),
           conditions: searchset(ofType('Condition')),
+          procedures: searchset(ofType('Procedure')),
+          medStatements: searchset(ofType('MedicationStatement')),
         },
       },
     };
@@ -257,7 +259,15 @@ describe('arbitrary bodies never give a 5xx', () => {
     ),
     prefetch: maybe(
       fc.dictionary(
-        fc.constantFrom('patient', 'labs', 'meds', 'conditions', '__proto__'),
+        fc.constantFrom(
+          'patient',
+          'labs',
+          'meds',
+          'conditions',
+          'procedures',
+          'medStatements',
+          '__proto__',
+        ),
         fc.jsonValue({ maxDepth: 3 }),
       ),
     ),
@@ -462,7 +472,7 @@ describe('whatever the FHIR server answers, the fallback never gives a 5xx', () 
     await fc.assert(
       fc.asyncProperty(
         fc.array(answer, { minLength: 1, maxLength: 8 }),
-        fc.subarray(['patient', 'labs', 'meds', 'conditions']),
+        fc.subarray(['patient', 'labs', 'meds', 'conditions', 'procedures', 'medStatements']),
         async (answers, prefetched) => {
           let served = 0;
           nock(MOCK_FHIR)
@@ -714,6 +724,8 @@ describe('regressions found by the properties', () => {
         labs: searchset(data.labs ?? []),
         meds: searchset(data.meds ?? []),
         conditions: searchset(data.conditions ?? []),
+        procedures: searchset([]),
+        medStatements: searchset([]),
       },
     };
   }

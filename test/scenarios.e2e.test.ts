@@ -48,7 +48,7 @@ function searchset(resources: readonly FhirResource[]): Bundle {
 const ofType = (fhir: ScenarioFhir, type: string): FhirResource[] =>
   fhir.resources.filter((resource) => resource.resourceType === type);
 
-/** The complete prefetch of the B12 services' four templates. */
+/** The complete prefetch of the B12 services' templates. */
 function prefetchOf(fhir: ScenarioFhir): Record<string, unknown> {
   const [patient] = ofType(fhir, 'Patient');
   return {
@@ -56,6 +56,8 @@ function prefetchOf(fhir: ScenarioFhir): Record<string, unknown> {
     labs: searchset(ofType(fhir, 'Observation')),
     meds: searchset(ofType(fhir, 'MedicationRequest')),
     conditions: searchset(ofType(fhir, 'Condition')),
+    procedures: searchset(ofType(fhir, 'Procedure')),
+    medStatements: searchset(ofType(fhir, 'MedicationStatement')),
   };
 }
 
@@ -190,14 +192,9 @@ describe.each(scenarios.map((scenario) => [scenario.id, scenario.description, sc
       }
     });
 
-    it('(a) sent the four prefetch keys (patient, labs, meds, conditions) and no fhirServer', () => {
+    it('(a) sent every prefetch key (patient, labs, meds, conditions, procedures, medStatements) and no fhirServer', () => {
       const sent = result('prefetch').request;
-      expect(Object.keys(sent.prefetch as object).sort()).toEqual([
-        'conditions',
-        'labs',
-        'meds',
-        'patient',
-      ]);
+      expect(Object.keys(sent.prefetch as object).sort()).toEqual(Object.keys(B12_PREFETCH).sort());
       expect(sent.fhirServer).toBeUndefined();
     });
 

@@ -881,7 +881,11 @@ describe('trusted-clients configuration', () => {
     });
     const body = clone(capture.body);
     delete body.fhirServer;
-    (body.prefetch as JsonObject).conditions = null;
+    Object.assign(body.prefetch as JsonObject, {
+      conditions: null,
+      procedures: null,
+      medStatements: null,
+    });
     const send = (): request.Test =>
       request(app.app)
         .post(url.pathname)

@@ -95,6 +95,30 @@ describe('GET /cds-services (discovery)', () => {
     }
   });
 
+  it('declares the same six B12 keys on every service: patient, labs, meds, conditions, procedures (RULES.md 2.4) and medStatements (10.4.1)', async () => {
+    const { services } = await discover();
+    for (const service of services) {
+      expect(Object.keys(service.prefetch ?? {}), service.id).toEqual([
+        'patient',
+        'labs',
+        'meds',
+        'conditions',
+        'procedures',
+        'medStatements',
+      ]);
+      expect(service.prefetch?.procedures).toBe(
+        'Procedure?patient={{context.patientId}}&_count=100',
+      );
+      expect(service.prefetch?.medStatements).toBe(
+        'MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:medication&_count=100',
+      );
+      // Not narrowable by date in CDS Hooks 2.0, so not declared (cds-services/b12/prefetch.ts).
+      for (const template of Object.values(service.prefetch ?? {})) {
+        expect(template).not.toMatch(/^MedicationAdministration/);
+      }
+    }
+  });
+
   it('is derived from the service registry: a custom list shows exactly those services', async () => {
     const custom = defineService({
       id: 'test-only-service',

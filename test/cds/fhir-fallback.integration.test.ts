@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Bundle, FhirResource, Observation } from 'fhir/r4.js';
+import type { Bundle, FhirResource, Observation, Procedure } from 'fhir/r4.js';
 import { b12Services } from '../../cds-services/index.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
 import { LOINC_SYSTEM } from '../../cds-services/b12/terminology.js';
 import { cdsResponse } from '../../src/cds/cards.js';
+import type { CdsResponse } from '../../src/cds/cards.js';
 import { defineService } from '../../src/cds/service.js';
 import type { PrefetchData } from '../../src/cds/prefetch.js';
 import { startFhirServer } from '../support/fhir-server.js';
@@ -19,6 +20,17 @@ import type { TestApp } from '../support/app.js';
  */
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const SNOMED = 'http://snomed.info/sct';
+
+/** A completed total gastrectomy, as an EHR's surgical history records it (RULES.md 2.4). */
+const gastrectomy = (id: string, patient: string): Procedure => ({
+  resourceType: 'Procedure',
+  id,
+  status: 'completed',
+  subject: { reference: `Patient/${patient}` },
+  code: { coding: [{ system: SNOMED, code: '26452005', display: 'Total gastrectomy' }] },
+  performedDateTime: '2025-02-10',
+});
 
 const observation = (id: string, patient: string, code: string, date: string): Observation => ({
   resourceType: 'Observation',
@@ -83,6 +95,43 @@ const fixtures: FhirResource[] = [
     subject: { reference: 'Patient/pat-2' },
     code: { coding: [{ system: 'http://snomed.info/sct', code: '195967001' }] },
   },
+  // Surgical history and patient-reported medicines, of pat-1 and of another patient
+  {
+    resourceType: 'Procedure',
+    id: 'appendectomy',
+    status: 'completed',
+    subject: { reference: 'Patient/pat-1' },
+    code: { coding: [{ system: SNOMED, code: '80146002', display: 'Appendectomy' }] },
+  },
+  gastrectomy('gastrectomy-pat-2', 'pat-2'),
+  { resourceType: 'Medication', id: 'med-3', code: { text: 'Cyanocobalamin 1 mg tablets' } },
+  {
+    resourceType: 'MedicationStatement',
+    id: 'otc-b12',
+    status: 'active',
+    subject: { reference: 'Patient/pat-1' },
+    medicationReference: { reference: 'Medication/med-3' },
+  },
+  {
+    resourceType: 'MedicationStatement',
+    id: 'otc-omeprazole-pat-2',
+    status: 'active',
+    subject: { reference: 'Patient/pat-2' },
+    medicationCodeableConcept: { text: 'Omeprazole 20 mg capsules' },
+  },
+  // pat-3: a total gastrectomy only in the surgical history; pat-4 likewise, taking oral B12
+  { resourceType: 'Patient', id: 'pat-3', birthDate: '1962-05-30', gender: 'female' },
+  gastrectomy('gastrectomy-pat-3', 'pat-3'),
+  { resourceType: 'Patient', id: 'pat-4', birthDate: '1962-05-30', gender: 'female' },
+  gastrectomy('gastrectomy-pat-4', 'pat-4'),
+  {
+    resourceType: 'MedicationStatement',
+    id: 'oral-b12-pat-4',
+    status: 'active',
+    subject: { reference: 'Patient/pat-4' },
+    medicationCodeableConcept: { text: 'Cyanocobalamin 1 mg tablets, one daily' },
+    effectivePeriod: { start: '2026-10-01' },
+  },
 ];
 
 /** pat-1's lab results the B12 template asks for, most recent first (`_sort=-date`). */
@@ -111,7 +160,12 @@ function recordingService(
   return { service, calls };
 }
 
-const hookCall = (app: TestApp, serviceId: string, fhirServer: string): request.Test =>
+const hookCall = (
+  app: TestApp,
+  serviceId: string,
+  fhirServer: string,
+  patientId = 'pat-1',
+): request.Test =>
   request(app.app)
     .post(`/cds-services/${serviceId}`)
     .set('Content-Type', 'application/json')
@@ -119,7 +173,7 @@ const hookCall = (app: TestApp, serviceId: string, fhirServer: string): request.
       hook: 'patient-view',
       hookInstance: randomUUID(),
       fhirServer,
-      context: { userId: 'Practitioner/123', patientId: 'pat-1' },
+      context: { userId: 'Practitioner/123', patientId },
     });
 
 const ids = (resources: readonly FhirResource[] | undefined): string[] =>
@@ -186,6 +240,12 @@ describe('FHIR fallback against a real FHIR R4 server', () => {
       'MedicationRequest/ppi',
     ]);
     expect(ids(data?.conditions)).toEqual(['Condition/t2dm']);
+    expect(ids(data?.procedures)).toEqual(['Procedure/appendectomy']);
+    // with the Medication it references, and not pat-2's statement
+    expect(ids(data?.medStatements).sort()).toEqual([
+      'Medication/med-3',
+      'MedicationStatement/otc-b12',
+    ]);
     const metformin = data?.meds?.find((resource) => resource.id === 'metformin');
     expect(metformin).toMatchObject({
       medicationCodeableConcept: { coding: [{ system: RXNORM, code: '861007' }] },
@@ -198,7 +258,37 @@ describe('FHIR fallback against a real FHIR R4 server', () => {
       labs: 'fhirServer',
       meds: 'fhirServer',
       conditions: 'fhirServer',
+      procedures: 'fhirServer',
+      medStatements: 'fhirServer',
     });
+  });
+
+  it('a gastrectomy Procedure served only by the FHIR server gives b12-prophylaxis-malabsorption (RULES.md 2.4, 5.16)', async () => {
+    const response = await hookCall(testApp(), 'b12-patient-view', server.baseUrl, 'pat-3').expect(
+      200,
+    );
+
+    const cards = (response.body as CdsResponse).cards;
+    const prophylaxis = cards.find(
+      (card) => card.source.topic?.code === 'b12-prophylaxis-malabsorption',
+    );
+    expect(prophylaxis?.summary).toMatch(/gastrectomy/i);
+    expect(received().map((r) => r.url)).toContain(
+      pathFor(B12_PREFETCH.procedures).replace('pat-1', 'pat-3'),
+    );
+  });
+
+  it('oral B12 in a MedicationStatement served only by the FHIR server counts as B12 therapy: no prophylaxis card (RULES.md 2.3, 10.4.1)', async () => {
+    const response = await hookCall(testApp(), 'b12-patient-view', server.baseUrl, 'pat-4').expect(
+      200,
+    );
+
+    const codes = (response.body as CdsResponse).cards.map((card) => card.source.topic?.code);
+    expect(codes).not.toContain('b12-prophylaxis-malabsorption');
+    expect(codes).not.toContain('b12-test-consider');
+    expect(received().map((r) => r.url)).toContain(
+      pathFor(B12_PREFETCH.medStatements).replace('pat-1', 'pat-4'),
+    );
   });
 
   it('_include=MedicationRequest:medication brings the referenced Medication, and only it', async () => {

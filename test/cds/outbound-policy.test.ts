@@ -130,6 +130,8 @@ const ANSWERS = {
   labs: (): FhirResource => searchset([observation('b12-low')]),
   meds: (): FhirResource => searchset([]),
   conditions: (): FhirResource => searchset([]),
+  procedures: (): FhirResource => searchset([]),
+  medStatements: (): FhirResource => searchset([]),
 };
 type Key = keyof typeof ANSWERS;
 const KEY_PATHS: Record<Key, string> = {
@@ -137,6 +139,8 @@ const KEY_PATHS: Record<Key, string> = {
   labs: '/Observation',
   meds: '/MedicationRequest',
   conditions: '/Condition',
+  procedures: '/Procedure',
+  medStatements: '/MedicationStatement',
 };
 
 /**
@@ -144,7 +148,7 @@ const KEY_PATHS: Record<Key, string> = {
  * what arrived.
  */
 function mockFhirServer(
-  keys: readonly Key[] = ['patient', 'labs', 'meds', 'conditions'],
+  keys: readonly Key[] = Object.keys(ANSWERS) as Key[],
   origin = EHR_ORIGIN,
   basePath = '/fhir',
 ): { scope: nock.Scope; arrivals: Arrival[] } {
@@ -195,12 +199,11 @@ const issueFor = (res: request.Response, name: Key): OperationOutcomeIssue | und
 /** Every key was refused before any request, for a security reason. */
 function expectAllRefused(res: request.Response, diagnostics: RegExp): void {
   const found = issues412(res);
-  expect(found.flatMap((issue) => issue.expression ?? []).sort()).toEqual([
-    'prefetch.conditions',
-    'prefetch.labs',
-    'prefetch.meds',
-    'prefetch.patient',
-  ]);
+  expect(found.flatMap((issue) => issue.expression ?? []).sort()).toEqual(
+    Object.keys(ANSWERS)
+      .map((key) => `prefetch.${key}`)
+      .sort(),
+  );
   for (const issue of found) {
     expect(issue.code).toBe('security');
     expect(issue.diagnostics).toMatch(diagnostics);
@@ -268,7 +271,7 @@ describe('a client may only have the FHIR servers it is allowed (fhirServers) ca
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     for (const line of app.logLines) expect(line).not.toContain(ACCESS_TOKEN);
     expect(ehr.scope.isDone()).toBe(true);
-    expect(ehr.arrivals).toHaveLength(4);
+    expect(ehr.arrivals).toHaveLength(Object.keys(ANSWERS).length);
     for (const arrival of ehr.arrivals) {
       expect(arrival.url.startsWith(`${FHIR_BASE}/`)).toBe(true);
       expect(arrival.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
@@ -359,7 +362,7 @@ describe('plain http FHIR servers are never called unless allowed', () => {
 describe('the access token is sent only to the fhirServer’s origin', () => {
   /** The labs search answers with a next link to `next`; the other keys answer normally. */
   function pagedLabs(next: string): void {
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
     nock(EHR_ORIGIN)
       .get('/fhir/Observation')
       .query(true)
@@ -424,7 +427,7 @@ describe('redirects from the FHIR server are not followed', () => {
   it.each([301, 302, 303, 307, 308])(
     'a %i to another origin gives 412 and the target is never called',
     async (status) => {
-      mockFhirServer(['patient', 'meds', 'conditions']);
+      mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
       nock(EHR_ORIGIN)
         .get('/fhir/Observation')
         .query(true)
@@ -439,7 +442,7 @@ describe('redirects from the FHIR server are not followed', () => {
   );
 
   it('a redirect within the same origin is not followed either', async () => {
-    mockFhirServer(['labs', 'meds', 'conditions']);
+    mockFhirServer(['labs', 'meds', 'conditions', 'procedures', 'medStatements']);
     nock(EHR_ORIGIN)
       .get(`/fhir/Patient/${PATIENT_ID}`)
       .reply(307, '', { Location: `${FHIR_BASE}/Patient/moved` });
@@ -459,7 +462,7 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
   });
 
   function largeLabs(reply: (interceptor: nock.Interceptor) => nock.Scope): void {
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
     reply(nock(EHR_ORIGIN).get('/fhir/Observation').query(true));
   }
 
@@ -514,7 +517,7 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
   });
 
   it('a later search page over the limit gets 412 too-long', async () => {
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
     nock(EHR_ORIGIN)
       .get('/fhir/Observation')
       .query((query) => query.page === undefined)

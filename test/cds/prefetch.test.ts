@@ -8,9 +8,11 @@ import type {
   Condition,
   FhirResource,
   MedicationRequest,
+  MedicationStatement,
   Observation,
   OperationOutcome,
   Patient,
+  Procedure,
 } from 'fhir/r4.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
 import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from '../../cds-services/b12/terminology.js';
@@ -34,6 +36,8 @@ const SERVICE_PATH = '/cds-services/b12-patient-view';
 
 type Key = keyof typeof B12_PREFETCH;
 const KEYS = Object.keys(B12_PREFETCH) as Key[];
+/** Every declared key but these, in declaration order. */
+const keysExcept = (...excluded: Key[]): Key[] => KEYS.filter((key) => !excluded.includes(key));
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -71,6 +75,22 @@ const diabetes: Condition = {
   code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] },
 };
 
+const gastrectomy: Procedure = {
+  resourceType: 'Procedure',
+  id: 'gastrectomy',
+  status: 'completed',
+  subject: { reference: `Patient/${PATIENT_ID}` },
+  code: { coding: [{ system: 'http://snomed.info/sct', code: '26452005' }] },
+};
+
+const otcOmeprazole: MedicationStatement = {
+  resourceType: 'MedicationStatement',
+  id: 'otc-omeprazole',
+  status: 'active',
+  subject: { reference: `Patient/${PATIENT_ID}` },
+  medicationCodeableConcept: { text: 'Omeprazole 20 mg capsules (bought over the counter)' },
+};
+
 const errorOutcome: OperationOutcome = {
   resourceType: 'OperationOutcome',
   issue: [{ severity: 'error', code: 'timeout', diagnostics: 'EHR search timed out' }],
@@ -101,7 +121,15 @@ const ANSWERS: Record<Key, FhirResource> = {
   labs: searchset([b12Low, hb]),
   meds: searchset([metformin]),
   conditions: searchset([diabetes]),
+  procedures: searchset([gastrectomy]),
+  medStatements: searchset([otcOmeprazole]),
 };
+
+/**
+ * The keys a test about one key's prefetch value fills with "no data" (CDS Hooks 2.0: `null`), so
+ * that they are neither fetched nor a 412.
+ */
+const NO_PROCEDURES_OR_STATEMENTS = { procedures: null, medStatements: null };
 
 /** What the service is expected to request for each key, from `context.patientId = pat-1`. */
 const labCodes = [
@@ -113,6 +141,9 @@ const EXPECTED_PATH: Record<Key, string> = {
   labs: `/fhir/Observation?patient=pat-1&code=${labCodes.join(',')}&_sort=-date&_count=100`,
   meds: '/fhir/MedicationRequest?patient=pat-1&_include=MedicationRequest:medication&_count=100',
   conditions: '/fhir/Condition?patient=pat-1&_count=100',
+  procedures: '/fhir/Procedure?patient=pat-1&_count=100',
+  medStatements:
+    '/fhir/MedicationStatement?patient=pat-1&_include=MedicationStatement:medication&_count=100',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +187,8 @@ const RESOURCE_PATH: Record<Key, string> = {
   labs: '/fhir/Observation',
   meds: '/fhir/MedicationRequest',
   conditions: '/fhir/Condition',
+  procedures: '/fhir/Procedure',
+  medStatements: '/fhir/MedicationStatement',
 };
 
 const intercept = (scope: nock.Scope, key: Key): nock.Interceptor =>
@@ -244,7 +277,7 @@ afterAll(() => {
 });
 
 describe('prefetch tokens are substituted in every template sent to the FHIR server', () => {
-  it('queries Patient/<id> and the labs, meds and conditions searches with patient=<id>', async () => {
+  it('queries Patient/<id> and the labs, meds, conditions, procedures and medStatements searches with patient=<id>', async () => {
     const app = testApp();
     const seen = mockFhirServer(KEYS);
 
@@ -325,25 +358,29 @@ describe('fhirAuthorization', () => {
 describe('which prefetch values are used and which are fetched again', () => {
   it('does not re-query a key present with null ("no data"), but fetches the absent keys', async () => {
     const { app, calls } = recordingApp();
-    const seen = mockFhirServer(['patient', 'meds', 'conditions']);
+    const seen = mockFhirServer(keysExcept('labs'));
 
     await call(app, hookRequest({ fhirServer: FHIR_BASE, prefetch: { labs: null } })).expect(200);
 
     expect(nock.isDone()).toBe(true);
-    expect(seen.map((s) => s.key).sort()).toEqual(['conditions', 'meds', 'patient']);
+    expect(seen.map((s) => s.key).sort()).toEqual(keysExcept('labs').sort());
     expect(calls[0]?.labs).toEqual([]);
     expect(ids(calls[0]?.meds)).toEqual(['metformin']);
+    expect(ids(calls[0]?.procedures)).toEqual(['gastrectomy']);
+    expect(ids(calls[0]?.medStatements)).toEqual(['otc-omeprazole']);
     expect(logged(app, 'hook call')[0]?.sources).toEqual({
       patient: 'fhirServer',
       labs: 'prefetch',
       meds: 'fhirServer',
       conditions: 'fhirServer',
+      procedures: 'fhirServer',
+      medStatements: 'fhirServer',
     });
   });
 
   it('does not re-query keys present with data', async () => {
     const { app, calls } = recordingApp();
-    const seen = mockFhirServer(['meds', 'conditions']);
+    const seen = mockFhirServer(keysExcept('patient', 'labs'));
 
     await call(
       app,
@@ -354,7 +391,7 @@ describe('which prefetch values are used and which are fetched again', () => {
     ).expect(200);
 
     expect(nock.isDone()).toBe(true);
-    expect(seen.map((s) => s.key).sort()).toEqual(['conditions', 'meds']);
+    expect(seen.map((s) => s.key).sort()).toEqual(keysExcept('patient', 'labs').sort());
     expect(ids(calls[0]?.patient)).toEqual([PATIENT_ID]);
     expect(ids(calls[0]?.labs)).toEqual(['mma']);
   });
@@ -373,6 +410,8 @@ describe('which prefetch values are used and which are fetched again', () => {
           labs: searchset([b12Low]),
           meds: searchset([]),
           conditions: null,
+          procedures: searchset([gastrectomy]),
+          medStatements: null,
         },
       }),
     ).expect(200);
@@ -382,6 +421,8 @@ describe('which prefetch values are used and which are fetched again', () => {
       labs: 'prefetch',
       meds: 'prefetch',
       conditions: 'prefetch',
+      procedures: 'prefetch',
+      medStatements: 'prefetch',
     });
   });
 
@@ -398,6 +439,7 @@ describe('which prefetch values are used and which are fetched again', () => {
           labs: errorOutcome,
           meds: searchset([metformin]),
           conditions: searchset([diabetes]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     ).expect(200);
@@ -424,6 +466,7 @@ describe('which prefetch values are used and which are fetched again', () => {
           labs: searchset([mma, errorOutcome]),
           meds: searchset([metformin]),
           conditions: searchset([diabetes]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     ).expect(200);
@@ -448,17 +491,23 @@ describe('which prefetch values are used and which are fetched again', () => {
           labs: searchset([b12Low, warningOutcome]),
           meds: searchset([warningOutcome]),
           conditions: searchset([diabetes]),
+          procedures: searchset([warningOutcome]),
+          medStatements: searchset([otcOmeprazole, warningOutcome]),
         },
       }),
     ).expect(200);
 
     expect(ids(calls[0]?.labs)).toEqual(['b12-low']);
     expect(calls[0]?.meds).toEqual([]);
+    expect(calls[0]?.procedures).toEqual([]);
+    expect(ids(calls[0]?.medStatements)).toEqual(['otc-omeprazole']);
     expect(logged(app, 'hook call')[0]?.sources).toEqual({
       patient: 'prefetch',
       labs: 'prefetch',
       meds: 'prefetch',
       conditions: 'prefetch',
+      procedures: 'prefetch',
+      medStatements: 'prefetch',
     });
   });
 
@@ -473,6 +522,7 @@ describe('which prefetch values are used and which are fetched again', () => {
           labs: errorOutcome,
           meds: searchset([]),
           conditions: searchset([]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     );
@@ -490,7 +540,7 @@ describe('pagination', () => {
    * links); returns the scope serving page 3.
    */
   function pagedLabs(pages: 2 | 3): nock.Scope {
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     nock(ORIGIN)
       .get('/fhir/Observation')
       .query(true)
@@ -532,6 +582,7 @@ describe('pagination', () => {
           labs: searchset([b12Low], page2),
           meds: searchset([]),
           conditions: searchset([]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     ).expect(200);
@@ -552,6 +603,7 @@ describe('pagination', () => {
           labs: searchset([b12Low], page2),
           meds: searchset([]),
           conditions: searchset([]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     );
@@ -582,7 +634,7 @@ describe('pagination', () => {
 
   it('does not follow a next link to another origin, and never sends the token there', async () => {
     const app = testApp();
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     nock(ORIGIN)
       .get('/fhir/Observation')
       .query(true)
@@ -620,6 +672,7 @@ describe('pagination', () => {
           labs: searchset([b12Low], `${ELSEWHERE}/fhir/Observation?page=2`),
           meds: searchset([]),
           conditions: searchset([]),
+          ...NO_PROCEDURES_OR_STATEMENTS,
         },
       }),
     );
@@ -630,9 +683,9 @@ describe('pagination', () => {
 });
 
 describe('failures give 412 with an OperationOutcome naming the key', () => {
-  /** The other three keys succeed; labs fails as `failLabs` says. */
+  /** The other keys succeed; labs fails as `failLabs` says. */
   function failingLabs(failLabs: (interceptor: nock.Interceptor) => nock.Scope): void {
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     failLabs(nock(ORIGIN).get('/fhir/Observation').query(true));
   }
 
@@ -703,15 +756,15 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
 
     const response = await call(app, hookRequest({ prefetch: { patient } }));
 
-    expect(failedKeys(response).sort()).toEqual([
-      'prefetch.conditions',
-      'prefetch.labs',
-      'prefetch.meds',
-    ]);
+    expect(failedKeys(response).sort()).toEqual(
+      keysExcept('patient')
+        .map((key) => `prefetch.${key}`)
+        .sort(),
+    );
     expect(issueFor(response, 'labs')?.code).toBe('incomplete');
   });
 
-  it('no prefetch and no fhirServer: all four keys are named', async () => {
+  it('no prefetch and no fhirServer: every declared key is named', async () => {
     const app = testApp();
 
     const response = await call(app, hookRequest());
@@ -721,7 +774,7 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
 });
 
 describe('malformed data is a 4xx naming the key, never a 500', () => {
-  const otherKeys = { patient, meds: null, conditions: null };
+  const otherKeys = { patient, meds: null, conditions: null, ...NO_PROCEDURES_OR_STATEMENTS };
 
   /** Prefetch values that pass the request schema (which checks only `resourceType`). */
   const malformedPrefetch: [string, Record<string, unknown>][] = [
@@ -787,7 +840,7 @@ describe('malformed data is a 4xx naming the key, never a 500', () => {
 
   it.each(malformedAnswers)('FHIR server answers labs with %s', async (_name, answer) => {
     const app = testApp();
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     nock(ORIGIN).get('/fhir/Observation').query(true).reply(200, answer);
 
     const response = await call(app, hookRequest({ fhirServer: FHIR_BASE }));
@@ -797,7 +850,7 @@ describe('malformed data is a 4xx naming the key, never a 500', () => {
 
   it('a 200 that is not JSON is reported as a structure problem, not as "could not be reached"', async () => {
     const app = testApp();
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     nock(ORIGIN)
       .get('/fhir/Observation')
       .query(true)
@@ -841,7 +894,7 @@ describe('malformed data is a 4xx naming the key, never a 500', () => {
 });
 
 describe('keys are fetched in parallel', () => {
-  it('all four requests reach the server before any is answered', async () => {
+  it('the requests of every key reach the server before any is answered', async () => {
     const app = testApp();
     const events: string[] = [];
     let arrived = 0;
@@ -855,7 +908,7 @@ describe('keys are fetched in parallel', () => {
         events.push(`arrived ${key}`);
         arrived += 1;
         if (arrived === KEYS.length) releaseAll();
-        // A sequential implementation never gets here with all four: give up after a while.
+        // A sequential implementation never gets here with all of them: give up after a while.
         await Promise.race([allArrived, sleep(400)]);
         events.push(`answered ${key}`);
         return [200, ANSWERS[key]];
@@ -872,14 +925,14 @@ describe('keys are fetched in parallel', () => {
 describe('the hook-call log line', () => {
   it('records the source of each key, and neither the access token nor the patient id', async () => {
     const app = testApp();
-    mockFhirServer(['labs', 'conditions']);
+    mockFhirServer(['labs', 'conditions', 'procedures']);
 
     await call(
       app,
       hookRequest({
         fhirServer: FHIR_BASE,
         fhirAuthorization: authorization(TOKEN),
-        prefetch: { patient, meds: null },
+        prefetch: { patient, meds: null, medStatements: searchset([]) },
       }),
     ).expect(200);
 
@@ -891,6 +944,8 @@ describe('the hook-call log line', () => {
           labs: 'fhirServer',
           meds: 'prefetch',
           conditions: 'fhirServer',
+          procedures: 'fhirServer',
+          medStatements: 'prefetch',
         },
       }),
     ]);
@@ -901,7 +956,7 @@ describe('the hook-call log line', () => {
 
   it('a failed call logs the failing key, and neither the access token nor the patient id', async () => {
     const app = testApp();
-    mockFhirServer(['patient', 'meds', 'conditions']);
+    mockFhirServer(keysExcept('labs'));
     nock(ORIGIN).get('/fhir/Observation').query(true).reply(503, errorOutcome);
 
     await call(

@@ -207,8 +207,10 @@ describe('POST /cds-services/{id}: other error statuses', () => {
     expect(expressions(outcome).sort()).toEqual([
       'prefetch.conditions',
       'prefetch.labs',
+      'prefetch.medStatements',
       'prefetch.meds',
       'prefetch.patient',
+      'prefetch.procedures',
     ]);
   });
 

@@ -162,11 +162,13 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
     'reads a FHIR Bundle of one patient’s data as a patient-view request, with the same cards as the fixture',
     async () => {
       const body = readFixture('b12-deficiency-treat');
-      const prefetch = body.prefetch as Record<string, FhirResource>;
+      const prefetch = body.prefetch as Record<string, FhirResource | null>;
       const resources = Object.values(prefetch).flatMap((value) =>
-        value.resourceType === 'Bundle'
-          ? (value.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []))
-          : [value],
+        value === null
+          ? []
+          : value.resourceType === 'Bundle'
+            ? (value.entry ?? []).flatMap((entry) => (entry.resource ? [entry.resource] : []))
+            : [value],
       );
       const bundle: Bundle = {
         resourceType: 'Bundle',
@@ -235,21 +237,26 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
     let server: Server;
     let base: string;
     const body = readFixture('b12-deficiency-treat');
-    const prefetch = body.prefetch as Record<string, FhirResource>;
+    const prefetch = body.prefetch as Record<string, FhirResource | null>;
     /** The prefetch key each search of the B12 templates answers. */
     const KEY_OF: Record<string, string> = {
       Patient: 'patient',
       Observation: 'labs',
       MedicationRequest: 'meds',
       Condition: 'conditions',
+      Procedure: 'procedures',
+      MedicationStatement: 'medStatements',
     };
+    /** A key the fixture prefetches as null ("no data") is a search that matches nothing. */
+    const noMatch = { resourceType: 'Bundle', type: 'searchset', total: 0 };
     const requested: string[] = [];
 
     beforeAll(async () => {
       server = createServer((req, res) => {
         const type = new URL(req.url ?? '/', 'http://localhost').pathname.split('/')[2] ?? '';
         requested.push(type);
-        const value = prefetch[KEY_OF[type] ?? ''];
+        const key = KEY_OF[type] ?? '';
+        const value = prefetch[key] === null ? noMatch : prefetch[key];
         res.writeHead(value ? 200 : 404, { 'Content-Type': 'application/fhir+json' });
         res.end(JSON.stringify(value ?? { resourceType: 'OperationOutcome', issue: [] }));
       });
@@ -273,8 +280,10 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
         expect([...new Set(requested)].sort()).toEqual([
           'Condition',
           'MedicationRequest',
+          'MedicationStatement',
           'Observation',
           'Patient',
+          'Procedure',
         ]);
         expect(withoutUuids(parsed(run.stdout).cards)).toEqual(withoutUuids(expected.cards));
       },

@@ -8,6 +8,7 @@ import {
   retarget,
 } from '../../demo/requests.js';
 import type { HookRequestBody } from '../../demo/requests.js';
+import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
 import { hookRequestSchemas } from '../../src/cds/hook-request.js';
 import { r4Problems } from '../support/fhir-r4.js';
 
@@ -85,11 +86,11 @@ describe('retarget: the same patient sent to another hook', () => {
 });
 
 describe('requestFromJson: a hook request, or a patient Bundle made into one', () => {
-  const prefetch = source.prefetch as Record<string, { entry?: { resource: unknown }[] }>;
+  const prefetch = source.prefetch as Record<string, { entry?: { resource: unknown }[] } | null>;
   const resources = [
     prefetch.patient,
     ...Object.values(prefetch).flatMap(
-      (value) => value.entry?.map((entry) => entry.resource) ?? [],
+      (value) => value?.entry?.map((entry) => entry.resource) ?? [],
     ),
   ];
 
@@ -105,7 +106,7 @@ describe('requestFromJson: a hook request, or a patient Bundle made into one', (
     });
     expect(request.hook).toBe('patient-view');
     expect(request.context.patientId).toBe(source.context.patientId);
-    expect(Object.keys(request.prefetch ?? {})).toEqual(['patient', 'labs', 'meds', 'conditions']);
+    expect(Object.keys(request.prefetch ?? {})).toEqual(Object.keys(B12_PREFETCH));
     expect(hookRequestSchemas['patient-view'].safeParse(request).success).toBe(true);
   });
 

@@ -733,7 +733,8 @@ describe.each(backends)('feedback store on $name', (backend) => {
       expect(stored).toContain(EHR);
 
       const resources: JsonObject[] = [];
-      for (const value of Object.values(fixture.prefetch as Record<string, JsonObject>)) {
+      for (const value of Object.values(fixture.prefetch as Record<string, JsonObject | null>)) {
+        if (value === null) continue;
         if (value.resourceType !== 'Bundle') resources.push(value);
         for (const entry of (value.entry ?? []) as { resource: JsonObject }[]) {
           resources.push(entry.resource);

@@ -27,7 +27,7 @@ import {
  * One realistic CDS Hooks request per card of the catalog: `fixtures/cards/<card-code>.json`.
  *
  * Each is the request body an EHR would send on the evaluation date {@link EVALUATION_DATE}
- * (hook, hookInstance, context, and the complete prefetch of the four B12 templates), with valid
+ * (hook, hookInstance, context, and the complete prefetch of the six B12 templates), with valid
  * FHIR R4 resources, real LOINC/RxNorm/SNOMED CT codes and displays, and the mixture of units real
  * laboratories report (B12 in ng/L, pg/mL, ng/mL or pmol/L; Hb in g/dL or g/L; ...). The files are
  * generated from this module, so they stay stable and consistent:
@@ -235,6 +235,8 @@ interface LabSpec {
   /** `YYYY-MM-DDThh:mm:ssZ` of the sample. */
   collected: string;
   status?: Observation['status'];
+  /** The printed unit when the laboratory's system sends one that contradicts its UCUM code. */
+  printedUnit?: string;
 }
 
 const quantity = (value: number, def: UnitDef): Quantity => ({
@@ -285,7 +287,14 @@ function labResource(spec: LabSpec, patient: PatientSpec): Observation {
     subject: { reference: `Patient/${patient.id}` },
     effectiveDateTime: spec.collected,
     ...(status === 'registered' ? {} : { issued: issuedAfter(spec.collected) }),
-    ...(spec.value === undefined ? {} : { valueQuantity: quantity(spec.value, def) }),
+    ...(spec.value === undefined
+      ? {}
+      : {
+          valueQuantity: {
+            ...quantity(spec.value, def),
+            ...(spec.printedUnit ? { unit: spec.printedUnit } : {}),
+          },
+        }),
     ...(flag ? { interpretation: [{ coding: [{ system: INTERPRETATION, ...flag }] }] } : {}),
     ...(range && spec.value !== undefined ? { referenceRange: [range] } : {}),
   };
@@ -374,6 +383,10 @@ const PRODUCTS = {
     rxnorm: { code: '317106', display: 'hydroxocobalamin 1 MG/ML Injectable Solution' },
     atc: { code: 'B03BA03', display: 'hydroxocobalamin' },
     text: 'Hydroxocobalamin 1 mg/1 mL solution for injection ampoules',
+  },
+  cyanocobalaminOral: {
+    atc: { code: 'B03BA01', display: 'cyanocobalamin' },
+    text: 'Cyanocobalamin 1 mg tablets',
   },
   cyanocobalamin: {
     rxnorm: { code: '309594', display: 'cyanocobalamin 1 MG/ML Injectable Solution' },
@@ -1006,6 +1019,60 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       },
     ],
   },
+  'b12-result-unreadable': {
+    story:
+      'Tiredness; a total B12 sent as 152 with UCUM code pmol/L but printed unit pg/mL: which is it?',
+    hook: 'patient-view',
+    encounterId: 'enc-93514-1121',
+    patient: {
+      id: 'pat-93514',
+      mrn: 'MRN0093514',
+      given: 'Graham',
+      family: 'Oduya',
+      gender: 'male',
+      birthDate: '1971-03-19',
+    },
+    labs: [
+      {
+        ...lab('obs-93514-b12', 'totalB12', 152, 'pmol/L', '2026-11-12T09:05:00Z'),
+        printedUnit: 'pg/mL',
+      },
+      lab('obs-93514-hb', 'hb', 14.1, 'g/dL', '2026-11-12T09:05:00Z'),
+      lab('obs-93514-mcv', 'mcv', 91, 'fL', '2026-11-12T09:05:00Z'),
+    ],
+    meds: [],
+    conditions: [{ id: 'cond-93514-fatigue', ...FATIGUE, onset: '2026-11-05' }],
+  },
+  'b12-low-on-oral': {
+    story:
+      'Oral cyanocobalamin 1 mg daily since April 2026 for a low B12; total B12 still 141 ng/L in November',
+    hook: 'patient-view',
+    encounterId: 'enc-94127-1121',
+    patient: {
+      id: 'pat-94127',
+      mrn: 'MRN0094127',
+      given: 'Margaret',
+      family: 'Kowalczyk',
+      gender: 'female',
+      birthDate: '1958-07-02',
+    },
+    labs: [
+      lab('obs-94127-b12-0', 'totalB12', 128, 'ng/L', '2026-04-02T08:40:00Z'),
+      lab('obs-94127-b12', 'totalB12', 141, 'ng/L', '2026-11-09T08:55:00Z'),
+      lab('obs-94127-hb', 'hb', 12.4, 'g/dL', '2026-11-09T08:55:00Z'),
+      lab('obs-94127-mcv', 'mcv', 99, 'fL', '2026-11-09T08:55:00Z'),
+    ],
+    meds: [
+      {
+        id: 'mr-94127-cyano',
+        status: 'active',
+        ...PRODUCTS.cyanocobalaminOral,
+        authoredOn: '2026-04-09',
+        dosage: { text: '1 mg orally once daily', route: 'oral', doseMg: 1, repeat: DAILY },
+      },
+    ],
+    conditions: [],
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1058,6 +1125,10 @@ function requestOf(spec: CardFixtureSpec, seed: string): Record<string, unknown>
       labs: searchset(spec.labs.map((item) => labResource(item, patient))),
       meds: searchset(spec.meds.map((item) => medicationResource(item, patient))),
       conditions: searchset(spec.conditions.map((item) => conditionResource(item, patient))),
+      // No surgical history or patient-reported medicines in these records: "no data" is `null`
+      // (CDS Hooks 2.0 §Prefetch), so the service neither queries a FHIR server nor answers 412.
+      procedures: null,
+      medStatements: null,
     },
   };
 }
@@ -1175,8 +1246,9 @@ export function readmeText(): string {
     '',
     `Each file is the body of a CDS Hooks 2.0 request for an evaluation date of ${EVALUATION_DATE}:`,
     '`hook`, `hookInstance`, `context` (`userId`, `patientId`, `encounterId`, and for order hooks',
-    '`draftOrders` and, on order-select, `selections`) and the complete prefetch of the four B12',
-    'templates (`patient`, `labs`, `meds`, `conditions`, as searchset Bundles). Resources are valid',
+    '`draftOrders` and, on order-select, `selections`) and the complete prefetch of the six B12',
+    'templates (`patient`, `labs`, `meds`, `conditions` as searchset Bundles; `procedures` and',
+    '`medStatements` `null`, "no data"). Resources are valid',
     'FHIR R4 with LOINC, RxNorm/ATC and SNOMED CT codes, and the units vary as they do between',
     'laboratories (B12 in ng/L, pg/mL, ng/mL or pmol/L; Hb in g/dL or g/L; platelets in 10\\*3/uL or',
     '10\\*9/L; MMA in nmol/L; folate in ng/mL or nmol/L).',

@@ -84,14 +84,16 @@ export const searchset = (resources: readonly FhirResource[]): Bundle => ({
 });
 
 /**
- * A prefetch that satisfies every key the B12 services declare (patient, labs, meds, conditions),
- * so a call needs no FHIR server. `conditions` is `null`: "no data", never re-queried.
+ * A prefetch that satisfies every key the B12 services declare, so a call needs no FHIR server.
+ * `conditions`, `procedures` and `medStatements` are `null`: "no data", never re-queried.
  */
 export const completePrefetch = (patientId = PATIENT_ID): JsonObject => ({
   patient: patient(patientId),
   labs: searchset([b12Observation(patientId)]),
   meds: searchset([activeMedication(patientId)]),
   conditions: null,
+  procedures: null,
+  medStatements: null,
 });
 
 export function patientViewBody(patientId = PATIENT_ID): JsonObject {
