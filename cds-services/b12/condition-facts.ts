@@ -197,11 +197,26 @@ function namesGroup(value: unknown, type: ProblemRecord['resourceType']): boolea
  * costs more than this.
  */
 export function mayCountAsObservation(observation: Record<string, unknown>): boolean {
+  // A measurement (a vital sign, a score) records no finding by its code (RULES.md 10.2.5).
+  for (const key of MEASURED_VALUES) if (observation[key] !== undefined) return false;
   return (
     namesGroup(observation.code, 'Observation') ||
     namesGroup(observation.valueCodeableConcept, 'Observation')
   );
 }
+
+/** The value[x] of an Observation that measures rather than records a finding. */
+const MEASURED_VALUES = [
+  'valueQuantity',
+  'valueString',
+  'valueInteger',
+  'valueRange',
+  'valueRatio',
+  'valueSampledData',
+  'valueTime',
+  'valueDateTime',
+  'valuePeriod',
+] as const;
 
 /** A symptom recorded as an Observation counts for a year (RULES.md 10.2.5). */
 const OBSERVED_SYMPTOM_DAYS = 365;
