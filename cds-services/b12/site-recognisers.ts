@@ -21,8 +21,9 @@
  * entirely when `empty` (no recogniser configured).
  */
 
-import fhirpath from 'fhirpath';
-import r4 from 'fhirpath/fhir-context/r4';
+import { createRequire } from 'node:module';
+import type Fhirpath from 'fhirpath';
+import type R4Model from 'fhirpath/fhir-context/r4';
 import { z } from 'zod';
 import {
   ANALYTES,
@@ -34,6 +35,22 @@ import {
   SNOMED_SYSTEM,
 } from './terminology.js';
 import type { Analyte, ConditionGroup, Ingredient } from './terminology.js';
+
+/**
+ * fhirpath.js and its R4 model (about 13 MB) are loaded on the first recogniser: most sites
+ * configure none, and the service then never needs them.
+ */
+let loaded: { fhirpath: typeof Fhirpath; r4: typeof R4Model } | undefined;
+function fhirpathEngine(): { fhirpath: typeof Fhirpath; r4: typeof R4Model } {
+  if (loaded === undefined) {
+    const require = createRequire(import.meta.url);
+    loaded = {
+      fhirpath: require('fhirpath') as typeof Fhirpath,
+      r4: require('fhirpath/fhir-context/r4') as typeof R4Model,
+    };
+  }
+  return loaded;
+}
 
 /** A FHIR resource, or an Observation component, as JSON. */
 export type FhirJson = Readonly<Record<string, unknown>>;
@@ -177,7 +194,7 @@ function inspect(expression: string): { problems: string[]; usesEnvironment: boo
     }
     for (const child of node.children ?? []) walk(child);
   };
-  walk(fhirpath.parse(expression) as AstNode);
+  walk(fhirpathEngine().fhirpath.parse(expression) as AstNode);
   return { problems, usesEnvironment };
 }
 
@@ -195,6 +212,7 @@ export function siteRecogniserProblem(entry: SiteRecogniserConfig): string | und
   if (compiled.has(entry)) return undefined;
   let engine: Engine;
   try {
+    const { fhirpath, r4 } = fhirpathEngine();
     engine = fhirpath.compile(entry.fhirpath, r4, { async: false }) as Engine;
   } catch (error) {
     return `does not compile: ${firstLine((error as Error).message)}`;

@@ -1,4 +1,5 @@
-import fhirpath from 'fhirpath';
+import { createRequire } from 'node:module';
+import type Fhirpath from 'fhirpath';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type {
   Condition,
@@ -18,6 +19,9 @@ import type {
   SiteRecogniserConfig,
   SiteRecogniserFailure,
 } from '../../cds-services/b12/site-recognisers.js';
+
+/** The fhirpath.js the service loads (its CommonJS build, on the first recogniser). */
+const fhirpath = createRequire(import.meta.url)('fhirpath') as typeof Fhirpath;
 
 /**
  * Site recognisers (cds-services/b12/site-recognisers.ts, issue 12 item 4): FHIRPath expressions
