@@ -1,13 +1,25 @@
 import type { PrefetchKey } from './prefetch-keys.js';
-import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from './terminology.js';
+import {
+  ANALYTES,
+  CONDITION_GROUPS,
+  LOINC_SYSTEM,
+  PREGNANCY_STATUS,
+  SNOMED_SYSTEM,
+} from './terminology.js';
 
-/** Every laboratory code the B12 facts read, as one R4 token list (`system|code,...`). */
+/**
+ * Every laboratory code the B12 facts read, and the SNOMED CT findings an Observation can record
+ * as its code (a paraesthesia on examination, fatigue, a vegan diet: RULES.md 10.2.5, 7.4), as
+ * one R4 token list (`system|code,...`).
+ */
 const labCodes = [
-  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc),
-  PREGNANCY_STATUS.loinc,
-]
-  .map((code) => `${LOINC_SYSTEM}|${code}`)
-  .join(',');
+  ...[...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc), PREGNANCY_STATUS.loinc].map(
+    (code) => `${LOINC_SYSTEM}|${code}`,
+  ),
+  ...(['neuro', 'symptom', 'veganDiet'] as const)
+    .flatMap((group) => CONDITION_GROUPS[group].snomed)
+    .map((code) => `${SNOMED_SYSTEM}|${code}`),
+].join(',');
 
 /**
  * Prefetch templates shared by the three B12 services (CDS Hooks 2.0 §Prefetch template), in R4

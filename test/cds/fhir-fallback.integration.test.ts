@@ -41,6 +41,10 @@ const observation = (id: string, patient: string, code: string, date: string): O
   effectiveDateTime: date,
 });
 
+/** `YYYY-MM-DD`, `days` before the real today: the service evaluates on the clock's date. */
+const daysAgo = (days: number): string =>
+  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+
 const fixtures: FhirResource[] = [
   { resourceType: 'Patient', id: 'pat-1', birthDate: '1951-03-14' },
   { resourceType: 'Patient', id: 'pat-2', birthDate: '1980-07-01' },
@@ -131,6 +135,28 @@ const fixtures: FhirResource[] = [
     subject: { reference: 'Patient/pat-4' },
     medicationCodeableConcept: { text: 'Cyanocobalamin 1 mg tablets, one daily' },
     effectivePeriod: { start: '2026-10-01' },
+  },
+  // pat-5: a low total B12 and a paraesthesia found on examination, recorded as an Observation
+  { resourceType: 'Patient', id: 'pat-5', birthDate: '1958-02-11', gender: 'male' },
+  {
+    ...observation('b12-pat-5', 'pat-5', '2132-9', daysAgo(20)),
+    valueQuantity: { value: 120, unit: 'ng/L', system: 'http://unitsofmeasure.org', code: 'ng/L' },
+  },
+  {
+    resourceType: 'Observation',
+    id: 'paraesthesia-pat-5',
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'exam' },
+        ],
+      },
+    ],
+    subject: { reference: 'Patient/pat-5' },
+    code: { coding: [{ system: SNOMED, code: '91019004', display: 'Paresthesia' }] },
+    valueBoolean: true,
+    effectiveDateTime: daysAgo(20),
   },
 ];
 
@@ -289,6 +315,16 @@ describe('FHIR fallback against a real FHIR R4 server', () => {
     expect(received().map((r) => r.url)).toContain(
       pathFor(B12_PREFETCH.medStatements).replace('pat-1', 'pat-4'),
     );
+  });
+
+  it('a paraesthesia recorded as an exam Observation comes with the labs search: the urgent neurological card, not the loading regimen (RULES.md 10.2.5, 5.7)', async () => {
+    const response = await hookCall(testApp(), 'b12-patient-view', server.baseUrl, 'pat-5').expect(
+      200,
+    );
+
+    const codes = (response.body as CdsResponse).cards.map((card) => card.source.topic?.code);
+    expect(codes).toContain('b12-deficiency-neuro-urgent');
+    expect(codes).not.toContain('b12-deficiency-treat');
   });
 
   it('_include=MedicationRequest:medication brings the referenced Medication, and only it', async () => {

@@ -15,7 +15,12 @@ import type {
   Procedure,
 } from 'fhir/r4.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from '../../cds-services/b12/terminology.js';
+import {
+  ANALYTES,
+  CONDITION_GROUPS,
+  LOINC_SYSTEM,
+  PREGNANCY_STATUS,
+} from '../../cds-services/b12/terminology.js';
 import { cdsResponse } from '../../src/cds/cards.js';
 import { defineService } from '../../src/cds/service.js';
 import type { PrefetchData } from '../../src/cds/prefetch.js';
@@ -133,9 +138,16 @@ const NO_PROCEDURES_OR_STATEMENTS = { procedures: null, medStatements: null };
 
 /** What the service is expected to request for each key, from `context.patientId = pat-1`. */
 const labCodes = [
-  ...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc),
-  PREGNANCY_STATUS.loinc,
-].map((code) => `${LOINC_SYSTEM}|${code}`);
+  ...[...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc), PREGNANCY_STATUS.loinc].map(
+    (code) => `${LOINC_SYSTEM}|${code}`,
+  ),
+  // Findings recorded as an Observation's code (RULES.md 10.2.5).
+  ...[
+    ...CONDITION_GROUPS.neuro.snomed,
+    ...CONDITION_GROUPS.symptom.snomed,
+    ...CONDITION_GROUPS.veganDiet.snomed,
+  ].map((code) => `http://snomed.info/sct|${code}`),
+];
 const EXPECTED_PATH: Record<Key, string> = {
   patient: '/fhir/Patient/pat-1',
   labs: `/fhir/Observation?patient=pat-1&code=${labCodes.join(',')}&_sort=-date&_count=100`,
@@ -290,7 +302,7 @@ describe('prefetch tokens are substituted in every template sent to the FHIR ser
     for (const { path } of seen) expect(path).not.toMatch(/\{\{|\}\}|%7B|%7D/i);
   });
 
-  it('sends the labs search with the LOINC code list and _sort=-date', async () => {
+  it('sends the labs search with the LOINC code list, the SNOMED CT findings and _sort=-date', async () => {
     const app = testApp();
     const seen = mockFhirServer(KEYS);
 
@@ -302,6 +314,8 @@ describe('prefetch tokens are substituted in every template sent to the FHIR ser
     expect(query.getAll('patient')).toEqual(['pat-1']);
     expect(query.get('code')?.split(',')).toEqual(labCodes);
     expect(query.get('code')).toContain('http://loinc.org|2132-9');
+    // A paraesthesia recorded on examination arrives with the results (RULES.md 10.2.5).
+    expect(query.get('code')).toContain('http://snomed.info/sct|91019004');
     expect(query.get('_sort')).toBe('-date');
   });
 
