@@ -4,7 +4,15 @@ import type { Patient } from 'fhir/r4.js';
 import { testApp } from './support/app.js';
 import { startFhirServer } from './support/fhir-server.js';
 import type { TestFhirServer } from './support/fhir-server.js';
-import { activeMedication, b12Observation, loadCapture, searchset } from './support/hook-calls.js';
+import {
+  activeMedication,
+  b12Observation,
+  completePrefetch,
+  loadCapture,
+  patient,
+  patientViewBody,
+  searchset,
+} from './support/hook-calls.js';
 import type { JsonObject } from './support/hook-calls.js';
 
 /**
@@ -113,5 +121,44 @@ describe('logging of a hook call', () => {
     expect(log).not.toContain(FAMILY);
     expect(log).not.toContain(PATIENT_ID);
     expect(log).not.toContain('1948-03-02');
+  });
+});
+
+describe('log events of the advice (RULES.md 2.2, 10.1.1): named, with no patient data', () => {
+  async function events(prefetch: JsonObject): Promise<JsonObject[]> {
+    const { app, logLines } = testApp();
+    const body = { ...patientViewBody(), prefetch: { ...completePrefetch(), ...prefetch } };
+    await request(app).post('/cds-services/b12-patient-view').send(body).expect(200);
+    return logLines
+      .map((line) => JSON.parse(line) as JsonObject)
+      .filter((line) => line.msg !== 'hook call' && line.serviceId === 'b12-patient-view');
+  }
+
+  it('a deceased patient: one deceased_patient line with the service id and nothing of the patient', async () => {
+    const lines = await events({ patient: { ...patient(), deceasedDateTime: '2024-02-01' } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'deceased_patient', serviceId: 'b12-patient-view' });
+    const line = JSON.stringify(lines[0]);
+    for (const data of [patient().id ?? '', 'Testpatient', '1948-03-02', '2024-02-01'])
+      expect(line).not.toContain(data);
+  });
+
+  it('an unreadable result: an unusable_observation line with its id, code, unit and reason', async () => {
+    const unreadable = {
+      ...b12Observation(),
+      id: 'b12-bad-unit',
+      valueQuantity: { value: 250, unit: 'IU/L' },
+    };
+    const lines = await events({ labs: searchset([unreadable]) });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'unusable_observation',
+        id: 'b12-bad-unit',
+        code: 'http://loinc.org|2132-9',
+        unit: 'IU/L',
+        reason: "unit 'IU/L' not recognised",
+      }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('250');
   });
 });
