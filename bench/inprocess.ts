@@ -80,7 +80,8 @@ export async function evaluationTimes(
   const request = validated(hook, hookRequest(hook, patient));
   const prefetch = prefetchData(patient);
   const handler = handlerOf(service);
-  const call = { request, prefetch, now: BENCH_NOW, report: ignoreEvent };
+  const { publicUrl } = benchConfig();
+  const call = { request, prefetch, now: BENCH_NOW, report: ignoreEvent, publicUrl };
   const response = await handler(call);
 
   const config = DEFAULT_CLINICAL_CONFIG;
@@ -103,7 +104,10 @@ export async function evaluationTimes(
       () => evaluate(ruleContext(hook, patient.patientId, facts, config)),
       timing,
     ),
-    cards: await timeIt(() => cdsResponse(specs.map((spec) => toCard(spec, facts.notes))), timing),
+    cards: await timeIt(
+      () => cdsResponse(specs.map((spec) => toCard(spec, facts.notes, publicUrl))),
+      timing,
+    ),
     cardCodes: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
   };
 }
@@ -135,21 +139,20 @@ export async function pipelineSteps(
   };
   const resolved = await resolvePrefetch(service.prefetch, request, options);
   const handler = handlerOf(service);
-  const response = await handler({
+  const call = {
     request,
     prefetch: resolved.data,
     now: BENCH_NOW,
     report: ignoreEvent,
-  });
+    publicUrl: config.publicUrl,
+  };
+  const response = await handler(call);
   const steps: [string, () => unknown][] = [
     ['JSON.parse of the body', (): unknown => JSON.parse(text)],
     ['JSON depth check', () => jsonDepth(body, config.jsonMaxDepth)],
     ['hook request validation (zod)', () => hookRequestSchemas[hook].safeParse(body)],
     ['prefetch resolution', () => resolvePrefetch(service.prefetch, request, options)],
-    [
-      'handler (facts + rules + cards)',
-      () => handler({ request, prefetch: resolved.data, now: BENCH_NOW, report: ignoreEvent }),
-    ],
+    ['handler (facts + rules + cards)', () => handler(call)],
     ['JSON.stringify of the response', () => JSON.stringify(response)],
   ];
   const result: PipelineStep[] = [];

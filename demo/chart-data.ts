@@ -1,7 +1,7 @@
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { hbLimits } from '../cds-services/b12/findings.js';
 import type { PatientFacts } from '../cds-services/b12/patient-facts.js';
-import { displayUnit, valueText } from '../cds-services/b12/evidence.js';
+import { displayUnit, reportedText, valueText } from '../cds-services/b12/evidence.js';
 import { ANALYTES } from '../cds-services/b12/terminology.js';
 import type { Analyte, MedicationClass } from '../cds-services/b12/terminology.js';
 import { mapDefined } from '../src/fhir/coding.js';
@@ -89,7 +89,7 @@ function seriesOf(
         date: isoDay(result.day),
         value: result.value,
         shown: valueText(result),
-        reported: `${String(result.reported.value)} ${result.reported.unit}`,
+        reported: reportedText(result),
         // A B12 marker taken on or soon after treatment sets no band (RULES.md 2.2).
         diagnostic: !('diagnostic' in result) || result.diagnostic,
       })),

@@ -26,6 +26,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Extra routes mounted at `/demo` (the demo EHR page), when the configuration enables it. */
   demo?: Router;
+  /** The cards' guidance pages, mounted at `/cards` without authentication (no patient data). */
+  guidance?: Router;
 }
 
 /** Composes the HTTP app without listening, so tests boot the real thing. */
@@ -37,6 +39,7 @@ export function createApp({
   feedbackStore,
   now = () => new Date(),
   demo,
+  guidance,
 }: AppOptions): Express {
   const storeFailures = { count: 0 };
   const app = express();
@@ -53,6 +56,8 @@ export function createApp({
         : 'none',
     });
   });
+
+  if (guidance) app.use('/cards', guidance);
 
   // Authentication comes before the body is read: an unknown caller's megabytes are not parsed.
   app.use(

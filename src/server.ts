@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
+import { guidanceRouter } from '../cds-services/b12/guidance-page.js';
 import { openDatabase } from './feedback/database.js';
 import { FeedbackStore } from './feedback/store.js';
 import { readTrustedClients } from './cds/trusted-clients.js';
@@ -100,6 +101,7 @@ const app = createApp({
   services,
   logger,
   trustedClients,
+  guidance: guidanceRouter(clinicalConfig),
   ...(feedbackStore ? { feedbackStore } : {}),
   ...(demo ? { demo } : {}),
 });

@@ -12,8 +12,9 @@ import {
   FIXTURES_DIR,
   fixtureFile,
   fixtureText,
-  HISTORY_EXAMPLE_FILE,
-  historyExampleText,
+  EXAMPLE_NAMES,
+  exampleFile,
+  exampleText,
   readmeText,
 } from './support/card-fixtures.js';
 import { r4Problems } from './support/fhir-r4.js';
@@ -191,17 +192,20 @@ describe('fixtures/examples', () => {
     expectB12Response(res.body, body);
   });
 
-  it('the history example (patient-view-b12-history.json) is what the generator writes, all valid R4, and shows deficiency to treat', async () => {
-    const text = readFileSync(HISTORY_EXAMPLE_FILE, 'utf8');
-    expect(text).toBe(historyExampleText());
-    const body = JSON.parse(text) as Json;
-    for (const resource of resourcesOf(body)) expect(r4Problems(resource)).toEqual([]);
-    const res = await request(testApp({ now: new Date(`${EVALUATION_DATE}T09:30:00Z`) }).app)
-      .post('/cds-services/b12-patient-view')
-      .set('Content-Type', 'application/json')
-      .send(text);
-    expect(res.status, res.text).toBe(200);
-    expectB12Response(res.body, body);
-    expect(cardCodes(res.body)).toEqual(['b12-deficiency-treat']);
-  });
+  it.each(EXAMPLE_NAMES)(
+    'the example %s is what the generator writes, all valid R4, and shows deficiency to treat',
+    async (name) => {
+      const text = readFileSync(exampleFile(name), 'utf8');
+      expect(text).toBe(exampleText(name));
+      const body = JSON.parse(text) as Json;
+      for (const resource of resourcesOf(body)) expect(r4Problems(resource)).toEqual([]);
+      const res = await request(testApp({ now: new Date(`${EVALUATION_DATE}T09:30:00Z`) }).app)
+        .post('/cds-services/b12-patient-view')
+        .set('Content-Type', 'application/json')
+        .send(text);
+      expect(res.status, res.text).toBe(200);
+      expectB12Response(res.body, body);
+      expect(cardCodes(res.body)).toEqual(['b12-deficiency-treat']);
+    },
+  );
 });

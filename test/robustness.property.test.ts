@@ -630,7 +630,7 @@ describe('the clinical engine never throws on partial or wrong-typed FHIR', () =
           const specs = evaluate(
             ruleContext(hook, sample.patientId, facts, DEFAULT_CLINICAL_CONFIG),
           );
-          const cards = specs.map((spec) => toCard(spec, facts.notes));
+          const cards = specs.map((spec) => toCard(spec, facts.notes, 'http://localhost:3000'));
           const body: unknown = JSON.parse(JSON.stringify(cdsResponse(cards)));
           expectConformantResponse(body);
           const context = cardCheckContextOf({

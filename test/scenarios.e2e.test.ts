@@ -31,7 +31,25 @@ const FORBIDDEN_ON_EVERY_CARD: Readonly<Record<string, readonly string[]>> = {
   S27: ['three times a week', 'until no further improvement'],
 };
 
-const scenarios = loadPublicScenarios();
+/**
+ * Expected cards a later rule removes from a scenario: RULES.md 10.9.3 makes
+ * combined-b12-folate-deficiency supersede b12-deficiency-treat (one order of B12 with folic
+ * acid), so S20 now gets the combined card alone, and the treat card must be absent.
+ */
+const SUPERSEDED: Readonly<Record<string, readonly string[]>> = {
+  S20: ['b12-deficiency-treat'],
+};
+
+const scenarios = loadPublicScenarios().map((scenario) => {
+  const superseded = SUPERSEDED[scenario.id] ?? [];
+  return superseded.length === 0
+    ? scenario
+    : {
+        ...scenario,
+        expected: scenario.expected.filter((item) => !superseded.includes(item.cardKey)),
+        absentCardKeys: [...scenario.absentCardKeys, ...superseded],
+      };
+});
 
 /** A searchset as an R4 server returns it; no `entry` when nothing matched (FHIR: no empty arrays). */
 function searchset(resources: readonly FhirResource[]): Bundle {

@@ -12,12 +12,13 @@ import { readPatientFacts } from './patient-facts.js';
 
 /**
  * The B12 advice for one hook call: the request's data read into facts, the rules run for the
- * hook, and each conclusion made a card. Today is the request time's UTC day.
+ * hook, and each conclusion made a card (linking to its guidance page under the call's public
+ * URL). Today is the request time's UTC day.
  */
 export function b12Advice<H extends HookName>(
   config: ClinicalConfig,
 ): (call: ServiceCall<H>) => CdsResponse {
-  return ({ request, prefetch, now, report }) => {
+  return ({ request, prefetch, now, report, publicUrl }) => {
     const context: Record<string, unknown> = request.context;
     const patientId = request.context.patientId;
     const facts = readPatientFacts(
@@ -45,6 +46,6 @@ export function b12Advice<H extends HookName>(
       }
     }
     const specs = evaluate(ruleContext(request.hook as Hook, patientId, facts, config));
-    return cdsResponse(specs.map((spec) => toCard(spec, facts.notes)));
+    return cdsResponse(specs.map((spec) => toCard(spec, facts.notes, publicUrl)));
   };
 }

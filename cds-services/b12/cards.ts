@@ -9,6 +9,7 @@ import {
   overrideReasonsOf,
 } from './catalog.js';
 import type { CardCode } from './catalog.js';
+import { guidanceLink } from './guidance.js';
 import type { DataNote } from './patient-facts.js';
 
 /** What a rule concludes: the card's content, before it is made a CDS Hooks card. */
@@ -58,10 +59,11 @@ export function carriesNote(code: CardCode, note: DataNote): boolean {
 
 /**
  * A CDS card for a rule's conclusion (RULES.md 5.0): catalog code as `source.topic`, guideline
- * source, override reasons and links, and the request's data notes about the data the card uses
+ * source, override reasons and links (the catalog's, then the card's guidance page under
+ * `publicUrl`, RULES.md 10.9.5), and the request's data notes about the data the card uses
  * appended to the detail (once: a note the rule already wrote is not repeated).
  */
-export function toCard(spec: CardSpec, notes: readonly DataNote[]): Card {
+export function toCard(spec: CardSpec, notes: readonly DataNote[], publicUrl: string): Card {
   const entry = CARD_CATALOG[spec.code];
   const suggestions = spec.suggestions ?? [];
   const carried = notes.filter(
@@ -77,7 +79,7 @@ export function toCard(spec: CardSpec, notes: readonly DataNote[]): Card {
       topic: { system: TOPIC_SYSTEM, code: spec.code, display: entry.display },
     },
     overrideReasons: overrideReasonsOf(spec.code),
-    links: linksOf(spec.code),
+    links: [...linksOf(spec.code), guidanceLink(spec.code, publicUrl)],
   };
   return suggestions.length > 0
     ? card({ ...fields, suggestions, selectionBehavior: spec.selectionBehavior ?? 'at-most-one' })

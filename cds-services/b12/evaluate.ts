@@ -7,6 +7,7 @@ import { injectionSafetyRules } from './rules/injection-safety.js';
 import { interpretationRules } from './rules/interpretation.js';
 import { resultUnreadable } from './rules/data-quality.js';
 import { monitoringRules } from './rules/monitoring.js';
+import { oneOrderPerMedication, recommendedFirst } from './response-orders.js';
 import { testingRules } from './rules/testing.js';
 import { treatmentRules } from './rules/treatment.js';
 
@@ -36,7 +37,7 @@ const NOT_ON_B12: ReadonlySet<CardCode> = new Set([
   'b12-prophylaxis-malabsorption',
 ]);
 
-/** RULES.md 5.1.3–6, in order: a present card (key) drops the cards it supersedes. */
+/** RULES.md 5.1.3–6 and 10.9.3, in order: a present card (key) drops the cards it supersedes. */
 const SUPERSEDES: readonly [CardCode, readonly CardCode[]][] = [
   ['b12-deficiency-neuro-urgent', ['b12-deficiency-treat']],
   ['b12-low-stale-untreated', ['b12-test-recommended', 'b12-test-consider']],
@@ -53,6 +54,9 @@ const SUPERSEDES: readonly [CardCode, readonly CardCode[]][] = [
     ] as const
   ).map((code): [CardCode, readonly CardCode[]] => [code, ['b12-prophylaxis-malabsorption']]),
   ['b12-prophylaxis-malabsorption', ['b12-test-consider']],
+  // RULES.md 10.9.3: one card orders B12 with the folic acid. Last, so that the treat card it
+  // replaces has already superseded prophylaxis (step 6).
+  ['combined-b12-folate-deficiency', ['b12-deficiency-treat']],
 ];
 
 /** Suppression and precedence on patient-view (RULES.md 5.1). */
@@ -70,7 +74,8 @@ function applyPrecedence(specs: readonly CardSpec[], context: RuleContext): Card
 /**
  * The cards a hook call gets: each rule once, only on its catalog hooks, one card per code; then,
  * on patient-view, 5.19 for an unreadable B12 result no other card reports. A patient recorded
- * as dead gets none (RULES.md 10.1.1).
+ * as dead gets none (RULES.md 10.1.1). Each medication is ordered by one card, and each card
+ * lists its recommended suggestion first (RULES.md 10.9.2, 10.9.3).
  */
 export function evaluate(context: RuleContext): CardSpec[] {
   if (context.findings.facts.patient.deceased) return [];
@@ -81,8 +86,12 @@ export function evaluate(context: RuleContext): CardSpec[] {
       : [];
   });
   const unique = [...new Map(specs.map((spec) => [spec.code, spec])).values()];
-  if (context.hook !== 'patient-view') return unique;
-  const kept = applyPrecedence(unique, context);
+  return oneOrderPerMedication(cardsFor(unique, context)).map(recommendedFirst);
+}
+
+function cardsFor(specs: readonly CardSpec[], context: RuleContext): CardSpec[] {
+  if (context.hook !== 'patient-view') return [...specs];
+  const kept = applyPrecedence(specs, context);
   const unreadable = resultUnreadable(context, kept);
   return unreadable ? [...kept, unreadable] : kept;
 }

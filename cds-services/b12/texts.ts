@@ -1,7 +1,8 @@
 /**
  * The rule book's shared text blocks (RULES.md 5.0), used verbatim wherever a card names them.
  * Regimens are the UK defaults (BNF hydroxocobalamin 1 mg IM); the FDA cyanocobalamin label
- * regimen appears only as R-US.
+ * regimen appears only as R-US, which (with R-ORAL and R-DIET in full) the guidance page shows
+ * rather than a card's detail (RULES.md 10.9.4).
  */
 
 /** BNF; NICE CKS allows maintenance every 2–3 months. */

@@ -17,7 +17,7 @@ import { parseOr400 } from './validation.js';
  */
 
 export interface HookCallOptions {
-  config: Pick<Config, 'fhir' | 'maxPrefetchResources'>;
+  config: Pick<Config, 'fhir' | 'maxPrefetchResources' | 'publicUrl'>;
   /** FHIR server bases the caller may name; `undefined` allows any. */
   allowedServers: readonly string[] | undefined;
   /** The clock, read once the data are in: the handler's "now". */
@@ -72,6 +72,7 @@ async function runHandler(
   resolved: ResolvedPrefetch,
   now: Date,
   events: ServiceEvent[],
+  publicUrl: string,
 ): Promise<CdsResponse> {
   // Validated with this service's own hook schema, so the request matches the handler's hook.
   // (The rule misreads an assertion from a union of handlers; without it the call does not compile.)
@@ -86,6 +87,7 @@ async function runHandler(
     report: (event) => {
       events.push(event);
     },
+    publicUrl,
   });
 }
 
@@ -104,6 +106,6 @@ export async function callService(
   });
   const calledAt = now();
   const events: ServiceEvent[] = [];
-  const response = await runHandler(service, request, resolved, calledAt, events);
+  const response = await runHandler(service, request, resolved, calledAt, events, config.publicUrl);
   return { request, resolved, calledAt, response, events };
 }

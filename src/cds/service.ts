@@ -26,6 +26,8 @@ export interface ServiceCall<H extends HookName> {
   now: Date;
   /** Reports an event for the hook call's log. */
   report: (event: ServiceEvent) => void;
+  /** The service's externally visible base URL (`CDS_PUBLIC_URL`): cards link to its own pages. */
+  publicUrl: string;
 }
 
 export interface CdsServiceDefinition<H extends HookName> {

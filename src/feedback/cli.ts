@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { OVERRIDE_REASONS } from '../../cds-services/b12/catalog.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from './database.js';
 import { reportHtml, reportText } from './report.js';
@@ -11,6 +12,17 @@ import { FeedbackStore } from './store.js';
  */
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The catalog's display for an override reason code (RULES.md 10.9.6): the report names a reason
+ * the same way whether or not the EHR sent its display back. The CLI, like the server, is where
+ * the services meet the protocol layer; the store itself knows no service's vocabulary.
+ */
+function overrideReasonDisplay(code: string): string | undefined {
+  return Object.hasOwn(OVERRIDE_REASONS, code)
+    ? OVERRIDE_REASONS[code as keyof typeof OVERRIDE_REASONS]
+    : undefined;
+}
 
 function day(value: string | undefined, fallback: Date): Date {
   if (value === undefined) return fallback;
@@ -43,7 +55,7 @@ async function main(): Promise<void> {
     }
     const to = day(values.to, new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS));
     const from = day(values.from, new Date(to.getTime() - 30 * DAY_MS));
-    const report = await store.report({ from, to });
+    const report = await store.report({ from, to }, { reasonDisplay: overrideReasonDisplay });
     process.stdout.write(`${reportText(report)}\n`);
     if (values.html) {
       writeFileSync(values.html, reportHtml(report));

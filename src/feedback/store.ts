@@ -78,6 +78,14 @@ export interface ReportPeriod {
   to: Date;
 }
 
+export interface ReportOptions {
+  /**
+   * The display of an override reason code in the services' catalog, or undefined for a code it
+   * does not list. Given by the caller (the CLI): the store knows no service's vocabulary.
+   */
+  reasonDisplay?: (code: string) => string | undefined;
+}
+
 export interface ReportRow {
   code: string;
   indicator: string;
@@ -227,7 +235,7 @@ export class FeedbackStore {
   }
 
   /** Acceptance and override figures per card code and indicator, for cards shown in the period. */
-  async report(period: ReportPeriod): Promise<Report> {
+  async report(period: ReportPeriod, options: ReportOptions = {}): Promise<Report> {
     const from = period.from.getTime();
     const to = period.to.getTime();
     const cards = await this.db.all<{
@@ -256,7 +264,7 @@ export class FeedbackStore {
     );
     return {
       period,
-      ...summarise(cards, feedback),
+      ...summarise(cards, feedback, options.reasonDisplay ?? (() => undefined)),
       unmatchedFeedback: unmatched[0]?.n ?? 0,
     };
   }
@@ -296,6 +304,7 @@ function summarise(
     reason_code: string | null;
     reason_display: string | null;
   }[],
+  reasonDisplay: (code: string) => string | undefined,
 ): Pick<Report, 'rows' | 'daily'> {
   const outcomes = new Map<string, Set<string>>();
   for (const item of feedback) {
@@ -331,23 +340,40 @@ function summarise(
     if (seen?.has('accepted')) dayRow.accepted += 1;
     daily.set(dayKey, dayRow);
   }
+  // Override reasons per row, by code: the same reason with or without a display (the CDS Hooks
+  // Sandbox sends the code alone) is one reason (RULES.md 10.9.6).
   const cardKey = new Map(cards.map((card) => [card.uuid, `${card.code}|${card.indicator}`]));
+  type ReasonTally = { count: number; displays: Map<string, number> };
+  const reasons = new Map<string, Map<string, ReasonTally>>();
   for (const item of feedback) {
     if (item.outcome !== 'overridden' || item.reason_code === null) continue;
-    const row = rows.get(cardKey.get(item.card_uuid) ?? '');
-    if (!row) continue;
-    const reason = row.overrideReasons.find((entry) => entry.code === item.reason_code);
-    if (reason) reason.count += 1;
-    else
-      row.overrideReasons.push({
-        code: item.reason_code,
-        display: item.reason_display ?? item.reason_code,
-        count: 1,
-      });
+    const key = cardKey.get(item.card_uuid);
+    if (key === undefined || !rows.has(key)) continue;
+    const byCode = reasons.get(key) ?? new Map<string, ReasonTally>();
+    const reason = byCode.get(item.reason_code) ?? {
+      count: 0,
+      displays: new Map<string, number>(),
+    };
+    reason.count += 1;
+    if (item.reason_display !== null && item.reason_display.trim() !== '')
+      reason.displays.set(item.reason_display, (reason.displays.get(item.reason_display) ?? 0) + 1);
+    byCode.set(item.reason_code, reason);
+    reasons.set(key, byCode);
   }
-  for (const row of rows.values()) {
+  for (const [key, row] of rows) {
     row.acceptanceRate = row.shown === 0 ? 0 : row.accepted / row.shown;
-    row.overrideReasons.sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    row.overrideReasons = [...(reasons.get(key) ?? new Map<string, ReasonTally>())]
+      .map(([code, { count, displays }]) => ({
+        code,
+        // The catalog's display for a code it lists, so one code always reads the same (the EHR
+        // echoes a display back or not); else the display stored most often; else the code.
+        display: reasonDisplay(code) ?? mostFrequent(displays) ?? code,
+        count,
+      }))
+      .sort(
+        (a, b) =>
+          b.count - a.count || a.code.localeCompare(b.code) || a.display.localeCompare(b.display),
+      );
   }
   return {
     rows: [...rows.values()].sort(
@@ -357,4 +383,9 @@ function summarise(
       (a, b) => a.code.localeCompare(b.code) || a.day.localeCompare(b.day),
     ),
   };
+}
+
+/** The display stored most often (ties alphabetically); undefined when none was stored. */
+function mostFrequent(counts: ReadonlyMap<string, number>): string | undefined {
+  return [...counts].sort(([a, m], [b, n]) => n - m || a.localeCompare(b))[0]?.[0];
 }

@@ -241,10 +241,10 @@ const REAL_CASES: RealCase[] = [
     absent: ['b12-test-consider', 'b12-test-recommended'],
   },
   {
-    name: '5.1.7 low B12, low folate and Hb 75: combined-b12-folate-deficiency, b12-deficiency-treat and severe-anaemia-urgent together',
+    name: '10.9.3 low B12, low folate and Hb 75: combined-b12-folate-deficiency replaces b12-deficiency-treat, beside severe-anaemia-urgent',
     resources: [b12(130), serumFolate(4.5), hb(75), mcv(115)],
-    present: ['combined-b12-folate-deficiency', 'b12-deficiency-treat', 'severe-anaemia-urgent'],
-    absent: [],
+    present: ['combined-b12-folate-deficiency', 'severe-anaemia-urgent'],
+    absent: ['b12-deficiency-treat'],
   },
   {
     name: '5.1.7 low B12, low folate, paraesthesia and Hb 75: combined-b12-folate-deficiency, b12-deficiency-neuro-urgent and severe-anaemia-urgent together',
@@ -461,19 +461,19 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
       ['b12-test-recommended'],
     ],
     [
-      '5.1.7 combined-b12-folate-deficiency, severe-anaemia-urgent and b12-review-due coexist with treatment cards',
+      '5.1.7 combined-b12-folate-deficiency, severe-anaemia-urgent and b12-review-due coexist; 10.9.3 the combined card supersedes b12-deficiency-treat',
       [
         'combined-b12-folate-deficiency',
         'severe-anaemia-urgent',
         'b12-review-due',
         'b12-deficiency-treat',
       ],
-      [
-        'combined-b12-folate-deficiency',
-        'severe-anaemia-urgent',
-        'b12-review-due',
-        'b12-deficiency-treat',
-      ],
+      ['combined-b12-folate-deficiency', 'severe-anaemia-urgent', 'b12-review-due'],
+    ],
+    [
+      '10.9.3 the treat card superseded by the combined card still supersedes prophylaxis (5.1.6)',
+      ['combined-b12-folate-deficiency', 'b12-deficiency-treat', 'b12-prophylaxis-malabsorption'],
+      ['combined-b12-folate-deficiency'],
     ],
     [
       '5.1.7 combined-b12-folate-deficiency, severe-anaemia-urgent and b12-review-due coexist with neuro-urgent and stale cards',

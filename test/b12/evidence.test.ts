@@ -3,6 +3,7 @@ import {
   displayUnit,
   evidenceLine,
   reportedNumber,
+  reportedText,
   resultText,
   valueText,
 } from '../../cds-services/b12/evidence.js';
@@ -110,5 +111,87 @@ describe('canonical UCUM units are shown as clinicians write them (RULES.md 10.9
   it('platelets 42 K/uL read as 42 ×10⁹/L show the value once, in the unit as reported', () => {
     const platelets = result('platelets', 42, { value: 42, unit: 'K/uL' });
     expect(resultText(platelets)).toBe('platelets 42 K/uL, 2026-11-14');
+  });
+});
+
+describe('a unit reported as a UCUM code is shown in its human form; a lab spelling as sent (RULES.md 10.9.1)', () => {
+  it.each([
+    { unit: '10*3/uL', shown: '×10³/µL' },
+    { unit: '10*9/L', shown: '×10⁹/L' },
+    { unit: '10*12/L', shown: '×10¹²/L' },
+    { unit: '10^9/L', shown: '×10⁹/L' },
+    { unit: '10*3/mm3', shown: '×10³/mm³' },
+    { unit: '10*3{cells}/uL', shown: '×10³ cells/µL' },
+    { unit: 'mL/min/{1.73_m2}', shown: 'mL/min/1.73 m²' },
+    { unit: 'umol/L', shown: 'µmol/L' },
+    { unit: 'ug/L', shown: 'µg/L' },
+    { unit: 'ug/dL', shown: 'µg/dL' },
+    { unit: '/uL', shown: '/µL' },
+    { unit: '/mm3', shown: '/mm³' },
+    { unit: 'um3', shown: 'µm³' },
+    { unit: 'meq/L', shown: 'mEq/L' },
+    { unit: 'umol/l', shown: 'µmol/L' },
+  ])('UCUM $unit is shown as $shown', ({ unit, shown }) => {
+    expect(displayUnit(unit)).toBe(shown);
+  });
+
+  it.each(['ng/L', 'pg/mL', 'ng/mL', 'pmol/L', 'nmol/L', 'mmol/L', 'g/L', 'g/dL', 'mg/dL', 'fL'])(
+    'UCUM %s is already how clinicians write it, and stays',
+    (unit) => {
+      expect(displayUnit(unit)).toBe(unit);
+    },
+  );
+
+  it.each([
+    'K/uL',
+    'thou/uL',
+    'x10E3/uL',
+    'G/L',
+    'cells/uL',
+    'mcg/L',
+    'mL/min',
+    'mL/min/1.73m2',
+    'mL/min/1.73',
+    'mEq/L',
+    'µmol/L',
+    '×10⁹/L',
+    '',
+  ])('the laboratory spelling "%s" is not a UCUM code, and is shown as sent', (unit) => {
+    expect(displayUnit(unit)).toBe(unit);
+  });
+
+  it.each([
+    {
+      fact: 'platelets 250 10*3/uL (= 250 ×10⁹/L) show the reported unit as ×10³/µL',
+      lab: result('platelets', 250, { value: 250, unit: '10*3/uL' }),
+      shown: 'platelets 250 ×10³/µL, 2026-11-14',
+    },
+    {
+      fact: 'eGFR 55 mL/min/{1.73_m2} is shown as 55 mL/min/1.73 m²',
+      lab: result('egfr', 55, { value: 55, unit: 'mL/min/{1.73_m2}' }),
+      shown: 'eGFR 55 mL/min/1.73 m², 2026-11-14',
+    },
+    {
+      fact: 'total B12 0.25 ug/L is shown as µg/L, then the converted ng/L',
+      lab: result('totalB12', 250, { value: 0.25, unit: 'ug/L' }),
+      shown: 'total B12 0.25 µg/L (= 250 ng/L), 2026-11-14',
+    },
+    {
+      fact: 'MMA 620 nmol/L converted to µmol/L, never umol/L',
+      lab: result('methylmalonicAcid', 0.62, { value: 620, unit: 'nmol/L' }),
+      shown: 'methylmalonic acid (MMA) 620 nmol/L (= 0.62 µmol/L), 2026-11-14',
+    },
+    {
+      fact: 'platelets 42000 /uL (= 42 ×10⁹/L) show /µL',
+      lab: result('platelets', 42, { value: 42_000, unit: '/uL' }),
+      shown: 'platelets 42000 /µL (= 42 ×10⁹/L), 2026-11-14',
+    },
+  ])('$fact', ({ lab, shown }) => {
+    expect(resultText(lab)).toBe(shown);
+  });
+
+  it('the reported value alone keeps comparator, 4 significant digits and the human unit', () => {
+    const platelets = result('platelets', 9.87654, { value: 9.87654, unit: '10*3/uL' }, '<');
+    expect(reportedText(platelets)).toBe('<9.877 ×10³/µL');
   });
 });

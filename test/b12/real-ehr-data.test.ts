@@ -512,7 +512,10 @@ describe('b12-result-unreadable (RULES.md 10.8, 5.19)', () => {
       'already-addressed',
       'not-clinically-relevant',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'NICE NG239',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it('not when b12-deficiency-treat (which reads B12) is in the response: that card carries the note', () => {

@@ -75,7 +75,7 @@ function contextOf(patientFacts: PatientFacts, hook: Hook, config: ClinicalConfi
 
 function runOn(patientFacts: PatientFacts, context: RuleContext): Run {
   const specs = evaluate(context);
-  const cards = specs.map((spec) => toCard(spec, patientFacts.notes));
+  const cards = specs.map((spec) => toCard(spec, patientFacts.notes, 'http://localhost:3000'));
   const find = (code: CardCode): Card | undefined =>
     cards.find((card) => card.source.topic?.code === code);
   return {
@@ -141,8 +141,25 @@ export function runScenario(id: string): { scenario: Scenario; run: Run } {
 /** What a clinician reads: summary and detail. */
 export const textOf = (card: Card): string => `${card.summary}\n\n${card.detail ?? ''}`;
 
-/** The detail's paragraphs (RULES.md 5.0: Markdown paragraphs). */
-export const paragraphs = (card: Card): string[] => (card.detail ?? '').split('\n\n');
+/**
+ * The detail's lines: its Markdown paragraphs (RULES.md 5.0), each bullet of the bullet list
+ * (10.9.4) a line of its own without its "- ".
+ */
+export const paragraphs = (card: Card): string[] =>
+  (card.detail ?? '')
+    .split('\n\n')
+    .flatMap((paragraph) =>
+      paragraph.startsWith('- ')
+        ? paragraph.split('\n').map((bullet) => bullet.replace(/^- /, ''))
+        : [paragraph],
+    );
+
+/** The detail's bullets (RULES.md 10.9.4), without their "- ". */
+export const bullets = (card: Card): string[] =>
+  (card.detail ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('- '))
+    .map((line) => line.slice(2));
 
 // ---------------------------------------------------------------------------------------------
 // Patients

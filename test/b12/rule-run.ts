@@ -52,7 +52,9 @@ export function contextOf(resources: FhirResource[], options: RunOptions = {}): 
 /** The cards of a whole hook call (every rule, catalog hooks, RULES.md 5.1). */
 export function cardsFor(resources: FhirResource[], options: RunOptions = {}): Card[] {
   const context = contextOf(resources, options);
-  return evaluate(context).map((spec) => toCard(spec, context.findings.facts.notes));
+  return evaluate(context).map((spec) =>
+    toCard(spec, context.findings.facts.notes, 'http://localhost:3000'),
+  );
 }
 
 /** The codes of a whole hook call's cards. */
@@ -86,7 +88,7 @@ export function ruleCard(
 ): Card | undefined {
   const context = contextOf(resources, options);
   const spec = rule(context);
-  return spec && toCard(spec, context.findings.facts.notes);
+  return spec && toCard(spec, context.findings.facts.notes, 'http://localhost:3000');
 }
 
 /** A card that must be there. */
@@ -96,8 +98,25 @@ export function mustHave(card: Card | undefined): Card {
   return card;
 }
 
-/** The detail's Markdown paragraphs. */
-export const paragraphs = (card: Card): string[] => (card.detail ?? '').split('\n\n');
+/**
+ * The detail's lines: its Markdown paragraphs (RULES.md 5.0), each bullet of the bullet list
+ * (10.9.4) a line of its own without its "- ".
+ */
+export const paragraphs = (card: Card): string[] =>
+  (card.detail ?? '')
+    .split('\n\n')
+    .flatMap((paragraph) =>
+      paragraph.startsWith('- ')
+        ? paragraph.split('\n').map((bullet) => bullet.replace(/^- /, ''))
+        : [paragraph],
+    );
+
+/** The detail's bullets (RULES.md 10.9.4), without their "- ". */
+export const bullets = (card: Card): string[] =>
+  (card.detail ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('- '))
+    .map((line) => line.slice(2));
 
 /** Summary and detail, for wording checks. */
 export const wording = (card: Card): string => `${card.summary}\n\n${card.detail ?? ''}`;

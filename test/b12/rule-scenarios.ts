@@ -40,7 +40,7 @@ export function scenarioCards(id: string): Card[] {
   const specs = evaluate(
     ruleContext(scenario.hook, fhir.patientId, facts, DEFAULT_CLINICAL_CONFIG),
   );
-  return specs.map((spec) => toCard(spec, facts.notes));
+  return specs.map((spec) => toCard(spec, facts.notes, 'http://localhost:3000'));
 }
 
 /** The scenario's expectations restricted to `codes`: present iff expected, wording as required. */

@@ -73,7 +73,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     expectScenario('S21', [UNTREATED, UNKNOWN]);
   });
 
-  it('critical, rule book summary; detail: evidence, R-FOLATE, B12 first with R-LOAD', () => {
+  it('critical, rule book summary; detail: evidence, B12 first with R-LOAD, then R-FOLATE', () => {
     const card = run([totalB12(150), hb(125)], { draftOrders: [FOLIC_5MG()] }).card(UNTREATED);
     expect(card.indicator).toBe('critical');
     expect(card.summary).toBe(
@@ -81,8 +81,8 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     );
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; ordered: folic acid 5 mg/day.`,
-      R_FOLATE,
       `${START_FIRST}${R_LOAD}`,
+      R_FOLATE,
     ]);
   });
 
@@ -90,7 +90,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     const card = run([totalB12(150), PARAESTHESIA()], { draftOrders: [FOLIC_5MG()] }).card(
       UNTREATED,
     );
-    expect(paragraphs(card).at(-1)).toBe(`${START_FIRST}${R_NEURO}`);
+    expect(paragraphs(card)[1]).toBe(`${START_FIRST}${R_NEURO}`);
     expect(JSON.stringify(card)).not.toContain('three times a week');
     const [order] = created(suggestion(card, ADD_LABEL), 'MedicationRequest');
     expect(order?.dosageInstruction?.map((dosage) => dosage.timing?.repeat)).toEqual([
@@ -256,7 +256,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
         patient: ofAge(15),
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
-      expect(paragraphs(card).at(-1)).toBe(`${START_FIRST}Seek paediatric advice.`);
+      expect(paragraphs(card)[1]).toBe(`${START_FIRST}Seek paediatric advice.`);
       expect(textOf(card)).not.toContain(R_LOAD);
       expect(JSON.stringify(card)).not.toContain('three times a week');
       expect(card.suggestions?.map((s) => s.label)).toEqual([REMOVE_LABEL]);
@@ -267,7 +267,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
         patient: ofAge(16),
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
-      expect(paragraphs(card).at(-1)).toBe(`${START_FIRST}${R_LOAD}`);
+      expect(paragraphs(card)[1]).toBe(`${START_FIRST}${R_LOAD}`);
       expect(card.suggestions?.map((s) => s.label)).toEqual([ADD_LABEL, REMOVE_LABEL]);
     });
   });
@@ -280,7 +280,7 @@ describe('folate-order-b12-unknown (RULES.md 5.12)', () => {
     expectScenario('S22', [UNKNOWN, UNTREATED]);
   });
 
-  it('warning, rule book summary; detail: evidence, R-FOLATE, measure B12', () => {
+  it('warning, rule book summary; detail: evidence, measure B12, then R-FOLATE', () => {
     const card = run([mcv(109), hb(122)], {
       patient: male(48),
       draftOrders: [FOLIC_1MG_DRAFT()],
@@ -291,8 +291,8 @@ describe('folate-order-b12-unknown (RULES.md 5.12)', () => {
     );
     expect(paragraphs(card)).toEqual([
       `Evidence: ordered: folic acid 1 mg/day; MCV 109 fL, ${D5}; Hb 122 g/L, ${D5}.`,
-      R_FOLATE,
       MEASURE,
+      R_FOLATE,
     ]);
   });
 

@@ -221,8 +221,8 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
       expect(paragraphs(card)).toEqual([
         // The older count is the evidence: it is no latest result of the 30-day window.
         `Evidence: ${olderPlatelets(result)}; IM order: hydroxocobalamin.`,
-        recheck(30, 40),
         TIER_25_49,
+        recheck(30, 40),
       ]);
       expect(card.selectionBehavior).toBe('any');
       expect(card.suggestions?.map((item) => item.label)).toEqual([REPLACE_LABEL, FBC_LABEL]);

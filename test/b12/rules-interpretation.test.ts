@@ -126,8 +126,7 @@ describe('b12-indeterminate-mma (RULES.md 5.4)', () => {
     });
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 250 ng/L, ${ago(7)}.`,
-      RANGE_LINE,
-      MMA_LINE,
+      `${RANGE_LINE} ${MMA_LINE}`,
     ]);
     expect(card.selectionBehavior).toBe('at-most-one');
     expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
@@ -224,22 +223,21 @@ describe('b12-indeterminate-mma (RULES.md 5.4)', () => {
   ])('%s: renal line %s', (_name, renal, shown) => {
     const card = mustHave(ruleCard(b12IndeterminateMma, [totalB12(250), ...renal]));
     expect(paragraphs(card).includes(RENAL_LINE_5_4)).toBe(shown);
-    if (shown) expect(paragraphs(card).indexOf(RENAL_LINE_5_4)).toBe(3);
+    if (shown) expect(paragraphs(card).indexOf(RENAL_LINE_5_4)).toBe(2);
   });
 
   it('names the eGFR in the evidence when the renal line is shown', () => {
     const card = mustHave(ruleCard(b12IndeterminateMma, [totalB12(250), egfr(45, { daysAgo: 3 })]));
-    expect(paragraphs(card)[0]).toContain(`eGFR 45 mL/min/{1.73_m2}`);
+    expect(paragraphs(card)[0]).toContain(`eGFR 45 mL/min/1.73 m²`);
     expect(paragraphs(card)[0]).toContain(ago(3));
   });
 
-  it('adds the neurological line last when neurological features are recorded', () => {
+  it('puts the neurological line (safety) before the renal line (cause) in the bullets (RULES.md 10.9.4)', () => {
     const card = mustHave(ruleCard(b12IndeterminateMma, [totalB12(250), paraesthesia(), egfr(40)]));
     expect(paragraphs(card).slice(1)).toEqual([
-      RANGE_LINE,
-      MMA_LINE,
-      RENAL_LINE_5_4,
+      `${RANGE_LINE} ${MMA_LINE}`,
       NEURO_LINE_5_4,
+      RENAL_LINE_5_4,
     ]);
     expect(paragraphs(card)[0]).toContain('neurological features: Paresthesia');
     expect(paragraphs(mustHave(ruleCard(b12IndeterminateMma, [totalB12(250)])))).not.toContain(
@@ -276,7 +274,7 @@ describe('mma-renal-caution (RULES.md 5.5)', () => {
     expect(card.indicator).toBe('info');
     expect(card.source.topic).toMatchObject({ display: 'Raised MMA with renal impairment' });
     expect(paragraphs(card)).toEqual([
-      `Evidence: total B12 250 ng/L, ${ago(20)}; raised methylmalonic acid (MMA) 0.62 umol/L, ${ago(10)} (above 0.45 umol/L); eGFR 25 mL/min/{1.73_m2}, ${ago(20)}.`,
+      `Evidence: total B12 250 ng/L, ${ago(20)}; raised methylmalonic acid (MMA) 0.62 µmol/L, ${ago(10)} (above 0.45 µmol/L); eGFR 25 mL/min/1.73 m², ${ago(20)}.`,
       CAUTION_LINE,
     ]);
     expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
@@ -309,7 +307,7 @@ describe('mma-renal-caution (RULES.md 5.5)', () => {
 
   it('explains why the MMA counts as raised: laboratory limit or flag', () => {
     expect(ruleSpec(mmaRenalCaution, [...RENAL, mmaWith(0.41, 0.4)])?.detail[0]).toContain(
-      '(laboratory upper limit 0.4 umol/L)',
+      '(laboratory upper limit 0.4 µmol/L)',
     );
     expect(
       ruleSpec(mmaRenalCaution, [...RENAL, mmaWith(0.3, undefined, 'HH')])?.detail[0],
@@ -435,7 +433,11 @@ describe('severe-anaemia-urgent (RULES.md 5.10)', () => {
     ]);
     expect(card.suggestions).toBeUndefined();
     expect(card.selectionBehavior).toBeUndefined();
-    expect(card.links?.map((link) => link.label)).toEqual(['WHO 2011', 'NICE CKS']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'WHO 2011',
+      'NICE CKS',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it.each<[string, number, boolean, boolean]>([
@@ -481,7 +483,7 @@ describe('severe-anaemia-urgent (RULES.md 5.10)', () => {
       ]),
     );
     expect(paragraphs(card)[0]).toBe(
-      `Evidence: Hb 70 g/L, ${ago(1)}; MCV 101 fL, ${ago(1)}; platelets 120 10*9/L, ${ago(1)}.`,
+      `Evidence: Hb 70 g/L, ${ago(1)}; MCV 101 fL, ${ago(1)}; platelets 120 ×10⁹/L, ${ago(1)}.`,
     );
   });
 

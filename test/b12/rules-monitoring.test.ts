@@ -51,7 +51,9 @@ import { expectScenario } from './rule-scenarios.js';
 
 const PREGNANT = pregnancyStatus('pregnant', 10);
 const REVIEW_LINE =
-  'NICE NG239: review symptoms and full blood count 3 months after starting (1 month if pregnant). Persisting symptoms: on injections increase frequency; on oral treatment increase the dose or switch to IM. Do not routinely re-test B12 on injections.';
+  'NICE NG239: review symptoms and full blood count 3 months after starting (1 month if pregnant).';
+const PERSISTING_LINE =
+  'Persisting symptoms: on injections increase frequency; on oral treatment increase the dose or switch to IM. Do not routinely re-test B12 on injections.';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -69,13 +71,17 @@ describe('b12-review-due (RULES.md 5.18)', () => {
     expect(paragraphs(card)).toEqual([
       `Evidence: hydroxocobalamin since ${ago(90)} (90 days); no Hb, MCV or platelet result since then.`,
       REVIEW_LINE,
+      PERSISTING_LINE,
     ]);
     expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
       'already-addressed',
       'test-already-ordered',
       'not-clinically-relevant',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'NICE NG239',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it('suggests a recommended full blood count (LOINC 58410-2)', () => {
@@ -207,7 +213,11 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
       'test-already-ordered',
       'not-clinically-relevant',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['DailyMed cyanocobalamin', 'NICE CKS']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'DailyMed cyanocobalamin',
+      'NICE CKS',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it.each<[string, number, boolean, boolean]>([
@@ -303,9 +313,9 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     expect(card.summary.length).toBeLessThan(140);
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 150 ng/L, ${ago(5)}; on cyanocobalamin since ${ago(125)}.`,
-      NG239_ORAL,
       R_LOAD,
       R_FOLATE,
+      NG239_ORAL,
     ]);
     expect(card.selectionBehavior).toBe('at-most-one');
     expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
@@ -327,7 +337,11 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
       'patient-declined',
       'specialist-managing',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239', 'BNF hydroxocobalamin']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'NICE NG239',
+      'BNF hydroxocobalamin',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it('with neurological features: R-NEURO and MR-NEURO, never the loading regimen (RULES.md 5.0)', () => {

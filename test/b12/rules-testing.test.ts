@@ -61,7 +61,8 @@ const STALE_LINE =
 const STALE_NEURO_LINE =
   'Neurological features are recorded: seek urgent advice; do not delay treatment.';
 const CONSIDER_LINE =
-  'NICE NG239 tests when symptoms are present; periodic B12 checks are advised for long-term metformin (MHRA 2022, ADA) and for PPI/H2RA > 12 months or age > 75 (AFP 2017). Ask about fatigue, paraesthesia, memory change, glossitis.';
+  'NICE NG239 tests when symptoms are present; periodic B12 checks are advised for long-term metformin (MHRA 2022, ADA) and for PPI/H2RA > 12 months or age > 75 (AFP 2017).';
+const ASK_LINE = 'Ask about fatigue, paraesthesia, memory change, glossitis.';
 const PAEDIATRIC_LINE =
   'NICE NG239 covers people aged 16 and over; adult regimens are not suggested. Discuss with a paediatrician.';
 const REGIMEN_WORDS = ['three times a week', 'alternate days', 'every 3 months', 'IM'];
@@ -86,18 +87,21 @@ describe('b12-test-recommended (RULES.md 5.2)', () => {
       'patient-declined',
       'not-clinically-relevant',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['NICE NG239', 'NICE CKS']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'NICE NG239',
+      'NICE CKS',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
-  it('lists every symptom and risk factor, then the test offer, and no R-FOLATE for T1', () => {
+  it('names every symptom and risk factor in the evidence, then the test offer, and no R-FOLATE for T1 (RULES.md 10.9.4)', () => {
     const card = mustHave(
       ruleCard(b12TestRecommended, [fatigue(), hb(125, { daysAgo: 3 }), metformin(150)], {
         ...aged(80, 'male'),
       }),
     );
     expect(paragraphs(card)).toEqual([
-      `Evidence: Hb 125 g/L, ${ago(3)}; no B12 result in the last 12 months; age 80.`,
-      'Symptoms and signs: Fatigue, anaemia. Risk factors: metformin for over 4 months; age over 75.',
+      `Evidence: Hb 125 g/L, ${ago(3)}; no B12 result in the last 12 months; age 80; symptoms and signs: Fatigue, anaemia; risk factors: metformin for over 4 months, age over 75.`,
       OFFER_LINE,
     ]);
   });
@@ -108,8 +112,7 @@ describe('b12-test-recommended (RULES.md 5.2)', () => {
       'Macrocytic anaemia without a B12 result: test B12 and folate before any folic acid',
     );
     expect(paragraphs(card)).toEqual([
-      `Evidence: Hb 101 g/L, ${ago(1)}; MCV 112 fL, ${ago(1)}; no B12 result in the last 12 months.`,
-      'Symptoms and signs: anaemia, macrocytosis.',
+      `Evidence: Hb 101 g/L, ${ago(1)}; MCV 112 fL, ${ago(1)}; no B12 result in the last 12 months; symptoms and signs: anaemia, macrocytosis.`,
       OFFER_LINE,
       R_FOLATE,
     ]);
@@ -265,16 +268,20 @@ describe('b12-test-consider (RULES.md 5.3)', () => {
       display: 'B12 test to consider',
     });
     expect(paragraphs(card)).toEqual([
-      'Evidence: no B12 result in the last 12 months.',
-      `Risk factors: metformin for over 4 months (metformin since ${ago(150)}, 150 days).`,
+      `Evidence: no B12 result in the last 12 months; risk factors: metformin for over 4 months (metformin since ${ago(150)}, 150 days).`,
       CONSIDER_LINE,
+      ASK_LINE,
     ]);
     expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
       'test-already-ordered',
       'not-clinically-relevant',
       'patient-declined',
     ]);
-    expect(card.links?.map((link) => link.label)).toEqual(['AFP 2017', 'NICE NG239']);
+    expect(card.links?.map((link) => link.label)).toEqual([
+      'AFP 2017',
+      'NICE NG239',
+      'How this card decides (B12 CDS)',
+    ]);
   });
 
   it('suggests one recommended total B12 test', () => {
@@ -321,7 +328,11 @@ describe('b12-test-consider (RULES.md 5.3)', () => {
         ? 'Consider a vitamin B12 test: age over 75 (no B12 result in the last 12 months)'
         : undefined,
     );
-    if (spec) expect(spec.detail[0]).toBe('Evidence: no B12 result in the last 12 months; age 76.');
+    if (spec) {
+      expect(spec.detail[0]).toBe(
+        'Evidence: no B12 result in the last 12 months; age 76; risk factors: age over 75.',
+      );
+    }
   });
 
   it('keeps the summary under 140 characters when several drugs make up the risk factor', () => {
@@ -333,7 +344,7 @@ describe('b12-test-consider (RULES.md 5.3)', () => {
     expect(spec.summary).toMatch(
       /^Consider a vitamin B12 test: proton pump inhibitor \(omeprazole, .*… \(no B12 result in the last 12 months\)$/,
     );
-    expect(paragraphs(spec)[1]).toContain(
+    expect(paragraphs(spec)[0]).toContain(
       'proton pump inhibitor (omeprazole, esomeprazole, lansoprazole, pantoprazole) for over 12 months',
     );
   });

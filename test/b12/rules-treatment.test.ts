@@ -17,6 +17,7 @@ import {
   R_ORAL,
   R_US,
 } from '../../cds-services/b12/texts.js';
+import { MAX_DETAIL_LENGTH, detailLength } from '../../cds-services/b12/detail.js';
 import { r4Problems } from '../support/fhir-r4.js';
 import {
   ago,
@@ -48,9 +49,11 @@ import {
   mma,
   ofAge,
   orderedTests,
+  bullets,
   paragraphs,
   platelets,
   run,
+  runScenario,
   ruleOn,
   serumFolate,
   shown,
@@ -135,17 +138,34 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     expect(card.summary.length).toBeLessThan(140);
   });
 
-  it('detail is evidence, R-LOAD, R-ORAL, R-IFAB, R-FOLATE, review, and R-US last', () => {
+  it('detail is evidence, R-LOAD with R-IFAB, then R-FOLATE and the review as bullets; no R-ORAL or R-US (RULES.md 10.9.4)', () => {
     const result = run(deficient());
-    expect(paragraphs(result.card(TREAT))).toEqual([
+    const card = result.card(TREAT);
+    expect(card.detail?.split('\n\n')).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}.`,
-      R_LOAD,
-      R_ORAL,
-      R_IFAB,
-      R_FOLATE,
-      'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
-      R_US,
+      `${R_LOAD} ${R_IFAB}`,
+      `- ${R_FOLATE}\n- Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.`,
     ]);
+    expect(card.detail).not.toContain(R_ORAL);
+    expect(card.detail).not.toContain(R_US);
+  });
+
+  it('R-ORAL is carried by the oral suggestion, not the detail (RULES.md 10.9.4)', () => {
+    const card = run(deficient()).card(TREAT);
+    expect(suggestion(card, ORAL_LABEL).actions?.[0]?.description).toBe(R_ORAL);
+  });
+
+  it('platelets 40: the summary starts oral cyanocobalamin, MR-ORAL first and recommended, MR-LOAD second (RULES.md 10.9.2)', () => {
+    const card = run([totalB12(150), platelets(40)]).card(TREAT);
+    expect(card.summary).toBe(
+      'B12 deficiency (total B12 150 ng/L) with platelets 40 ×10⁹/L: start oral cyanocobalamin 1 mg daily (IM needs precautions)',
+    );
+    expect(card.summary.length).toBeLessThan(140);
+    expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
+      [ORAL_LABEL, true],
+      [LOAD_LABEL, false],
+    ]);
+    expect(paragraphs(card)[1]).toMatch(/^Oral cyanocobalamin 1 mg once daily/);
   });
 
   it('never shows "until no further improvement" (RULES.md 5.0 exclusivity)', () => {
@@ -307,7 +327,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       const lines = paragraphs(
         run([...deficient(), coded('53442002', 'Gastrectomy'), PERNICIOUS()]).card(TREAT),
       );
-      expect(lines.filter((line) => line.startsWith('Likely irreversible'))).toHaveLength(1);
+      expect(lines.filter((line) => line.includes('Likely irreversible'))).toHaveLength(1);
     });
 
     it('bariatric surgery: replacement is lifelong', () => {
@@ -337,8 +357,8 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
           medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
         ]).card(TREAT),
       );
-      expect(lines).toContain(R_DIET);
-      expect(lines).toContain('Review the ongoing need for metformin.');
+      // The causes make one bullet (RULES.md 10.9.4: cause in one line).
+      expect(lines).toContain(`Review the ongoing need for metformin. ${R_DIET}`);
     });
 
     it('no vegan diet: no R-DIET', () => {
@@ -347,7 +367,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
 
     it('pernicious anaemia recorded: R-IFAB and the antibody order are omitted', () => {
       const card = run([...deficient(), PERNICIOUS()]).card(TREAT);
-      expect(paragraphs(card)).not.toContain(R_IFAB);
+      expect(card.detail).not.toContain(R_IFAB);
       expect(orderedTests(suggestion(card, LOAD_LABEL))).toEqual([]);
       expect(orderedTests(suggestion(card, ORAL_LABEL))).toEqual([]);
     });
@@ -397,35 +417,23 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       expect(paragraphs(run([totalB12(150), ...extra]).card(TREAT)).includes(R_K)).toBe(shown);
     });
 
-    it('lines keep the rule book order, R-US last', () => {
-      const lines = paragraphs(
-        run([
-          totalB12(150),
-          hb(65),
-          platelets(40),
-          pregnancyStatus('pregnant', 10),
-          VEGAN(),
-          medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
-        ]).card(TREAT),
-      );
-      const at = (prefix: string): number => lines.findIndex((line) => line.startsWith(prefix));
-      const order = [
-        at('Evidence:'),
-        at(R_LOAD),
-        at(R_ORAL),
-        at(R_IFAB),
-        at('Review the ongoing need for metformin.'),
-        at(R_DIET),
-        at('Pregnant:'),
-        at('Platelets 40'),
-        at(R_K),
-        at(R_FOLATE),
-        at('Review at 3 months'),
-        at(R_US),
-      ];
-      expect(order.every((index) => index >= 0)).toBe(true);
-      expect([...order].sort((a, b) => a - b)).toEqual(order);
-      expect(lines.at(-1)).toBe(R_US);
+    it('with every condition at once: safety first (R-FOLATE, platelets), at most four bullets, under 700 characters (RULES.md 10.9.4)', () => {
+      const card = run([
+        totalB12(150),
+        hb(65),
+        platelets(40),
+        pregnancyStatus('pregnant', 10),
+        VEGAN(),
+        medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
+      ]).card(TREAT);
+      const list = bullets(card);
+      expect(list.slice(0, 2)).toEqual([
+        R_FOLATE,
+        'Platelets 40 ×10⁹/L: see IM injection precautions; consider the oral route.',
+      ]);
+      expect(list.length).toBeLessThanOrEqual(4);
+      expect(detailLength((card.detail ?? '').split('\n\n'))).toBeLessThan(MAX_DETAIL_LENGTH);
+      expect(card.detail).not.toContain(R_US);
     });
   });
 
@@ -519,14 +527,13 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     expect(card.summary.length).toBeLessThan(140);
   });
 
-  it('detail: evidence naming the features, R-NEURO, cord damage, R-FOLATE, R-IFAB', () => {
+  it('detail: evidence naming the features, R-NEURO with R-IFAB, then R-FOLATE and cord damage as bullets', () => {
     const result = run(neuroDeficient());
     expect(paragraphs(result.card(NEURO))).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}; neurological features: Paresthesia.`,
-      R_NEURO,
-      'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+      `${R_NEURO} ${R_IFAB}`,
       R_FOLATE,
-      R_IFAB,
+      'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
     ]);
   });
 
@@ -592,7 +599,6 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
         [platelets(49.9)],
         'Platelets 49.9 ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.',
       ],
-      ['Hb 79.9 g/L: R-K', [hb(79.9)], R_K],
       [
         'pregnant: review at 1 month',
         [pregnancyStatus('pregnant', 10)],
@@ -601,6 +607,12 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     ])('%s', (_name, extra, line) => {
       const lines = paragraphs(run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO));
       expect(lines).toContain(line);
+    });
+
+    it('Hb 79.9 g/L: R-K gives way to the 700-character limit, and the severe anaemia card of the response carries it (RULES.md 10.9.4)', () => {
+      const result = run([totalB12(150), PARAESTHESIA(), hb(79.9)]);
+      expect(result.card(NEURO).detail).not.toContain(R_K);
+      expect(paragraphs(result.card('severe-anaemia-urgent'))).toContain(R_K);
     });
 
     it.each([
@@ -612,30 +624,25 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
       expect(paragraphs(card).slice(1).join('\n')).not.toContain(absent);
     });
 
-    it('lines keep the rule book order', () => {
-      const lines = paragraphs(
-        run([
-          totalB12(150),
-          PARAESTHESIA(),
-          platelets(30),
-          hb(65),
-          pregnancyStatus('pregnant', 5),
-        ]).card(NEURO),
-      );
-      expect(lines.slice(1)).toEqual([
-        R_NEURO,
-        'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+    it('with every condition at once: safety bullets first, under 700 characters (RULES.md 10.9.4)', () => {
+      const card = run([
+        totalB12(150),
+        PARAESTHESIA(),
+        platelets(30),
+        hb(65),
+        pregnancyStatus('pregnant', 5),
+      ]).card(NEURO);
+      expect(paragraphs(card)[1]).toBe(`${R_NEURO} ${R_IFAB}`);
+      expect(bullets(card).slice(0, 2)).toEqual([
         R_FOLATE,
-        R_IFAB,
         'Platelets 30 ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.',
-        R_K,
-        'Pregnant: review at 1 month.',
       ]);
+      expect(detailLength((card.detail ?? '').split('\n\n'))).toBeLessThan(MAX_DETAIL_LENGTH);
     });
 
     it('pernicious anaemia recorded: no R-IFAB and no antibody order', () => {
       const card = run([...neuroDeficient(), PERNICIOUS()]).card(NEURO);
-      expect(paragraphs(card)).not.toContain(R_IFAB);
+      expect(card.detail).not.toContain(R_IFAB);
       expect(orderedTests(suggestion(card, NEURO_LABEL))).toEqual([]);
     });
   });
@@ -689,8 +696,9 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
 describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
   const combined = (): FhirResource[] => [totalB12(130), serumFolate(2.1), hb(95), mcv(115)];
 
-  it('S20: B12 and folate deficiency: combined card beside the treatment card', () => {
-    expectScenario('S20', [COMBINED, TREAT, NEURO]);
+  it('S20: B12 and folate deficiency: the combined card replaces the treatment card (RULES.md 10.9.3)', () => {
+    expectScenario('S20', [COMBINED, NEURO]);
+    expect(runScenario('S20').run.codes).not.toContain(TREAT);
   });
 
   it('is a warning with the rule book summary and detail, R-LOAD without neuro', () => {
@@ -702,17 +710,46 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
     );
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 130 ng/L, ${D5}; ${shown(result, 'serumFolate')}; Hb 95 g/L, ${D5}; MCV 115 fL, ${D5}.`,
-      'Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF).',
+      `Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF). ${R_LOAD}`,
       R_FOLATE,
-      R_LOAD,
+      'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
     ]);
   });
 
-  it('with neurological features: R-NEURO and MR-NEURO, never "three times a week"', () => {
-    const card = run([...combined(), PARAESTHESIA()]).card(COMBINED);
-    expect(paragraphs(card).at(-1)).toBe(R_NEURO);
+  it('replaces the treatment card and carries its cause line (RULES.md 10.9.3)', () => {
+    const result = run([
+      ...combined(),
+      medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
+    ]);
+    expect(result.codes).not.toContain(TREAT);
+    expect(bullets(result.card(COMBINED))).toContain('Review the ongoing need for metformin.');
+  });
+
+  it('with neurological features: folic acid 5 mg alone, the B12 regimen on the urgent card (RULES.md 10.9.3)', () => {
+    const result = run([...combined(), PARAESTHESIA()]);
+    const card = result.card(COMBINED);
+    expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
+      ['Add folic acid 5 mg daily (B12 first or together)', true],
+    ]);
+    const orders = created(
+      suggestion(card, 'Add folic acid 5 mg daily (B12 first or together)'),
+      'MedicationRequest',
+    );
+    expect(orders.map((order) => order.medicationCodeableConcept?.text)).toEqual([
+      'Folic acid 5 mg tablet',
+    ]);
+    expect(card.detail).toContain(
+      'Regimen: see the B12 deficiency with neurological features: urgent treatment card',
+    );
     expect(JSON.stringify(card)).not.toContain('three times a week');
-    const [b12Order] = created(suggestion(card, COMBINED_LABEL), 'MedicationRequest');
+    expect(card.detail).not.toContain(R_NEURO);
+    const neuro = result.card(NEURO);
+    expect(created(suggestion(neuro, NEURO_LABEL), 'MedicationRequest')).toHaveLength(1);
+  });
+
+  it('functional deficiency with neurological features: MR-NEURO stays on the urgent card', () => {
+    const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA(), serumFolate(2)]);
+    const [b12Order] = created(suggestion(result.card(NEURO), NEURO_LABEL), 'MedicationRequest');
     expect(b12Order?.dosageInstruction?.[0]?.timing?.repeat).toEqual({
       frequency: 1,
       period: 2,
@@ -933,9 +970,9 @@ describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
       "Gastrectomy, bariatric surgery and ileal Crohn's disease: lifelong B12 prophylaxis is recommended but none is recorded",
     );
     expect(card.summary.length).toBeLessThan(140);
-    expect(paragraphs(card)).toContain(SURGICAL_LINE);
-    expect(paragraphs(card)).toContain(BARIATRIC_LINE);
-    expect(paragraphs(card)).not.toContain(CROHNS_LINE);
+    // Both regimens make the action paragraph (RULES.md 10.9.4).
+    expect(paragraphs(card)).toContain(`${SURGICAL_LINE} ${BARIATRIC_LINE}`);
+    expect(card.detail).not.toContain(CROHNS_LINE);
     expect(card.suggestions?.map((s) => s.label)).toEqual([TEST_LABEL, PROPH_LABEL, ORAL_LABEL]);
   });
 

@@ -199,6 +199,36 @@ describe('the demo EHR page in Chromium', { timeout: 60_000 }, () => {
     await page.close();
   });
 
+  // The screenshots of docs/screenshots/ (README): copied from test-results/screenshots/card-*.png.
+  it.each([
+    ['treat', 'cards/b12-deficiency-treat', 'b12-deficiency-treat', /hydroxocobalamin 1 mg IM/],
+    ['neuro', 'cards/b12-deficiency-neuro-urgent', 'b12-deficiency-neuro-urgent', /alternate days/],
+    [
+      'combined',
+      'cards/combined-b12-folate-deficiency',
+      'combined-b12-folate-deficiency',
+      /folic acid/,
+    ],
+    [
+      'low-platelets',
+      'examples/patient-view-low-platelets',
+      'b12-deficiency-treat',
+      /oral cyanocobalamin/,
+    ],
+  ])(
+    'the %s card reads in seconds: its first button is the recommended order (RULES.md 10.9.2)',
+    async (name, patient, code, firstButton) => {
+      const { page, errors } = await openDemo();
+      const fired = await fire(page, patient, 'patient-view');
+      expect(fired.codes).toContain(code);
+      const card = page.locator(`article.card[data-code="${code}"]`);
+      expect(await card.locator('button.suggestion').first().textContent()).toMatch(firstButton);
+      await card.screenshot({ path: `${SCREENSHOTS}/card-${name}.png` });
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
+
   it('dismissing with an override reason sends it as feedback', async () => {
     const { page, errors } = await openDemo();
     await fire(page, 'cards/b12-test-consider', 'patient-view');

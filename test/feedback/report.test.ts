@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OVERRIDE_REASONS } from '../../cds-services/b12/catalog.js';
+import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/catalog.js';
+import type { FeedbackItem } from '../../src/cds/feedback.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import { reportHtml, reportText } from '../../src/feedback/report.js';
 import { FeedbackStore } from '../../src/feedback/store.js';
-import type { Report } from '../../src/feedback/store.js';
+import type { Report, ReportOptions } from '../../src/feedback/store.js';
 import { accepted, b12Card, overridden, show } from '../support/feedback-store.js';
+import type { OverrideReasonCode } from '../support/feedback-store.js';
 
 /**
  * The committee report: the plain-text table and the HTML page (table and inline SVG chart) for a
@@ -231,6 +233,161 @@ describe('reportHtml', () => {
   });
 });
 
+/** The CDS Hooks Sandbox's feedback capture (fixtures/requests/029): one card overridden. */
+const SANDBOX_FEEDBACK = (
+  JSON.parse(
+    readFileSync(
+      new URL(
+        '../../fixtures/requests/029-sandbox--feedback-b12-patient-view.json',
+        import.meta.url,
+      ),
+      'utf8',
+    ),
+  ) as { body: { feedback: FeedbackItem[] } }
+).body.feedback;
+
+/** The Sandbox's item for `cardUuid`, with a reason as the Sandbox sends it: a code, no display. */
+const sandboxOverride = (cardUuid: string, code?: string): FeedbackItem => {
+  const [item] = SANDBOX_FEEDBACK;
+  if (!item) throw new Error('capture 029 has no feedback item');
+  return {
+    ...item,
+    card: cardUuid,
+    ...(code === undefined
+      ? {}
+      : { overrideReason: { reason: { system: OVERRIDE_SYSTEM, code } } }),
+  };
+};
+
+/** The CLI's lookup (RULES.md 10.9.6): the catalog's display for a code it lists. */
+const catalogDisplay = (code: string): string | undefined =>
+  Object.hasOwn(OVERRIDE_REASONS, code) ? OVERRIDE_REASONS[code as OverrideReasonCode] : undefined;
+
+describe('override reasons stored without a display are reported with the catalog’s display (RULES.md 10.9.6)', () => {
+  const PERIOD = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-08T00:00:00Z') };
+  let dir: string;
+  let store: FeedbackStore;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'b12-reasons-'));
+    store = await FeedbackStore.open(sqliteDatabase(join(dir, 'feedback.sqlite')));
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Shows one TEST card per item on 3 Nov and records each item's feedback for its card. */
+  const overrideCards = async (
+    items: readonly ((cardUuid: string) => FeedbackItem)[],
+  ): Promise<void> => {
+    const cards = items.map(() => b12Card(TEST, 'info'));
+    await show(store, '2026-11-03T09:00:00Z', cards);
+    await store.recordFeedback(
+      'b12-patient-view',
+      items.map((item, index) => item(cards[index]?.uuid ?? '')),
+      undefined,
+      new Date('2026-11-03T10:00:00Z'),
+    );
+  };
+  const reasonsOf = async (
+    options: ReportOptions = { reasonDisplay: catalogDisplay },
+  ): Promise<unknown> =>
+    (await store.report(PERIOD, options)).rows.find((row) => row.code === TEST)?.overrideReasons;
+
+  it('a Sandbox override with the reason code only (no display) is reported with the catalog display', async () => {
+    await overrideCards([(uuid) => sandboxOverride(uuid, 'not-clinically-relevant')]);
+    expect(await reasonsOf()).toEqual([
+      {
+        code: 'not-clinically-relevant',
+        display: OVERRIDE_REASONS['not-clinically-relevant'],
+        count: 1,
+      },
+    ]);
+  });
+
+  it('the same reason with and without a display is one reason, counted once per card', async () => {
+    await overrideCards([
+      (uuid) => overridden(uuid, 'patient-declined', '2026-11-03T09:05:00Z'),
+      (uuid) => sandboxOverride(uuid, 'patient-declined'),
+      (uuid) => sandboxOverride(uuid, 'patient-declined'),
+      (uuid) => overridden(uuid, 'test-already-ordered', '2026-11-03T09:05:00Z'),
+      (uuid) => sandboxOverride(uuid, 'alternative-explanation'),
+    ]);
+    expect(await reasonsOf()).toEqual([
+      { code: 'patient-declined', display: OVERRIDE_REASONS['patient-declined'], count: 3 },
+      // Ties ranked by code, whether or not a display was stored.
+      {
+        code: 'alternative-explanation',
+        display: OVERRIDE_REASONS['alternative-explanation'],
+        count: 1,
+      },
+      { code: 'test-already-ordered', display: OVERRIDE_REASONS['test-already-ordered'], count: 1 },
+    ]);
+  });
+
+  it('the ranking does not depend on the order feedback arrived in, nor on which copy had a display', async () => {
+    await overrideCards([
+      (uuid) => sandboxOverride(uuid, 'test-already-ordered'),
+      (uuid) => overridden(uuid, 'test-already-ordered', '2026-11-03T09:05:00Z'),
+      (uuid) => overridden(uuid, 'not-clinically-relevant', '2026-11-03T09:05:00Z'),
+      (uuid) => sandboxOverride(uuid, 'not-clinically-relevant'),
+    ]);
+    expect(await reasonsOf()).toEqual([
+      {
+        code: 'not-clinically-relevant',
+        display: OVERRIDE_REASONS['not-clinically-relevant'],
+        count: 2,
+      },
+      { code: 'test-already-ordered', display: OVERRIDE_REASONS['test-already-ordered'], count: 2 },
+    ]);
+  });
+
+  it('a listed code is named by the catalog even when the EHR stored its own wording: one reason', async () => {
+    await overrideCards([
+      (uuid) => ({
+        ...sandboxOverride(uuid),
+        overrideReason: {
+          reason: { system: OVERRIDE_SYSTEM, code: 'patient-declined', display: 'Pt declined' },
+        },
+      }),
+      (uuid) => sandboxOverride(uuid, 'patient-declined'),
+    ]);
+    expect(await reasonsOf()).toEqual([
+      { code: 'patient-declined', display: OVERRIDE_REASONS['patient-declined'], count: 2 },
+    ]);
+  });
+
+  it('the Sandbox capture as sent (overridden, no reason) counts the card overridden and names no reason', async () => {
+    await overrideCards([(uuid) => sandboxOverride(uuid)]);
+    const row = (await store.report(PERIOD, { reasonDisplay: catalogDisplay })).rows[0];
+    expect(row).toMatchObject({ code: TEST, shown: 1, overridden: 1, overrideReasons: [] });
+  });
+
+  it('a code the catalog does not list keeps the display stored with it, else is shown as its code', async () => {
+    await overrideCards([
+      (uuid) => ({
+        ...sandboxOverride(uuid),
+        overrideReason: {
+          reason: { system: 'urn:ehr:local', code: 'local-1', display: 'Local reason' },
+        },
+      }),
+      (uuid) => sandboxOverride(uuid, 'local-2'),
+    ]);
+    expect(await reasonsOf()).toEqual([
+      { code: 'local-1', display: 'Local reason', count: 1 },
+      { code: 'local-2', display: 'local-2', count: 1 },
+    ]);
+  });
+
+  it('without a lookup (the store alone) a code-only reason is shown as its code', async () => {
+    await overrideCards([(uuid) => sandboxOverride(uuid, 'patient-declined')]);
+    expect(await reasonsOf({})).toEqual([
+      { code: 'patient-declined', display: 'patient-declined', count: 1 },
+    ]);
+  });
+});
+
 describe('the CLI (node --import tsx src/feedback/cli.ts)', () => {
   const ROOT = fileURLToPath(new URL('../..', import.meta.url));
   const DAY_MS = 86_400_000;
@@ -277,14 +434,17 @@ describe('the CLI (node --import tsx src/feedback/cli.ts)', () => {
     await fill(async (store) => {
       const [t1, t2] = [b12Card(TREAT, 'warning'), b12Card(TREAT, 'warning')];
       const test = b12Card(TEST, 'info');
+      const sandbox = b12Card(TEST, 'info');
       await show(store, '2026-11-02T09:00:00Z', [t1, t2]);
-      await show(store, '2026-11-03T09:00:00Z', [test]);
+      await show(store, '2026-11-03T09:00:00Z', [test, sandbox]);
       await show(store, '2026-11-20T09:00:00Z', [b12Card(TEST, 'info')]);
       await store.recordFeedback(
         'b12-patient-view',
         [
           accepted(t1, '2026-11-02T09:05:00Z'),
           overridden(test.uuid, 'patient-declined', '2026-11-03T09:05:00Z'),
+          // As the CDS Hooks Sandbox sends it: the code without its display.
+          sandboxOverride(sandbox.uuid, 'patient-declined'),
         ],
         undefined,
         new Date('2026-11-03T10:00:00Z'),
@@ -297,9 +457,10 @@ describe('the CLI (node --import tsx src/feedback/cli.ts)', () => {
     const [, , ...rows] = tableLines(run.stdout);
     expect(rows.map(cells)).toEqual([
       [TREAT, 'warning', '2', '1', '0', '1', '50.0%'],
-      [TEST, 'info', '1', '0', '1', '0', '0.0%'],
+      [TEST, 'info', '2', '0', '2', '0', '0.0%'],
     ]);
-    expect(run.stdout).toContain(`  ${TEST} (info): ${OVERRIDE_REASONS['patient-declined']} ×1`);
+    // With and without a display: one reason, named by the catalog (RULES.md 10.9.6).
+    expect(run.stdout).toContain(`  ${TEST} (info): ${OVERRIDE_REASONS['patient-declined']} ×2\n`);
     expect(run.stdout).toContain(`Chart and table written to ${htmlPath}`);
     expect(existsSync(htmlPath)).toBe(true);
     const html = readFileSync(htmlPath, 'utf8');

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import type { Express, Router } from 'express';
 import { b12Services } from '../../cds-services/index.js';
+import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
+import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
+import { guidanceRouter } from '../../cds-services/b12/guidance-page.js';
 import { createApp } from '../../src/app.js';
 import type { CdsService } from '../../src/cds/service.js';
 import type { TrustedClient } from '../../src/cds/trusted-clients.js';
@@ -16,10 +19,15 @@ export interface TestApp {
   logLines: string[];
 }
 
-/** The real app with the B12 services, a fixed clock and a captured log. */
+/**
+ * The real app with the B12 services and their guidance pages (built from `clinicalConfig`, the
+ * rule book's defaults without one), a fixed clock and a captured log.
+ */
 export function testApp(
   options: {
     env?: NodeJS.ProcessEnv;
+    /** The clinical configuration the app runs with, as CDS_CLINICAL_CONFIG gives it. */
+    clinicalConfig?: ClinicalConfig;
     services?: readonly CdsService[];
     trustedClients?: ReadonlyMap<string, TrustedClient>;
     /** Where the app records shown cards and feedback; without one nothing is stored. */
@@ -40,7 +48,8 @@ export function testApp(
   const now = options.now ?? new Date('2026-11-21T09:30:00Z');
   const app = createApp({
     config,
-    services: options.services ?? b12Services(),
+    services: options.services ?? b12Services(options.clinicalConfig),
+    guidance: guidanceRouter(options.clinicalConfig ?? DEFAULT_CLINICAL_CONFIG),
     ...(options.trustedClients ? { trustedClients: options.trustedClients } : {}),
     ...(options.feedbackStore ? { feedbackStore: options.feedbackStore } : {}),
     ...(options.demo ? { demo: options.demo } : {}),

@@ -275,7 +275,8 @@ interface Card {
   suggestions: { uuid?: string; actions: Action[] }[];
 }
 
-const goodCard = (): Card => JSON.parse(JSON.stringify(toCard(SPEC, []))) as Card;
+const goodCard = (): Card =>
+  JSON.parse(JSON.stringify(toCard(SPEC, [], 'http://localhost:3000'))) as Card;
 
 function first<T>(list: readonly T[]): T {
   const [item] = list;
@@ -337,7 +338,18 @@ describe('cardProblems: every fault is caught', () => {
       (c) => c.overrideReasons.pop(),
       /overrideReasons are not/,
     ],
-    ['links not the catalog’s', (c) => c.links.pop(), /links are not/],
+    ['links not the catalog’s', (c) => c.links.splice(0, 1), /links are not/],
+    ['no guidance link', (c) => c.links.pop(), /do not end with its guidance page/],
+    [
+      'a guidance link to another card’s page',
+      (c) =>
+        (c.links[c.links.length - 1] = {
+          label: 'How this card decides (B12 CDS)',
+          url: 'http://localhost:3000/cards/b12-test-consider',
+          type: 'absolute',
+        }),
+      /do not end with its guidance page/,
+    ],
     [
       'a created resource that is not valid R4',
       (c) => (created(c).status = 'planned'),

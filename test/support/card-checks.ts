@@ -7,6 +7,7 @@ import {
   TOPIC_SYSTEM,
 } from '../../cds-services/b12/catalog.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
+import { GUIDANCE_LINK_LABEL } from '../../cds-services/b12/guidance.js';
 import { expectConformantResponse, findEmptyValues } from './conformance.js';
 import { r4Problems } from './fhir-r4.js';
 
@@ -216,9 +217,22 @@ export function cardProblems(card: unknown, path: string, context: CardCheckCont
       );
     }
   }
+  // The catalog's links, then the card's guidance page under the public URL (RULES.md 10.9.5).
   const expectedLinks = entry.links.map((key) => ({ ...LINKS[key], type: 'absolute' }));
-  if (!sameList(card.links, expectedLinks)) {
+  const links: unknown[] = Array.isArray(card.links) ? card.links : [];
+  const guidance = links.at(-1);
+  if (!sameList(links.slice(0, -1), expectedLinks)) {
     problems.push(`${at}.links are not the catalog's: ${JSON.stringify(card.links)}`);
+  }
+  if (
+    !isObject(guidance) ||
+    guidance.label !== GUIDANCE_LINK_LABEL ||
+    guidance.type !== 'absolute' ||
+    typeof guidance.url !== 'string' ||
+    !new RegExp(`^https?://[^?#]+/cards/${code}$`).test(guidance.url) ||
+    Object.keys(guidance).length !== 3
+  ) {
+    problems.push(`${at}.links do not end with its guidance page: ${JSON.stringify(guidance)}`);
   }
 
   const suggestions = card.suggestions;
@@ -244,6 +258,14 @@ export function cardProblems(card: unknown, path: string, context: CardCheckCont
       });
     });
   }
+  // RULES.md 10.9.2: the recommended suggestion is listed first.
+  if (
+    Array.isArray(suggestions) &&
+    suggestions.some((item) => isObject(item) && item.isRecommended === true) &&
+    !(isObject(suggestions[0]) && suggestions[0].isRecommended === true)
+  ) {
+    problems.push(`${at}.suggestions: the recommended suggestion is not first`);
+  }
   if (NO_SUGGESTIONS.includes(code) && suggestions !== undefined) {
     problems.push(`${at}: the rule book gives this card no suggestions`);
   }
@@ -260,6 +282,21 @@ export function cardProblems(card: unknown, path: string, context: CardCheckCont
     if (words.includes(phrase)) problems.push(`${at}: contains '${phrase}'`);
   }
   return problems;
+}
+
+/** The medications (by text) a card's suggestions create. */
+function createdMedications(card: unknown): Set<string> {
+  const suggestions = isObject(card) && Array.isArray(card.suggestions) ? card.suggestions : [];
+  const texts = suggestions.flatMap((suggestion) =>
+    (isObject(suggestion) && Array.isArray(suggestion.actions) ? suggestion.actions : []).flatMap(
+      (action) => {
+        const resource = isObject(action) && action.type === 'create' ? action.resource : undefined;
+        const concept = isObject(resource) ? resource.medicationCodeableConcept : undefined;
+        return isObject(concept) && typeof concept.text === 'string' ? [concept.text] : [];
+      },
+    ),
+  );
+  return new Set(texts);
 }
 
 /** The card codes of a response, in order. */
@@ -284,6 +321,10 @@ export function expectB12Response(body: unknown, requestBody: unknown): void {
   const codes = cardCodes(body);
   const repeated = codes.filter((code, index) => codes.indexOf(code) !== index);
   if (repeated.length > 0) problems.push(`$.cards: more than one card for ${repeated.join(', ')}`);
+  // RULES.md 10.9.3: one order per response — no medication created by two cards.
+  const medications = cards.flatMap((card) => [...createdMedications(card)]);
+  const twice = medications.filter((text, index) => medications.indexOf(text) !== index);
+  if (twice.length > 0) problems.push(`$.cards: more than one card orders ${twice.join(', ')}`);
   if (problems.length > 0) {
     throw new Error(
       `B12 card checks failed:\n  - ${problems.join('\n  - ')}\nin ${JSON.stringify(body, null, 2)}`,

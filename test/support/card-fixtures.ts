@@ -1211,13 +1211,46 @@ const HISTORY_EXAMPLE: CardFixtureSpec = {
   ],
 };
 
-export const HISTORY_EXAMPLE_FILE = new URL(
-  '../../fixtures/examples/patient-view-b12-history.json',
-  import.meta.url,
-);
+/**
+ * fixtures/examples/patient-view-low-platelets.json: untreated B12 deficiency with platelets of
+ * 38 ×10⁹/L, the card whose summary and first suggestion turn to oral treatment (RULES.md 10.9.2).
+ */
+const LOW_PLATELETS_EXAMPLE: CardFixtureSpec = {
+  story: 'Total B12 131 ng/L with macrocytic anaemia and platelets 38 ×10⁹/L',
+  hook: 'patient-view',
+  encounterId: 'enc-47731-1121',
+  patient: {
+    id: 'pat-47731',
+    mrn: 'MRN0047731',
+    given: 'Ruth',
+    family: 'Okonkwo-Hale',
+    gender: 'female',
+    birthDate: '1964-09-23',
+  },
+  labs: [
+    lab('obs-47731-b12', 'totalB12', 131, 'ng/L', '2026-11-13T09:15:00Z'),
+    lab('obs-47731-hb', 'hb', 10.4, 'g/dL', '2026-11-13T09:15:00Z'),
+    lab('obs-47731-mcv', 'mcv', 109, 'fL', '2026-11-13T09:15:00Z'),
+    lab('obs-47731-plt', 'platelets', 38, '10*3/uL', '2026-11-13T09:15:00Z'),
+    lab('obs-47731-fol', 'folate', 11.2, 'ng/mL', '2026-11-13T09:15:00Z'),
+  ],
+  meds: [],
+  conditions: [{ id: 'cond-47731-fatigue', ...FATIGUE, onset: '2026-10-30' }],
+};
 
-export const historyExampleText = (): string =>
-  `${JSON.stringify(requestOf(HISTORY_EXAMPLE, 'patient-view-b12-history'), null, 2)}\n`;
+/** The examples of fixtures/examples/, by file name: written by make-card-fixtures.ts. */
+const EXAMPLES: Readonly<Record<string, CardFixtureSpec>> = {
+  'patient-view-b12-history': HISTORY_EXAMPLE,
+  'patient-view-low-platelets': LOW_PLATELETS_EXAMPLE,
+};
+
+export const EXAMPLE_NAMES = Object.keys(EXAMPLES);
+
+export const exampleFile = (name: string): URL =>
+  new URL(`../../fixtures/examples/${name}.json`, import.meta.url);
+
+export const exampleText = (name: string): string =>
+  `${JSON.stringify(requestOf(EXAMPLES[name] ?? HISTORY_EXAMPLE, name), null, 2)}\n`;
 
 /** The file's text: 2-space JSON with a final newline. */
 export const fixtureText = (code: CardCode): string =>

@@ -3,16 +3,17 @@ import { fileURLToPath } from 'node:url';
 import {
   CARD_CODES,
   FIXTURES_DIR,
-  HISTORY_EXAMPLE_FILE,
+  EXAMPLE_NAMES,
+  exampleFile,
+  exampleText,
   fixtureFile,
   fixtureText,
-  historyExampleText,
   readmeText,
 } from './card-fixtures.js';
 
 /**
  * Writes fixtures/cards/<card-code>.json for every catalog card, fixtures/README.md and the
- * history example (fixtures/examples/patient-view-b12-history.json), from
+ * examples (fixtures/examples/patient-view-b12-history.json, patient-view-low-platelets.json), from
  * test/support/card-fixtures.ts. Run: `npx tsx test/support/make-card-fixtures.ts`.
  * The output is deterministic: running it twice changes nothing.
  */
@@ -26,5 +27,5 @@ for (const file of readdirSync(dir)) {
 for (const code of CARD_CODES)
   writeFileSync(new URL(fixtureFile(code), FIXTURES_DIR), fixtureText(code));
 writeFileSync(new URL('../README.md', FIXTURES_DIR), readmeText());
-writeFileSync(HISTORY_EXAMPLE_FILE, historyExampleText());
+for (const name of EXAMPLE_NAMES) writeFileSync(exampleFile(name), exampleText(name));
 process.stdout.write(`wrote ${CARD_CODES.length} card fixtures and fixtures/README.md to ${dir}\n`);

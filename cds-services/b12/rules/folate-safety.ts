@@ -5,6 +5,7 @@ import type { Findings } from '../findings.js';
 import { actions } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { detailOf } from '../detail.js';
 import { R_FOLATE } from '../texts.js';
 import {
   bloodCountEvidence,
@@ -69,8 +70,8 @@ export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefi
     code: 'folate-order-b12-untreated',
     summary:
       'Folic acid ordered but B12 deficiency is untreated: risk of subacute combined degeneration',
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         ...deficiencyEvidence(findings),
         ...(findings.codedDeficiency
           ? [`recorded: ${recordNames(findings, ['codedB12Deficiency']).join(', ')}`]
@@ -78,11 +79,11 @@ export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefi
         ...bloodCountEvidence(findings),
         ...orderedEvidence(drafts),
       ]),
-      R_FOLATE,
-      `Start hydroxocobalamin first or at the same time: ${
+      action: `Start hydroxocobalamin first or at the same time: ${
         adult ? regimenFor(findings, patientId).text : 'Seek paediatric advice.'
       }`,
-    ],
+      safety: [R_FOLATE],
+    }),
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
   };
 }
@@ -123,8 +124,8 @@ export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefine
     summary: indeterminate
       ? 'Folic acid ordered and B12 is indeterminate: check B12 status before or with folic acid'
       : 'Folic acid ordered without a usable recent B12 result: check B12 before or with folic acid',
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         ...orderedEvidence(drafts),
         mcv && resultText(mcv),
         haemoglobin && resultText(haemoglobin),
@@ -132,9 +133,10 @@ export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefine
         mma && resultText(mma),
         indeterminate && findings.renalImpaired && egfr ? resultText(egfr) : undefined,
       ]),
-      R_FOLATE,
-      'Measure B12 (active B12 in pregnancy) before or together with starting folic acid; start B12 first if deficiency is confirmed.',
-    ],
+      action:
+        'Measure B12 (active B12 in pregnancy) before or together with starting folic acid; start B12 first if deficiency is confirmed.',
+      safety: [R_FOLATE],
+    }),
     suggestions: [
       {
         // SR-AB12 in pregnancy; the label names the test it orders.

@@ -9,6 +9,7 @@ import { below } from '../findings.js';
 import { actions, regimens } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { detailOf } from '../detail.js';
 import { oralAction, plateletCount, recordNames } from './treatment.js';
 
 /**
@@ -119,20 +120,19 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
     summary: critical
       ? `Platelets ${count} ×10⁹/L: get haematology advice before any B12 injection`
       : `Platelets ${count} ×10⁹/L: bleeding risk with IM B12 injection — consider another route`,
-    detail: [
-      evidenceLine([resultText(platelets), ...orders]),
-      ...(evidence.kind === 'older'
-        ? [
-            `Last platelet count ${count} ×10⁹/L on ${isoDay(platelets.day)} (${days} days ago): recheck before an IM injection.`,
-          ]
-        : []),
-      critical
+    detail: detailOf({
+      evidence: evidenceLine([resultText(platelets), ...orders]),
+      action: critical
         ? PLATELET_TIERS.critical
         : avoidIm
           ? PLATELET_TIERS.avoidIm
           : PLATELET_TIERS.precautions,
-      ...(findings.adult ? [] : ['Seek paediatric advice.']),
-    ],
+      safety: [
+        evidence.kind === 'older' &&
+          `Last platelet count ${count} ×10⁹/L on ${isoDay(platelets.day)} (${days} days ago): recheck before an IM injection.`,
+      ],
+      patient: !findings.adult && 'Seek paediatric advice.',
+    }),
     ...(suggestions.length > 0
       ? {
           suggestions,

@@ -1,10 +1,18 @@
 import type { CardSpec } from '../cards.js';
-import { evidenceLine, formatNumber, namedValue, resultText, valueText } from '../evidence.js';
+import {
+  displayUnit,
+  evidenceLine,
+  formatNumber,
+  namedValue,
+  resultText,
+  valueText,
+} from '../evidence.js';
 import { below } from '../findings.js';
 import type { Findings } from '../findings.js';
 import type { MarkerResult } from '../lab-facts.js';
 import { actions } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { detailOf } from '../detail.js';
 import { R_K } from '../texts.js';
 
 /**
@@ -25,15 +33,15 @@ const neuroEvidence = (f: Findings): string | undefined =>
     ? `neurological features: ${f.neuro.map((item) => item.name).join(', ')}`
     : undefined;
 
-/** "raised methylmalonic acid (MMA) 0.62 umol/L, 2026-11-11 (above 0.45 umol/L)": why it is raised. */
+/** "raised methylmalonic acid (MMA) 0.62 µmol/L, 2026-11-11 (above 0.45 µmol/L)": why it is raised. */
 function raisedMmaEvidence(mma: MarkerResult, f: Findings): string {
   const flags = mma.interpretation.filter((code) => ['H', 'HH', 'HU'].includes(code));
   const reason =
     flags.length > 0
       ? `flagged ${flags.join(', ')}`
       : mma.referenceHigh !== undefined
-        ? `laboratory upper limit ${formatNumber(mma.referenceHigh)} ${mma.unit}`
-        : `above ${formatNumber(f.config.thresholds.mmaDefaultUpper)} ${mma.unit}`;
+        ? `laboratory upper limit ${formatNumber(mma.referenceHigh)} ${displayUnit(mma.unit)}`
+        : `above ${formatNumber(f.config.thresholds.mmaDefaultUpper)} ${displayUnit(mma.unit)}`;
   return `raised ${resultText(mma)} (${reason})`;
 }
 
@@ -51,30 +59,29 @@ export const b12IndeterminateMma: Rule = (context: RuleContext): CardSpec | unde
     summary: pregnantTotal
       ? `Indeterminate total B12 (${valueText(b12)}) in pregnancy: test active B12`
       : `Indeterminate B12 (${valueText(b12)}): consider serum methylmalonic acid (MMA)`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         b12,
         f.pregnant && 'pregnant',
         renal && renalEvidence(f),
         neuro && neuroEvidence(f),
       ]),
-      `Result is in the NICE NG239 indeterminate range (total B12 ${t.b12TotalConfirmedBelow}–${t.b12TotalUnlikelyAbove} ng/L, active B12 ${t.activeB12ConfirmedBelow}–${t.activeB12UnlikelyAbove} pmol/L).`,
-      ...(f.pregnant
-        ? []
-        : [
-            'If symptoms are present, measure serum methylmalonic acid (MMA); a raised MMA supports deficiency.',
-          ]),
-      ...(renal
-        ? [
-            `eGFR < ${t.egfrRenalBelow}: MMA may be raised by renal impairment; active B12 may be more informative.`,
-          ]
-        : []),
-      ...(neuro
-        ? [
-            'Neurological features are recorded: do not delay treatment if the clinical picture is strong; seek urgent specialist advice (BSH 2014).',
-          ]
-        : []),
-    ],
+      action: [
+        `Result is in the NICE NG239 indeterminate range (total B12 ${t.b12TotalConfirmedBelow}–${t.b12TotalUnlikelyAbove} ng/L, active B12 ${t.activeB12ConfirmedBelow}–${t.activeB12UnlikelyAbove} pmol/L).`,
+        ...(f.pregnant
+          ? []
+          : [
+              'If symptoms are present, measure serum methylmalonic acid (MMA); a raised MMA supports deficiency.',
+            ]),
+      ].join(' '),
+      safety: [
+        neuro &&
+          'Neurological features are recorded: do not delay treatment if the clinical picture is strong; seek urgent specialist advice (BSH 2014).',
+      ],
+      cause:
+        renal &&
+        `eGFR < ${t.egfrRenalBelow}: MMA may be raised by renal impairment; active B12 may be more informative.`,
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       pregnantTotal
@@ -109,19 +116,19 @@ export const mmaRenalCaution: Rule = (context: RuleContext): CardSpec | undefine
   return {
     code: 'mma-renal-caution',
     summary: `Raised MMA with ${kidneys}: may reflect renal impairment rather than B12 deficiency`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         f.b12 ?? 'no B12 result in the last 12 months',
         raisedMmaEvidence(mma, f),
         renalEvidence(f),
       ]),
-      'MMA rises with renal impairment, so this result cannot by itself establish B12 deficiency. Use clinical judgement; active B12 may help.',
-      ...(f.neuro.length > 0
-        ? [
-            'Neurological features are recorded: do not delay treatment on clinical grounds; seek specialist advice.',
-          ]
-        : []),
-    ],
+      action:
+        'MMA rises with renal impairment, so this result cannot by itself establish B12 deficiency. Use clinical judgement; active B12 may help.',
+      safety: [
+        f.neuro.length > 0 &&
+          'Neurological features are recorded: do not delay treatment on clinical grounds; seek specialist advice.',
+      ],
+    }),
     ...(activeB12InLookback
       ? {}
       : {
@@ -153,16 +160,15 @@ export const severeAnaemiaUrgent: Rule = (context: RuleContext): CardSpec | unde
   return {
     code: 'severe-anaemia-urgent',
     summary: `Severe anaemia (${namedValue(hb)}): arrange urgent same-day assessment`,
-    detail: [
-      evidenceLine([hb, f.facts.latest.mcv, platelets, f.pregnant && 'pregnant']),
-      `WHO: severe anaemia is Hb < ${t.hbSevere} g/L (< ${t.hbSeverePregnant} g/L in pregnancy). Arrange urgent same-day medical assessment or haematology advice.`,
-      ...(f.macrocytosis || pancytopenia
-        ? [
-            'Take B12, folate and FBC samples before treatment; if seriously ill, give B12 and folic acid together after sampling (US hydroxocobalamin label).',
-          ]
-        : []),
-      R_K,
-    ],
+    detail: detailOf({
+      evidence: evidenceLine([hb, f.facts.latest.mcv, platelets, f.pregnant && 'pregnant']),
+      action: `WHO: severe anaemia is Hb < ${t.hbSevere} g/L (< ${t.hbSeverePregnant} g/L in pregnancy). Arrange urgent same-day medical assessment or haematology advice.`,
+      safety: [
+        (f.macrocytosis || pancytopenia) &&
+          'Take B12, folate and FBC samples before treatment; if seriously ill, give B12 and folic acid together after sampling (US hydroxocobalamin label).',
+        R_K,
+      ],
+    }),
   };
 };
 

@@ -5,6 +5,7 @@ import { b12Band } from '../findings.js';
 import type { MedicationFact } from '../medication-facts.js';
 import { actions } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { detailOf } from '../detail.js';
 import { R_FOLATE, R_K } from '../texts.js';
 import { regimenAction, regimenFor } from './treatment.js';
 
@@ -37,14 +38,17 @@ export const b12ReviewDue: Rule = (context: RuleContext): CardSpec | undefined =
     summary: `On B12 since ${since} with no full blood count since: review response (${
       f.pregnant ? 'NG239 review at 1 month in pregnancy' : 'NG239 review at 3 months'
     })`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         `${therapy.join(', ') || 'B12 treatment'} since ${since} (${days} days)`,
         'no Hb, MCV or platelet result since then',
         f.pregnant && 'pregnant',
       ]),
-      'NICE NG239: review symptoms and full blood count 3 months after starting (1 month if pregnant). Persisting symptoms: on injections increase frequency; on oral treatment increase the dose or switch to IM. Do not routinely re-test B12 on injections.',
-    ],
+      action:
+        'NICE NG239: review symptoms and full blood count 3 months after starting (1 month if pregnant).',
+      followUp:
+        'Persisting symptoms: on injections increase frequency; on oral treatment increase the dose or switch to IM. Do not routinely re-test B12 on injections.',
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       {
@@ -65,15 +69,15 @@ export const hypokalaemiaMonitoring: Rule = (context: RuleContext): CardSpec | u
   return {
     code: 'hypokalaemia-monitoring',
     summary: `Severe anaemia (${namedValue(hb)}): check potassium in the first 48 hours of B12 treatment`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         hb,
         f.pregnant && 'pregnant',
         `B12 order: ${[...new Set(b12Drafts.map((draft) => draft.name))].join(', ')}`,
       ]),
-      R_K,
-      'Reticulocytosis is expected on days 3–10.',
-    ],
+      action: R_K,
+      followUp: 'Reticulocytosis is expected on days 3–10.',
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       {
@@ -125,15 +129,16 @@ export const b12LowOnOral: Rule = (context: RuleContext): CardSpec | undefined =
   return {
     code: 'b12-low-on-oral',
     summary: `Low B12 (${namedValue(low)}, ${isoDay(low.day)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         resultText(low),
         `on ${products} ${start === undefined ? '(start unknown)' : `since ${isoDay(start)}`}`,
       ]),
-      'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.',
-      regimenFor(f, context.patientId).text,
-      R_FOLATE,
-    ],
+      action: regimenFor(f, context.patientId).text,
+      safety: [R_FOLATE],
+      cause:
+        'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.',
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       {

@@ -5,6 +5,7 @@ import { evidenceLine, resultText, valueText } from '../evidence.js';
 import type { Findings, RiskFactor } from '../findings.js';
 import { actions } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
+import { detailOf } from '../detail.js';
 import { R_FOLATE } from '../texts.js';
 
 /**
@@ -75,29 +76,27 @@ export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undef
         firstSymptom,
         firstRisk,
       );
-  const found = [
-    `Symptoms and signs: ${f.symptoms.join(', ')}.`,
-    ...(risks.length > 0 ? [`Risk factors: ${risks.join('; ')}.`] : []),
-  ].join(' ');
-  const detail = [
-    evidenceLine([
+  // Symptoms and risk factors are what the card is based on: recorded free text, so in the
+  // evidence line rather than in the length-bounded rest (RULES.md 10.9.4).
+  const detail = detailOf({
+    evidence: evidenceLine([
       f.anaemia && f.facts.latest.haemoglobin,
       f.macrocytosis && f.facts.latest.mcv,
       NO_RECENT_B12,
       olderB12(f),
       ageEvidence(f),
       f.pregnant && 'pregnant',
+      f.symptoms.length > 0 && `symptoms and signs: ${f.symptoms.join(', ')}`,
+      risks.length > 0 && `risk factors: ${risks.join(', ')}`,
     ]),
-    found,
-    'Offer total B12 or active B12 (NICE NG239), with serum folate and a full blood count.',
-    ...(f.pregnant ? ['In pregnancy test active B12 (total B12 falls physiologically).'] : []),
-    ...(f.neuro.length > 0
-      ? [
-          'Neurological features are recorded: if deficiency is likely, do not delay treatment while awaiting results (BSH 2014).',
-        ]
-      : []),
-    ...(t2 ? [R_FOLATE] : []),
-  ];
+    action: 'Offer total B12 or active B12 (NICE NG239), with serum folate and a full blood count.',
+    safety: [
+      f.neuro.length > 0 &&
+        'Neurological features are recorded: if deficiency is likely, do not delay treatment while awaiting results (BSH 2014).',
+      t2 && R_FOLATE,
+    ],
+    patient: f.pregnant && 'In pregnancy test active B12 (total B12 falls physiologically).',
+  });
   const { patientId } = context;
   return {
     code: 'b12-test-recommended',
@@ -131,11 +130,17 @@ export const b12TestConsider: Rule = (context: RuleContext): CardSpec | undefine
   return {
     code: 'b12-test-consider',
     summary,
-    detail: [
-      evidenceLine([NO_RECENT_B12, olderB12(f), ageEvidence(f)]),
-      `Risk factors: ${f.majorRisks.map((risk) => riskWithExposure(risk, f)).join('; ')}.`,
-      'NICE NG239 tests when symptoms are present; periodic B12 checks are advised for long-term metformin (MHRA 2022, ADA) and for PPI/H2RA > 12 months or age > 75 (AFP 2017). Ask about fatigue, paraesthesia, memory change, glossitis.',
-    ],
+    detail: detailOf({
+      evidence: evidenceLine([
+        NO_RECENT_B12,
+        olderB12(f),
+        ageEvidence(f),
+        `risk factors: ${f.majorRisks.map((risk) => riskWithExposure(risk, f)).join(', ')}`,
+      ]),
+      action:
+        'NICE NG239 tests when symptoms are present; periodic B12 checks are advised for long-term metformin (MHRA 2022, ADA) and for PPI/H2RA > 12 months or age > 75 (AFP 2017).',
+      followUp: 'Ask about fatigue, paraesthesia, memory change, glossitis.',
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       {
@@ -156,14 +161,16 @@ export const b12LowStaleUntreated: Rule = (context: RuleContext): CardSpec | und
   return {
     code: 'b12-low-stale-untreated',
     summary: `Low B12 (${valueText(stale)}, ${isoDay(stale.day)}) from more than 12 months ago was never treated: repeat the test and treat if low`,
-    detail: [
-      evidenceLine([stale, NO_RECENT_B12, f.pregnant && 'pregnant']),
-      'No B12 treatment is recorded since this result and there is no B12 result in the last 12 months. Repeat B12 with serum folate and a full blood count; treat if still low.',
-      ...(f.neuro.length > 0
-        ? ['Neurological features are recorded: seek urgent advice; do not delay treatment.']
-        : []),
-      R_FOLATE,
-    ],
+    detail: detailOf({
+      evidence: evidenceLine([stale, NO_RECENT_B12, f.pregnant && 'pregnant']),
+      action:
+        'No B12 treatment is recorded since this result and there is no B12 result in the last 12 months. Repeat B12 with serum folate and a full blood count; treat if still low.',
+      safety: [
+        f.neuro.length > 0 &&
+          'Neurological features are recorded: seek urgent advice; do not delay treatment.',
+        R_FOLATE,
+      ],
+    }),
     selectionBehavior: 'at-most-one',
     suggestions: [
       {

@@ -8,7 +8,9 @@ import { below } from '../findings.js';
 import type { Findings } from '../findings.js';
 import { actions, regimens } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
-import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL, R_US } from '../texts.js';
+import { detailOf } from '../detail.js';
+import { seeCard } from '../response-orders.js';
+import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL } from '../texts.js';
 
 /**
  * Treatment of B12 deficiency on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16). Regimens are
@@ -85,9 +87,9 @@ const ifabOrder = (findings: Findings, patientId: string): Action[] =>
     ? []
     : [actions.order(patientId, 'intrinsicFactorAntibody')];
 
-/** R-IFAB, omitted when pernicious anaemia/autoimmune gastritis is recorded (RULES.md 5.0). */
-const ifabText = (findings: Findings): string[] =>
-  hasGroup(findings, 'perniciousAnaemia') ? [] : [R_IFAB];
+/** A regimen with R-IFAB, omitted when pernicious anaemia/autoimmune gastritis is recorded (5.0). */
+const withIfab = (findings: Findings, regimen: string): string =>
+  hasGroup(findings, 'perniciousAnaemia') ? regimen : `${regimen} ${R_IFAB}`;
 
 /** Latest platelets (30 d) below the IM warning threshold (RULES.md 4), if so. */
 function lowPlatelets(findings: Findings): LabResult | undefined {
@@ -102,6 +104,9 @@ const MR_LOAD_DESCRIPTION =
 const MR_NEURO_DESCRIPTION =
   'Prescribe hydroxocobalamin 1 mg IM on alternate days until no further improvement, then 1 mg every 2 months';
 const MR_ORAL_DESCRIPTION = 'Prescribe cyanocobalamin 1 mg orally once daily';
+/** MR-ORAL as the action of a card (NICE NG239: at least 1 mg daily when malabsorption is possible). */
+const ORAL_REGIMEN =
+  'Oral cyanocobalamin 1 mg once daily; IM hydroxocobalamin only with injection precautions at this platelet count.';
 
 /** The prescription action for this patient's regimen (RULES.md 5.0 exclusivity). */
 export function regimenAction(findings: Findings, patientId: string): Action {
@@ -135,10 +140,10 @@ const IRREVERSIBLE: readonly ConditionGroup[] = [
   'atrophicGastritis',
 ];
 
-/** One line per cause present, in the rule book's order (RULES.md 5.6). */
-function causeLines(findings: Findings): string[] {
+/** The causes present, in the rule book's order, as one line (RULES.md 5.6, 10.9.4). */
+function causeLine(findings: Findings): string | undefined {
   const has = (group: ConditionGroup): boolean => hasGroup(findings, group);
-  return [
+  const lines = [
     ...findings.majorRisks.flatMap((risk) =>
       risk.drug ? [`Review the ongoing need for ${risk.drug.name}.`] : [],
     ),
@@ -150,7 +155,17 @@ function causeLines(findings: Findings): string[] {
       : []),
     ...(has('veganDiet') && !MALABSORPTION.some(has) ? [R_DIET] : []),
   ];
+  return lines.length > 0 ? lines.join(' ') : undefined;
 }
+
+const PREGNANT_TREAT =
+  'Pregnant: total B12 falls in pregnancy — if borderline, check active B12; review at 1 month (NICE NG239).';
+const REVIEW_TREAT =
+  'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.';
+
+/** What the oral suggestion says: R-ORAL rides on it rather than on the detail (10.9.4). */
+const oralAlternative = (patientId: string): Action =>
+  actions.prescribe(regimens.oral(patientId), R_ORAL);
 
 /** RULES.md 5.6: untreated B12 deficiency without neurological features → loading regimen. */
 export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
@@ -162,43 +177,36 @@ export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
   if (!marker) return undefined;
   const platelets = lowPlatelets(findings);
   const ifab = ifabOrder(findings, patientId);
+  const load: SuggestionInput = {
+    label: 'Start hydroxocobalamin 1 mg IM: three times a week for 2 weeks, then every 3 months',
+    isRecommended: platelets === undefined,
+    actions: [actions.prescribe(regimens.load(patientId), MR_LOAD_DESCRIPTION), ...ifab],
+  };
+  const oral: SuggestionInput = {
+    label: 'Start oral cyanocobalamin 1 mg daily',
+    isRecommended: platelets !== undefined,
+    actions: [oralAlternative(patientId), ...ifab],
+  };
+  // With low platelets the oral route is the recommendation, and the summary says so (10.9.2).
   return {
     code: 'b12-deficiency-treat',
-    summary: `B12 deficiency (${namedValue(marker)}): start hydroxocobalamin 1 mg IM loading regimen`,
-    detail: [
-      evidenceLine([...deficiencyEvidence(findings), ...bloodCountEvidence(findings)]),
-      R_LOAD,
-      R_ORAL,
-      ...ifabText(findings),
-      ...causeLines(findings),
-      ...(findings.pregnant
-        ? [
-            'Pregnant: total B12 falls in pregnancy — if borderline, check active B12; review at 1 month (NICE NG239).',
-          ]
-        : []),
-      ...(platelets
-        ? [
-            `Platelets ${plateletCount(platelets)} ×10⁹/L: see IM injection precautions; consider the oral route.`,
-          ]
-        : []),
-      ...(findings.severeAnaemia ? [R_K] : []),
-      R_FOLATE,
-      'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
-      R_US,
-    ],
-    suggestions: [
-      {
-        label:
-          'Start hydroxocobalamin 1 mg IM: three times a week for 2 weeks, then every 3 months',
-        isRecommended: platelets === undefined,
-        actions: [actions.prescribe(regimens.load(patientId), MR_LOAD_DESCRIPTION), ...ifab],
-      },
-      {
-        label: 'Start oral cyanocobalamin 1 mg daily',
-        isRecommended: platelets !== undefined,
-        actions: [oralAction(patientId), ...ifab],
-      },
-    ],
+    summary: platelets
+      ? `B12 deficiency (${namedValue(marker)}) with platelets ${plateletCount(platelets)} ×10⁹/L: start oral cyanocobalamin 1 mg daily (IM needs precautions)`
+      : `B12 deficiency (${namedValue(marker)}): start hydroxocobalamin 1 mg IM loading regimen`,
+    detail: detailOf({
+      evidence: evidenceLine([...deficiencyEvidence(findings), ...bloodCountEvidence(findings)]),
+      action: withIfab(findings, platelets ? ORAL_REGIMEN : R_LOAD),
+      safety: [
+        R_FOLATE,
+        platelets &&
+          `Platelets ${plateletCount(platelets)} ×10⁹/L: see IM injection precautions; consider the oral route.`,
+        findings.severeAnaemia && R_K,
+      ],
+      cause: causeLine(findings),
+      patient: findings.pregnant && PREGNANT_TREAT,
+      followUp: REVIEW_TREAT,
+    }),
+    suggestions: [load, oral],
     selectionBehavior: 'at-most-one',
   };
 }
@@ -226,25 +234,24 @@ export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefine
     code: 'b12-deficiency-neuro-urgent',
     summary:
       'B12 deficiency with neurological features: hydroxocobalamin 1 mg IM alternate days; urgent specialist advice',
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         ...deficiencyEvidence(findings, { raised: findings.deficient }),
         ...bloodCountEvidence(findings),
         `neurological features: ${findings.neuro.map((feature) => feature.name).join(', ')}`,
         functionalText(findings),
       ]),
-      R_NEURO,
-      'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
-      R_FOLATE,
-      ...ifabText(findings),
-      ...(platelets
-        ? [
-            `Platelets ${plateletCount(platelets)} ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.`,
-          ]
-        : []),
-      ...(findings.severeAnaemia ? [R_K] : []),
-      ...(findings.pregnant ? ['Pregnant: review at 1 month.'] : []),
-    ],
+      action: withIfab(findings, R_NEURO),
+      safety: [
+        R_FOLATE,
+        platelets &&
+          `Platelets ${plateletCount(platelets)} ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.`,
+        findings.severeAnaemia && R_K,
+      ],
+      cause:
+        'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
+      patient: findings.pregnant && 'Pregnant: review at 1 month.',
+    }),
     suggestions: [
       {
         label: 'Start hydroxocobalamin 1 mg IM on alternate days, then every 2 months',
@@ -262,38 +269,51 @@ export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefine
 // ---------------------------------------------------------------------------------------------
 // 5.9 combined-b12-folate-deficiency
 
-/** RULES.md 5.9: B12 and folate deficiency together → B12 first or with folic acid 5 mg. */
+const FOLIC_ACID_5 = 'Prescribe folic acid 5 mg orally once daily for 4 months';
+
+/**
+ * RULES.md 5.9: B12 and folate deficiency together → B12 first or with folic acid 5 mg. It
+ * replaces the treat card (10.9.3), so it carries that card's cause, pregnancy and review lines.
+ * With neurological features the urgent card (5.7, always present then) orders the B12, and this
+ * card the folic acid alone.
+ */
 export function combinedB12FolateDeficiency(context: RuleContext): CardSpec | undefined {
   const { findings, patientId } = context;
   if (!findings.adult || findings.onB12 || !findings.folateLow) return undefined;
   if (!findings.deficient && !(hasNeuro(findings) && findings.functionalNeuro)) return undefined;
   const { serumFolate, redCellFolate } = findings.facts.latest;
+  const neuro = hasNeuro(findings);
+  const folicAcid = actions.prescribe(regimens.folicAcid5(patientId), FOLIC_ACID_5);
   return {
     code: 'combined-b12-folate-deficiency',
     summary: 'B12 and folate deficiency: start B12 before or together with folic acid 5 mg daily',
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         ...deficiencyEvidence(findings),
         serumFolate && resultText(serumFolate),
         redCellFolate && resultText(redCellFolate),
         ...bloodCountEvidence(findings),
       ]),
-      'Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF).',
-      R_FOLATE,
-      regimenFor(findings, patientId).text,
-    ],
+      action: `Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF). ${
+        neuro ? `${seeCard('b12-deficiency-neuro-urgent')}.` : R_LOAD
+      }`,
+      safety: [R_FOLATE, findings.severeAnaemia && !neuro && R_K],
+      cause: neuro ? undefined : causeLine(findings),
+      patient: !neuro && findings.pregnant && PREGNANT_TREAT,
+      followUp: neuro ? undefined : REVIEW_TREAT,
+    }),
     suggestions: [
-      {
-        label: 'Start hydroxocobalamin and folic acid 5 mg together',
-        isRecommended: true,
-        actions: [
-          regimenAction(findings, patientId),
-          actions.prescribe(
-            regimens.folicAcid5(patientId),
-            'Prescribe folic acid 5 mg orally once daily for 4 months',
-          ),
-        ],
-      },
+      neuro
+        ? {
+            label: 'Add folic acid 5 mg daily (B12 first or together)',
+            isRecommended: true,
+            actions: [folicAcid],
+          }
+        : {
+            label: 'Start hydroxocobalamin and folic acid 5 mg together',
+            isRecommended: true,
+            actions: [regimenAction(findings, patientId), folicAcid],
+          },
     ],
     selectionBehavior: 'at-most-one',
   };
@@ -356,8 +376,8 @@ export function b12ProphylaxisMalabsorption(context: RuleContext): CardSpec | un
   return {
     code: 'b12-prophylaxis-malabsorption',
     summary: `${indicationList(present.map((entry) => entry.wording))}: lifelong B12 prophylaxis is recommended but none is recorded`,
-    detail: [
-      evidenceLine([
+    detail: detailOf({
+      evidence: evidenceLine([
         latestB12 && resultText(latestB12),
         findings.facts.b12.pendingTest ? 'B12 test pending' : undefined,
         `recorded: ${recordNames(
@@ -365,21 +385,19 @@ export function b12ProphylaxisMalabsorption(context: RuleContext): CardSpec | un
           present.map((entry) => entry.group),
         ).join(', ')}`,
       ]),
-      ...(surgicalIm
-        ? [
-            'Lifelong prophylaxis: hydroxocobalamin 1 mg IM every 3 months (BNF, after total gastrectomy or total ileal resection); usually needed when more than 20 cm of terminal ileum is removed.',
-          ]
-        : []),
-      ...(bariatric
-        ? [
-            'Lifelong B12: oral cyanocobalamin 1 mg daily (AFP 2017) or hydroxocobalamin 1 mg IM every 3 months (BOMSS 2020); bloods at 3, 6 and 12 months, then at least yearly.',
-          ]
-        : []),
-      ...(present.length === 1 && has('ilealCrohns')
-        ? ['Check B12 at least yearly; lifelong replacement if deficiency develops.']
-        : []),
-      ...(findings.tested12m ? [] : ['Check B12 before starting.']),
-    ],
+      action: [
+        surgicalIm &&
+          'Lifelong prophylaxis: hydroxocobalamin 1 mg IM every 3 months (BNF, after total gastrectomy or total ileal resection); usually needed when more than 20 cm of terminal ileum is removed.',
+        bariatric &&
+          'Lifelong B12: oral cyanocobalamin 1 mg daily (AFP 2017) or hydroxocobalamin 1 mg IM every 3 months (BOMSS 2020); bloods at 3, 6 and 12 months, then at least yearly.',
+        present.length === 1 &&
+          has('ilealCrohns') &&
+          'Check B12 at least yearly; lifelong replacement if deficiency develops.',
+      ]
+        .filter((line): line is string => typeof line === 'string')
+        .join(' '),
+      followUp: !findings.tested12m && 'Check B12 before starting.',
+    }),
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'any' as const } : {}),
   };
 }
