@@ -87,7 +87,13 @@ function renderCard(card: Card, options: RenderOptions): string[] {
       ...more,
     );
   }
-  for (const paragraph of paragraphs) lines.push('', ...wrap(paragraph, width, INDENT));
+  // A paragraph of bullets ("- …" lines) keeps one line per bullet, wrapped under its text.
+  for (const paragraph of paragraphs) {
+    lines.push('');
+    for (const line of paragraph.split('\n').map((part) => part.trim())) {
+      lines.push(...wrap(line, width, INDENT, line.startsWith('- ') ? `${INDENT}  ` : INDENT));
+    }
+  }
 
   const suggestions = card.suggestions ?? [];
   if (suggestions.length > 0) {

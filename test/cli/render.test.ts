@@ -78,3 +78,19 @@ describe('layout', () => {
     );
   });
 });
+
+describe('bullets (RULES.md 10.9.4)', () => {
+  it('keeps one line per bullet, each indented like the detail and wrapped under its own text', () => {
+    const text = renderEvaluation(
+      evaluation(
+        `${DETAIL}\n\n- Never give folic acid alone before B12 treatment has started.\n- Review at 3 months.`,
+      ),
+      { color: false, width: 40 },
+    );
+    const lines = text.split('\n');
+    const first = lines.findIndex((line) => line.startsWith('  - Never give'));
+    expect(first).toBeGreaterThan(0);
+    expect(lines[first + 1]).toMatch(/^ {4}\S/);
+    expect(lines).toContain('  - Review at 3 months.');
+  });
+});
