@@ -12,7 +12,9 @@ import { cdsRoutes } from './cds/routes.js';
 import { serviceRegistry } from './cds/service.js';
 import type { CdsService } from './cds/service.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
-import type { FeedbackStore } from './feedback/store.js';
+import { alwaysOpen } from './feedback/availability.js';
+import type { FeedbackStoreAccess } from './feedback/availability.js';
+import { FeedbackStore } from './feedback/store.js';
 
 export interface AppOptions {
   config: Config;
@@ -21,7 +23,7 @@ export interface AppOptions {
   /** The clients whose JWTs are accepted when `CDS_AUTH=required`. */
   trustedClients?: ReadonlyMap<string, TrustedClient>;
   /** Where shown cards and feedback are kept; without one nothing is stored. */
-  feedbackStore?: FeedbackStore;
+  feedbackStore?: FeedbackStore | FeedbackStoreAccess;
   /** The clock; tests fix it. */
   now?: () => Date;
   /** Extra routes mounted at `/demo` (the demo EHR page), when the configuration enables it. */
@@ -42,6 +44,8 @@ export function createApp({
   guidance,
 }: AppOptions): Express {
   const storeFailures = { count: 0 };
+  const store = feedbackStore instanceof FeedbackStore ? alwaysOpen(feedbackStore) : feedbackStore;
+  if (!store) logger.warn('no feedback store: feedback is answered 200 but not kept');
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -51,9 +55,24 @@ export function createApp({
   app.get('/healthz', (_req, res) => {
     res.json({
       status: 'ok',
-      feedbackStore: feedbackStore
-        ? { kind: feedbackStore.kind, failedWrites: storeFailures.count }
-        : 'none',
+      feedbackStore: store ? { kind: store.kind, failedWrites: storeFailures.count } : 'none',
+    });
+  });
+
+  // Readiness: 503 while a configured feedback store is not open (it is retried until it opens).
+  app.get('/readyz', (_req, res) => {
+    if (!store) {
+      res.json({ status: 'ready', feedbackStore: 'none', note: 'feedback is not kept' });
+      return;
+    }
+    const open = store.current() !== undefined;
+    res.status(open ? 200 : 503).json({
+      status: open ? 'ready' : 'unavailable',
+      feedbackStore: {
+        kind: store.kind,
+        state: open ? 'open' : 'unavailable',
+        failedWrites: storeFailures.count,
+      },
     });
   });
 
@@ -79,7 +98,7 @@ export function createApp({
       registry: serviceRegistry(services),
       logger,
       now,
-      feedbackStore,
+      feedbackStore: store,
       storeFailures,
     }),
   );

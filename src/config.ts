@@ -35,6 +35,17 @@ export interface Config {
   maxPrefetchResources: number;
   /** Requests per minute per client (issuer, or address without authentication); 0 is off. */
   rateLimitPerMinute: number;
+  /** Failed authentications per minute per client address before 429; 0 is off. */
+  authFailuresPerMinute: number;
+  /** Node HTTP server timeouts, in ms (Node's own defaults keep slow connections for minutes). */
+  http: {
+    /** Time a client has to send the complete request headers. */
+    headersTimeoutMs: number;
+    /** Time a client has to send the complete request, headers and body. */
+    requestTimeoutMs: number;
+    /** How long an idle kept-alive connection stays open. */
+    keepAliveTimeoutMs: number;
+  };
   feedback: {
     /** PostgreSQL for several replicas; without it, an embedded SQLite file. */
     databaseUrl: string | undefined;
@@ -112,6 +123,10 @@ const EnvSchema = z.object({
   JSON_MAX_DEPTH: integer(8, 1000).default(64),
   PREFETCH_MAX_RESOURCES: integer(1, 1_000_000).default(50_000),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
+  AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(20),
+  HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(1000, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(5000),
   JWT_CLOCK_SKEW_SECONDS: integer(0, 600).default(60),
   DATABASE_URL: z
     .string()
@@ -123,6 +138,14 @@ const EnvSchema = z.object({
   REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
 });
+
+/** Node refuses a headers timeout longer than the whole-request timeout. */
+const checkHttpTimeouts = (vars: z.infer<typeof EnvSchema>): string[] =>
+  vars.HTTP_HEADERS_TIMEOUT_MS > vars.HTTP_REQUEST_TIMEOUT_MS
+    ? [
+        `HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${vars.HTTP_REQUEST_TIMEOUT_MS})`,
+      ]
+    : [];
 
 /** Variables this service reads; documented in the README configuration table. */
 export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
@@ -143,6 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const vars = parsed.data;
+  const conflicts = checkHttpTimeouts(vars);
+  if (conflicts.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${conflicts.join('\n  ')}`);
+  }
   return {
     nodeEnv: vars.NODE_ENV,
     port: vars.PORT,
@@ -163,6 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonMaxDepth: vars.JSON_MAX_DEPTH,
     maxPrefetchResources: vars.PREFETCH_MAX_RESOURCES,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    http: {
+      headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     feedback: {
       databaseUrl: vars.DATABASE_URL,
       sqlitePath: vars.FEEDBACK_DB_PATH,

@@ -2,12 +2,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
 import { guidanceRouter } from '../cds-services/b12/guidance-page.js';
-import { openDatabase } from './feedback/database.js';
-import { FeedbackStore } from './feedback/store.js';
-import { readTrustedClients } from './cds/trusted-clients.js';
+import { ReopeningStore, configuredStore } from './feedback/availability.js';
+import {
+  clientsWithoutFhirServers,
+  readTrustedClients,
+  requireFhirServers,
+} from './cds/trusted-clients.js';
 import type { TrustedClient } from './cds/trusted-clients.js';
 import { demoRouter } from '../demo/router.js';
 import { createApp } from './app.js';
+import { createHttpServer } from './http-server.js';
 import { readClinicalConfigFile } from './clinical-config-file.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
@@ -50,7 +54,9 @@ function readClients(config: Config): ReadonlyMap<string, TrustedClient> {
     return new Map();
   }
   try {
-    return readTrustedClients(config.trustedClientsPath);
+    const clients = readTrustedClients(config.trustedClientsPath);
+    if (config.nodeEnv === 'production') requireFhirServers(clients);
+    return clients;
   } catch (error) {
     stop(
       `Invalid configuration:\n  CDS_TRUSTED_CLIENTS (${config.trustedClientsPath}): ${(error as Error).message}`,
@@ -71,23 +77,21 @@ if (config.auth === 'off') {
 } else {
   logger.info({ trustedIssuers: [...trustedClients.keys()] }, 'CDS client authentication required');
 }
-
-/** The feedback store; if it cannot be opened the service still gives cards, and says so. */
-async function openStore(): Promise<FeedbackStore | undefined> {
-  try {
-    const store = await FeedbackStore.open(openDatabase(config.feedback));
-    logger.info({ store: store.kind }, 'feedback store ready');
-    return store;
-  } catch (error) {
-    logger.error(
-      { err: { message: (error as Error).message } },
-      'feedback store unavailable: cards are served, but neither they nor feedback are recorded',
-    );
-    return undefined;
-  }
+if (clientsWithoutFhirServers(trustedClients).length > 0) {
+  logger.warn(
+    { clients: clientsWithoutFhirServers(trustedClients) },
+    'trusted clients without "fhirServers": any FHIR server they name is called (refused with NODE_ENV=production)',
+  );
 }
 
-const feedbackStore = await openStore();
+/**
+ * The feedback store; if it cannot be opened the service still gives cards, feedback answers 503,
+ * /readyz answers 503, and it is retried with backoff (1 s doubling to 30 s) until it opens.
+ */
+const feedbackStore = await ReopeningStore.start({
+  ...configuredStore(config.feedback),
+  logger,
+});
 const demo = config.demoPage
   ? await demoRouter({ config, clinicalConfig, services, now: () => new Date() })
   : undefined;
@@ -102,10 +106,11 @@ const app = createApp({
   logger,
   trustedClients,
   guidance: guidanceRouter(clinicalConfig),
-  ...(feedbackStore ? { feedbackStore } : {}),
+  feedbackStore,
   ...(demo ? { demo } : {}),
 });
-const server: Server = app.listen(config.port, config.host, () => {
+// Timeouts from the configuration (HTTP_*_TIMEOUT_MS), not Node's minutes-long defaults.
+const server: Server = createHttpServer(app, config.http).listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(
@@ -143,7 +148,7 @@ function shutdown(signal: string): void {
   stopping = true;
   for (const res of unsent) if (!res.headersSent) res.setHeader('Connection', 'close');
   server.close(() => {
-    void (feedbackStore?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+    void feedbackStore.close().finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();

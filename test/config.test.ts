@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect as connectSocket, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,40 @@ describe('loadConfig(env): defaults', () => {
     expect(config.rateLimitPerMinute).toBe(0);
     expect(config.jwt).toEqual({ clockSkewSeconds: 60, maxAgeSeconds: 3600 });
     expect(config.trustedClientsPath).toBeUndefined();
+  });
+
+  it('limits failed authentications to 20 a minute per address by default', () => {
+    expect(loadConfig({}).authFailuresPerMinute).toBe(20);
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '0' }).authFailuresPerMinute).toBe(0);
+    expect(() => loadConfig({ AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(
+      /AUTH_FAILURES_PER_MINUTE/,
+    );
+  });
+
+  it('sets HTTP timeouts to 10 s for headers, 30 s for a request and 5 s keep-alive by default', () => {
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+    });
+    expect(
+      loadConfig({
+        HTTP_HEADERS_TIMEOUT_MS: '2000',
+        HTTP_REQUEST_TIMEOUT_MS: '60000',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      }).http,
+    ).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000 });
+  });
+
+  it.each([
+    [{ HTTP_HEADERS_TIMEOUT_MS: '0' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, 'HTTP_REQUEST_TIMEOUT_MS'],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '10s' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '40000' }, 'HTTP_HEADERS_TIMEOUT_MS'],
+  ])('refuses %j (no timeout, or a headers timeout beyond the request timeout)', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
   });
 
   it('builds the default CDS_PUBLIC_URL from PORT, with no trailing slash', () => {
@@ -189,6 +223,31 @@ describe('the server process (src/server.ts)', () => {
     } finally {
       server.kill('SIGKILL');
       await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 60_000);
+
+  it('the running service drops a slow-loris connection after HTTP_HEADERS_TIMEOUT_MS', async () => {
+    const port = await freePort();
+    const server = startServerProcess({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+      CDS_AUTH: 'off',
+      HTTP_HEADERS_TIMEOUT_MS: '1000',
+    });
+    try {
+      await server.waitFor('"msg":"listening"');
+      const started = Date.now();
+      const socket = connectSocket(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('GET /cds-services HTTP/1.1\r\nHost: localhost\r\n');
+      const trickle = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      clearInterval(trickle);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      server.kill('SIGKILL');
+      await server.exit;
     }
   }, 60_000);
 

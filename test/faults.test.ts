@@ -117,6 +117,17 @@ function issueFor(res: Response, key: Key): OperationOutcome['issue'][number] | 
   return failures(res).find((issue) => issue.expression?.includes(`prefetch.${key}`));
 }
 
+/**
+ * The cause logged for a key the FHIR server could not give: the caller is told only
+ * "the FHIR server could not provide the data" (code transient), whatever the cause.
+ */
+function loggedCause(app: TestApp, key: Key): string | undefined {
+  return app.logLines
+    .map((line) => JSON.parse(line) as { msg?: string; key?: string; cause?: string })
+    .find((line) => line.msg === 'FHIR server could not provide the data' && line.key === key)
+    ?.cause;
+}
+
 const namedKeys = (res: Response): string[] =>
   failures(res)
     .flatMap((issue) => issue.expression ?? [])
@@ -181,13 +192,14 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
     await slow.close();
   });
 
-  it('a real FHIR server slower than the deadline: every key is named, code timeout', async () => {
+  it('a real FHIR server slower than the deadline: every key is named, the cause (timeout) logged', async () => {
     const app = testApp({ env: { FHIR_TIMEOUT_MS: String(TIMEOUT_MS) } });
 
     const { result: res, ms } = await timed(() => call(app, hookRequest(slow.baseUrl)));
 
     expect(namedKeys(res)).toEqual(KEYS.map((key) => `prefetch.${key}`).sort());
-    for (const key of KEYS) expect(issueFor(res, key)?.code).toBe('timeout');
+    for (const key of KEYS) expect(issueFor(res, key)?.code).toBe('transient');
+    for (const key of KEYS) expect(loggedCause(app, key)).toMatch(/^timeout/);
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(ms).toBeLessThan(BOUND_MS);
     // All four requests were sent (in parallel), none was answered in time.
@@ -203,7 +215,8 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
       const { result: res, ms } = await timed(() => call(app, hookRequest(silent.baseUrl)));
 
       expect(namedKeys(res)).toEqual(KEYS.map((key) => `prefetch.${key}`).sort());
-      expect(issueFor(res, 'labs')?.code).toBe('timeout');
+      expect(issueFor(res, 'labs')?.code).toBe('transient');
+      expect(loggedCause(app, 'labs')).toMatch(/^timeout/);
       expect(ms).toBeLessThan(BOUND_MS);
     } finally {
       await silent.close();
@@ -221,7 +234,8 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
       const { result: res, ms } = await timed(() => call(app, hookRequest(stalling.baseUrl)));
 
       expect(namedKeys(res)).toEqual(KEYS.map((key) => `prefetch.${key}`).sort());
-      expect(issueFor(res, 'meds')?.code).toBe('timeout');
+      expect(issueFor(res, 'meds')?.code).toBe('transient');
+      expect(loggedCause(app, 'meds')).toMatch(/^timeout/);
       expect(ms).toBeLessThan(BOUND_MS);
     } finally {
       await stalling.close();
@@ -246,7 +260,8 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
       const { result: res, ms } = await timed(() => call(app, hookRequest(paging.baseUrl)));
 
       expect(namedKeys(res)).toEqual(['prefetch.labs']);
-      expect(issueFor(res, 'labs')?.code).toBe('timeout');
+      expect(issueFor(res, 'labs')?.code).toBe('transient');
+      expect(loggedCause(app, 'labs')).toMatch(/^timeout/);
       expect(ms).toBeLessThan(BOUND_MS);
       expect(page).toBeLessThan(1000);
     } finally {
@@ -263,7 +278,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
   });
 });
 
-describe('a FHIR server that fails or answers garbage: 412 naming the key', () => {
+describe('a FHIR server that fails or answers garbage: 412 naming the key, the cause in the log', () => {
   it.each([
     [502, '<html><body>Bad Gateway</body></html>', 'text/html'],
     [504, '', 'text/plain'],
@@ -278,7 +293,10 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key', () =
 
     expect(namedKeys(res)).toEqual(['prefetch.labs']);
     expect(issueFor(res, 'labs')?.code).toBe('transient');
-    expect(issueFor(res, 'labs')?.diagnostics).toContain(String(status));
+    expect(issueFor(res, 'labs')?.diagnostics).toMatch(
+      /\): the FHIR server could not provide the data$/,
+    );
+    expect(loggedCause(app, 'labs')).toBe(`status ${status}`);
   });
 
   it.each([
@@ -301,7 +319,8 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key', () =
     const res = await call(app, hookRequest(FHIR_BASE));
 
     expect(namedKeys(res)).toEqual(['prefetch.labs']);
-    expect(issueFor(res, 'labs')?.code).toBe('structure');
+    expect(issueFor(res, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toMatch(/^not JSON$|^not a valid FHIR resource$/);
   });
 
   it.each([
@@ -318,8 +337,8 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key', () =
       const res = await call(app, hookRequest(FHIR_BASE));
 
       expect(namedKeys(res)).toEqual([`prefetch.${key}`]);
-      expect(issueFor(res, key)?.code).toBe('structure');
-      expect(issueFor(res, key)?.diagnostics).toMatch(/Bundle/);
+      expect(issueFor(res, key)?.code).toBe('transient');
+      expect(loggedCause(app, key)).toMatch(/not a Bundle/);
     },
   );
 
@@ -336,7 +355,8 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key', () =
     const res = await call(app, hookRequest(FHIR_BASE));
 
     expect(namedKeys(res)).toEqual(['prefetch.labs']);
-    expect(issueFor(res, 'labs')?.code).toBe('too-long');
+    expect(issueFor(res, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toMatch(/^too large/);
   });
 
   it('an answer larger than FHIR_MAX_RESPONSE_BYTES, streamed without Content-Length', async () => {
@@ -368,7 +388,8 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key', () =
       const res = await call(app, hookRequest(streaming.baseUrl));
 
       expect(namedKeys(res)).toEqual(['prefetch.labs']);
-      expect(issueFor(res, 'labs')?.code).toBe('too-long');
+      expect(issueFor(res, 'labs')?.code).toBe('transient');
+      expect(loggedCause(app, 'labs')).toMatch(/^too large/);
     } finally {
       await streaming.close();
     }

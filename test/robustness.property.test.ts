@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import nock from 'nock';
@@ -175,7 +176,7 @@ function scenarioRequests(): { hook: Hook; body: JsonObject }[] {
       hook: scenario.hook,
       body: {
         hook: scenario.hook,
-        hookInstance: `scenario-${scenario.id}`,
+        hookInstance: randomUUID(),
         context: {
           userId: 'Practitioner/gp-1',
           patientId: converted.patientId,
@@ -706,7 +707,7 @@ describe('regressions found by the properties', () => {
   ): JsonObject {
     return {
       hook,
-      hookInstance: `regression-${hook}`,
+      hookInstance: randomUUID(),
       context: {
         userId: 'Practitioner/1',
         patientId: 'pat-1',

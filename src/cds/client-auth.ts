@@ -1,7 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { MemoryStore, ipKeyGenerator } from 'express-rate-limit';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { logValue } from './log-values.js';
 import { OperationOutcomeError } from './operation-outcome.js';
 import type { TrustedClient } from './trusted-clients.js';
 
@@ -11,7 +13,9 @@ import type { TrustedClient } from './trusted-clients.js';
  * asymmetric key of a trusted client. Checked: `iss` on the allowlist, `jku` (if any) on that
  * client's allowlist, `kid` selecting the key, the signature, `aud` = the URL invoked (from
  * `CDS_PUBLIC_URL`), `exp`, `iat` not in the future, `tenant`, and `jti` never seen before.
- * Failures are a bare 401; the log names iss, kid and jti, never the token.
+ * Failures are a bare 401; the log names iss, kid and jti (each cut to 64 characters), never the
+ * token. Failures count per client address: beyond AUTH_FAILURES_PER_MINUTE in a minute, that
+ * address gets 429 before any JWT work. Two `Authorization` headers are refused with 400.
  */
 
 /** Who called, once authenticated: what the FHIR fallback may do on the client's behalf. */
@@ -138,21 +142,110 @@ async function verify(
 /** Size of the in-memory `jti` replay cache. */
 const REPLAY_CACHE_ENTRIES = 100_000;
 
+const FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * Failed authentications per client address in a one-minute window. Only failures are counted
+ * (an EHR's many concurrent valid calls never are); the address is the connection's (IPv6 grouped
+ * by subnet, so one host cannot rotate through its addresses).
+ */
+class FailureLimit {
+  private readonly store = new MemoryStore();
+
+  constructor(private readonly perMinute: number) {
+    this.store.init({ windowMs: FAILURE_WINDOW_MS } as Parameters<MemoryStore['init']>[0]);
+  }
+
+  static key(req: Request): string {
+    return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  }
+
+  /** Seconds until `key` may try again, or undefined if it is under its limit. */
+  async retryAfter(key: string): Promise<number | undefined> {
+    const info = await this.store.get(key);
+    if (!info || info.totalHits < this.perMinute) return undefined;
+    const resetAt = info.resetTime?.getTime() ?? Date.now() + FAILURE_WINDOW_MS;
+    return Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
+  }
+
+  /** Counts a failure; true when this one reaches the limit. */
+  async fail(key: string): Promise<boolean> {
+    return (await this.store.increment(key)).totalHits === this.perMinute;
+  }
+}
+
+/** How many `Authorization` header lines the request carried (Node keeps only the first). */
+const authorizationHeaders = (req: Request): number =>
+  req.rawHeaders.filter((name, index) => index % 2 === 0 && name.toLowerCase() === 'authorization')
+    .length;
+
 /** The authentication switch: `CDS_AUTH=off` lets every call through (development only). */
 export function clientAuthentication(
   config: Config,
   clients: ReadonlyMap<string, TrustedClient>,
   logger: Logger,
 ): RequestHandler {
-  if (config.auth === 'off') return (_req, _res, next) => next();
+  // Ambiguous credentials are refused even unauthenticated: a proxy in front may read the other one.
+  const singleAuthorization: RequestHandler = (req, _res, next) => {
+    if (authorizationHeaders(req) > 1) {
+      throw new OperationOutcomeError(400, [
+        { code: 'invalid', diagnostics: 'Send exactly one Authorization header' },
+      ]);
+    }
+    next();
+  };
+  if (config.auth === 'off') return singleAuthorization;
   const replays = new ReplayCache(REPLAY_CACHE_ENTRIES);
-  return (req, res, next) => {
-    verify(req, config, clients, replays, (details) => {
-      // The path invoked (as for `aud`); mounted under /cds-services, req.path would drop that prefix.
-      const path = req.originalUrl.split('?')[0];
-      logger.warn({ ...details, path }, 'client authentication failed');
-    }).then((client) => {
+  const limit =
+    config.authFailuresPerMinute > 0 ? new FailureLimit(config.authFailuresPerMinute) : undefined;
+  // The path invoked (as for `aud`); mounted under /cds-services, req.path would drop that prefix.
+  const pathOf = (req: Request): string | undefined => logValue(req.originalUrl.split('?')[0], 128);
+  const failed = async (req: Request, line: Record<string, unknown>): Promise<void> => {
+    logger.warn({ ...line, path: pathOf(req) }, 'client authentication failed');
+    if (limit && (await limit.fail(FailureLimit.key(req)))) {
+      logger.warn(
+        { address: FailureLimit.key(req), perMinute: config.authFailuresPerMinute },
+        'too many failed authentications from one address: refused (429) until the minute ends',
+      );
+    }
+  };
+  const authenticate = async (req: Request, res: Response): Promise<void> => {
+    const retryAfter = await limit?.retryAfter(FailureLimit.key(req));
+    if (retryAfter !== undefined) {
+      throw new OperationOutcomeError(
+        429,
+        [
+          {
+            code: 'throttled',
+            diagnostics: 'Too many failed authentications from this address; try again later',
+          },
+        ],
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
+    if (authorizationHeaders(req) > 1) {
+      await failed(req, { reason: 'several Authorization headers' });
+      throw new OperationOutcomeError(400, [
+        { code: 'invalid', diagnostics: 'Send exactly one Authorization header' },
+      ]);
+    }
+    let failure: Record<string, unknown> | undefined;
+    try {
+      const client = await verify(req, config, clients, replays, (details) => {
+        failure = {
+          iss: logValue(details.iss),
+          kid: logValue(details.kid),
+          jti: logValue(details.jti),
+          reason: logValue(details.reason, 128),
+        };
+      });
       (res.locals as { client?: CallingClient }).client = client;
+    } finally {
+      if (failure) await failed(req, failure);
+    }
+  };
+  return (req, res, next) => {
+    authenticate(req, res).then(() => {
       next();
     }, next);
   };

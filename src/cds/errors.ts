@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
+import { logValue } from './log-values.js';
 import { OperationOutcomeError, operationOutcome } from './operation-outcome.js';
 import type { Issue } from './operation-outcome.js';
 
@@ -79,7 +80,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
             message: (error as Error | undefined)?.message,
             stack: (error as Error | undefined)?.stack,
           },
-          path: req.path,
+          path: logValue(req.path, 128),
         },
         'unexpected error',
       );

@@ -5,7 +5,13 @@ import type { IssueCode } from './operation-outcome.js';
 /**
  * Reads from the CDS client's FHIR server when prefetch did not deliver the data
  * (CDS Hooks 2.0 §FHIR Resource Access). Redirects are never followed, so the bearer token
- * cannot be carried to another origin, and `next` links must stay on the server's origin.
+ * cannot be carried to another origin, and every URL called (`next` links included) must stay
+ * under the FHIR base URL: same origin and the base's path.
+ *
+ * Whatever makes the server fail to give the data (refused, timeout, DNS, a non-2xx status, an
+ * answer that is not JSON, not FHIR or too large, a `next` link outside the base) is reported to
+ * the caller in one wording ({@link FHIR_UNAVAILABLE}), so the answers cannot be used to map a
+ * network; the cause is kept in {@link FhirUnavailableError.reason} for the log.
  */
 
 export interface FhirServerAccess {
@@ -35,6 +41,23 @@ export class FhirDataError extends Error {
   }
 }
 
+/** What the caller is told for every cause of a FHIR server failing to give the data. */
+export const FHIR_UNAVAILABLE = 'the FHIR server could not provide the data';
+
+/**
+ * The FHIR server could not give the data. The message is always {@link FHIR_UNAVAILABLE};
+ * `reason` says why, for the log only (a category or status: never a URL, never the token).
+ */
+export class FhirUnavailableError extends FhirDataError {
+  override name = 'FhirUnavailableError';
+
+  constructor(readonly reason: string) {
+    super('transient', FHIR_UNAVAILABLE);
+  }
+}
+
+const unavailable = (reason: string): FhirUnavailableError => new FhirUnavailableError(reason);
+
 /** Bundle entries are typed as the abstract `Resource`; every concrete one is a `FhirResource`. */
 function entryResources(bundle: Bundle): FhirResource[] {
   const resources: FhirResource[] = [];
@@ -59,36 +82,30 @@ function bundleResources(bundle: Bundle): FhirResource[] {
 const nextLink = (bundle: Bundle): string | undefined =>
   bundle.link?.find((link) => link.relation === 'next')?.url;
 
+/** The network error's code (`ECONNREFUSED`, `ENOTFOUND`, …): its message may name the address. */
+function networkCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' ? cause.code.slice(0, 32) : 'network error';
+}
+
 function describeFailure(error: unknown, signal: AbortSignal): FhirDataError {
   if (error instanceof FhirDataError) return error;
   if (signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError') {
-    return new FhirDataError('timeout', 'the FHIR server did not answer in time');
+    return unavailable('timeout: no answer before FHIR_TIMEOUT_MS');
   }
-  return new FhirDataError('transient', 'the FHIR server could not be reached');
+  return unavailable(`unreachable: ${networkCode(error)}`);
 }
 
-function statusFailure(status: number): FhirDataError {
-  if (status >= 300 && status < 400) {
-    return new FhirDataError(
-      'not-supported',
-      `the FHIR server answered ${status} (redirects are not followed)`,
-    );
-  }
-  if (status === 401 || status === 403) {
-    return new FhirDataError('forbidden', `the FHIR server refused access (${status})`);
-  }
-  if (status === 404)
-    return new FhirDataError('not-found', 'the FHIR server answered 404 Not Found');
-  return new FhirDataError(
-    status >= 500 || status === 429 ? 'transient' : 'exception',
-    `the FHIR server answered ${status}`,
-  );
+function statusFailure(status: number): FhirUnavailableError {
+  if (status >= 300 && status < 400)
+    return unavailable(`status ${status} (redirects are not followed)`);
+  return unavailable(`status ${status}`);
 }
 
 /** The body as text, refusing to read past `maxBytes` (a huge answer must not exhaust memory). */
 async function boundedText(response: Response, maxBytes: number): Promise<string> {
   const tooLarge = (): FhirDataError =>
-    new FhirDataError('too-long', `the FHIR server's answer is larger than ${maxBytes} bytes`);
+    unavailable(`too large: answer over FHIR_MAX_RESPONSE_BYTES (${maxBytes} bytes)`);
   if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
@@ -127,21 +144,29 @@ function parseResource(text: string): FhirResource {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new FhirDataError('structure', 'the FHIR server answered with something other than JSON');
+    throw unavailable('not JSON');
   }
   const parsed = fhirResourceSchema.safeParse(body);
   if (!parsed.success) {
-    throw new FhirDataError('structure', 'the FHIR server answered with a malformed FHIR resource');
+    throw unavailable('not a valid FHIR resource');
   }
   return parsed.data;
 }
 
-/** A URL on the FHIR server: `next` links are accepted only on the server's own origin. */
-function sameOriginUrl(href: string, access: FhirServerAccess): URL {
-  const url = URL.parse(href, `${access.baseUrl.replace(/\/+$/, '')}/`);
-  if (url === null) throw new FhirDataError('structure', 'a paging link is not a valid URL');
-  if (url.origin !== new URL(access.baseUrl).origin) {
-    throw new FhirDataError('security', 'a paging link points away from the FHIR server');
+/**
+ * A URL under the FHIR base URL (`href` relative to it, or a `next` link): the same origin, and
+ * the base's path up to a `/` boundary (dot segments resolved), so neither a `next` link to
+ * `/admin` nor one to `/fhir-other` on the same host is ever requested with the token.
+ */
+function urlUnderBase(href: string, access: FhirServerAccess): URL {
+  if (access.refusal !== undefined) throw new FhirDataError('security', access.refusal);
+  const base = new URL(`${access.baseUrl.replace(/\/+$/, '')}/`);
+  const url = URL.parse(href, base.href);
+  if (url === null) throw unavailable('a link is not a valid URL');
+  const underBase =
+    url.pathname.startsWith(base.pathname) || url.pathname === base.pathname.slice(0, -1);
+  if (url.origin !== base.origin || !underBase) {
+    throw unavailable('a link points outside the FHIR base URL (not requested)');
   }
   return url;
 }
@@ -170,9 +195,9 @@ export async function allPages(
         `the search result has more than ${access.maxPages} pages`,
       );
     }
-    const answer = await getResource(sameOriginUrl(next, access), access);
+    const answer = await getResource(urlUnderBase(next, access), access);
     if (answer.resourceType !== 'Bundle' || carriesError(answer)) {
-      throw new FhirDataError('exception', 'a further search page was not a valid Bundle');
+      throw unavailable('a further search page was not a Bundle, or carried an error');
     }
     page = answer;
     pages += 1;
@@ -190,16 +215,12 @@ export async function fetchFromFhirServer(
   relativeUrl: string,
   access: FhirServerAccess,
 ): Promise<FhirResource[]> {
-  const answer = await getResource(sameOriginUrl(relativeUrl, access), access);
-  if (carriesError(answer))
-    throw new FhirDataError('exception', 'the FHIR server answered with an error OperationOutcome');
+  const answer = await getResource(urlUnderBase(relativeUrl, access), access);
+  if (carriesError(answer)) throw unavailable('an error OperationOutcome');
   // A search is answered with a Bundle: any other resource is not the search result, and taking it
   // as the only match would decide on data that may be incomplete.
   if (isSearch(relativeUrl) && answer.resourceType !== 'Bundle') {
-    throw new FhirDataError(
-      'structure',
-      `the FHIR server answered a search with a ${answer.resourceType}, not a Bundle`,
-    );
+    throw unavailable(`a search answered with a ${answer.resourceType}, not a Bundle`);
   }
   return answer.resourceType === 'Bundle' ? allPages(answer, access) : [answer];
 }

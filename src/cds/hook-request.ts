@@ -12,6 +12,12 @@ import { FHIR_ID, RELATIVE_REFERENCE } from './references.js';
 export const HOOKS = ['patient-view', 'order-select', 'order-sign'] as const;
 export type HookName = (typeof HOOKS)[number];
 
+/**
+ * A UUID in its 8-4-4-4-12 hex form, any version (the Sandbox sends v4, fixture generators v5):
+ * what CDS Hooks 2.0 requires of `hookInstance`.
+ */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** FHIR `id` datatype; context ids are substituted into FHIR URLs, so nothing else may pass. */
 const fhirId = z.string().regex(FHIR_ID, 'expected a FHIR id');
 const reference = z
@@ -54,7 +60,8 @@ const fhirAuthorization = z.looseObject({
 /** The request fields around the hook-specific `context`. */
 const envelope = {
   hook: z.string().min(1),
-  hookInstance: z.string().min(1).max(128),
+  // CDS Hooks 2.0: a UUID. Anything else (an MRN, free text) is refused, never logged or stored.
+  hookInstance: z.string().regex(UUID, 'expected a UUID'),
   fhirServer: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   fhirAuthorization: fhirAuthorization.optional(),
   prefetch: z.record(z.string(), fhirResourceSchema.nullable()).optional(),

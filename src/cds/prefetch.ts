@@ -2,7 +2,13 @@ import type { FhirResource } from 'fhir/r4.js';
 import type { HookRequest } from './hook-request.js';
 import { OperationOutcomeError } from './operation-outcome.js';
 import type { Issue } from './operation-outcome.js';
-import { FhirDataError, allPages, carriesError, fetchFromFhirServer } from './fhir-server.js';
+import {
+  FhirDataError,
+  FhirUnavailableError,
+  allPages,
+  carriesError,
+  fetchFromFhirServer,
+} from './fhir-server.js';
 import type { FhirServerAccess } from './fhir-server.js';
 import { TemplateTokenError, renderTemplate } from './prefetch-template.js';
 
@@ -16,7 +22,8 @@ import { TemplateTokenError, renderTemplate } from './prefetch-template.js';
  * | absent, or an error OperationOutcome (alone or in the Bundle) | fetched from `fhirServer` |
  *
  * Keys are resolved in parallel under one deadline. Data that cannot be obtained is a 412 naming
- * every key that failed, because deciding on partial data could miss a result.
+ * every key that failed, because deciding on partial data could miss a result. A FHIR server that
+ * could not give a key's data is one wording for every cause; the cause is logged (see routes.ts).
  */
 
 /** The resources obtained for each prefetch key (`null` and empty searches give `[]`). */
@@ -55,8 +62,28 @@ class KeyFailure extends Error {
   constructor(
     readonly key: string,
     readonly issue: Issue,
+    /** Why the FHIR server could not give the data (log only: the caller gets one wording). */
+    readonly unavailableReason?: string,
   ) {
     super(issue.diagnostics);
+  }
+}
+
+/** A key whose data the FHIR server could not give, and why (for the log, never the caller). */
+export interface UnavailableKey {
+  key: string;
+  reason: string;
+}
+
+/** The 412 for prefetch data that could not be obtained, with the causes to log. */
+export class PrefetchFailure extends OperationOutcomeError {
+  override name = 'PrefetchFailure';
+
+  constructor(
+    issues: readonly Issue[],
+    readonly unavailable: readonly UnavailableKey[],
+  ) {
+    super(412, issues);
   }
 }
 
@@ -107,12 +134,16 @@ async function resolveKey(
   access: FhirServerAccess | undefined,
 ): Promise<KeyResult> {
   const value = request.prefetch?.[key];
-  const fail = (code: Issue['code'], reason: string): KeyFailure =>
-    new KeyFailure(key, {
-      code,
-      diagnostics: `Prefetch key '${key}' (${template}): ${reason}`,
-      expression: `prefetch.${key}`,
-    });
+  const fail = (code: Issue['code'], reason: string, unavailableReason?: string): KeyFailure =>
+    new KeyFailure(
+      key,
+      {
+        code,
+        diagnostics: `Prefetch key '${key}' (${template}): ${reason}`,
+        expression: `prefetch.${key}`,
+      },
+      unavailableReason,
+    );
   try {
     if (value === null)
       return { key, resources: [], source: 'prefetch', refetchedAfterOutcome: false };
@@ -132,6 +163,7 @@ async function resolveKey(
     return { key, resources, source: 'fhirServer', refetchedAfterOutcome: value !== undefined };
   } catch (error) {
     if (error instanceof KeyFailure) throw error;
+    if (error instanceof FhirUnavailableError) throw fail(error.code, error.message, error.reason);
     if (error instanceof FhirDataError) throw fail(error.code, error.message);
     if (error instanceof TemplateTokenError) throw fail('required', error.message);
     throw error;
@@ -156,9 +188,11 @@ export async function resolvePrefetch(
     failures.push(result.reason);
   }
   if (failures.length > 0) {
-    throw new OperationOutcomeError(
-      412,
+    throw new PrefetchFailure(
       failures.map((failure) => failure.issue),
+      failures.flatMap(({ key, unavailableReason }) =>
+        unavailableReason === undefined ? [] : [{ key, reason: unavailableReason }],
+      ),
     );
   }
   const results = settled.flatMap((result) =>

@@ -3,11 +3,15 @@ import { Router } from 'express';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { FeedbackReceipt, FeedbackStore } from '../feedback/store.js';
+import type { FeedbackStoreAccess } from '../feedback/availability.js';
+import type { FeedbackReceipt } from '../feedback/store.js';
 import { callingClient } from './client-auth.js';
 import { feedbackRequestSchema } from './feedback.js';
 import { callService } from './hook-call.js';
+import { UUID } from './hook-request.js';
+import { logValue } from './log-values.js';
 import { OperationOutcomeError, notFound } from './operation-outcome.js';
+import { PrefetchFailure } from './prefetch.js';
 import { discoveryEntry } from './service.js';
 import type { CdsService } from './service.js';
 import { jsonBody, parseOr400 } from './validation.js';
@@ -24,8 +28,11 @@ export interface CdsRoutesOptions {
   registry: ReadonlyMap<string, CdsService>;
   logger: Logger;
   now: () => Date;
-  /** Where shown cards and feedback are kept; without one, neither is stored. */
-  feedbackStore: FeedbackStore | undefined;
+  /**
+   * Where shown cards and feedback are kept; without one, neither is stored (feedback answers 200,
+   * not kept). A configured store that is not open makes feedback answer 503.
+   */
+  feedbackStore: FeedbackStoreAccess | undefined;
   /** Store writes that failed (a store outage never fails a hook call). */
   storeFailures: { count: number };
 }
@@ -83,7 +90,9 @@ export function cdsRoutes({
       const hookInstance = (req.body as { hookInstance?: unknown } | undefined)?.hookInstance;
       const line = {
         serviceId: service.id,
-        hookInstance: typeof hookInstance === 'string' ? hookInstance.slice(0, 128) : undefined,
+        // Only a UUID is logged: a client that puts an MRN here must not put it in the logs.
+        hookInstance:
+          typeof hookInstance === 'string' && UUID.test(hookInstance) ? hookInstance : undefined,
       };
       try {
         const { request, resolved, calledAt, response, events } = await callService(
@@ -93,14 +102,17 @@ export function cdsRoutes({
         );
         if (resolved.refetchedAfterOutcome.length > 0) {
           logger.warn(
-            { ...line, keys: resolved.refetchedAfterOutcome },
+            { ...line, keys: resolved.refetchedAfterOutcome.map((key) => logValue(key)) },
             'prefetch carried an OperationOutcome; fetched from the FHIR server',
           );
         }
         res.json(response);
         for (const event of events) logger.info({ ...line, ...event }, event.event);
-        // After the answer is sent: the store never slows or fails a hook call.
-        feedbackStore
+        // After the answer is sent: the store never slows or fails a hook call. While a configured
+        // store is not open, the call's cards are not recorded (counted as a failed write).
+        const store = feedbackStore?.current();
+        if (feedbackStore && !store) storeFailures.count += 1;
+        store
           ?.recordHookCall({
             serviceId: service.id,
             hook: service.hook,
@@ -123,6 +135,12 @@ export function cdsRoutes({
           'hook call',
         );
       } catch (error) {
+        // The caller got one wording for an unavailable FHIR server; the cause is logged here.
+        if (error instanceof PrefetchFailure) {
+          for (const { key, reason } of error.unavailable) {
+            logger.warn({ ...line, key, cause: reason }, 'FHIR server could not provide the data');
+          }
+        }
         const status = error instanceof OperationOutcomeError ? error.status : 500;
         logger.info(
           {
@@ -130,7 +148,7 @@ export function cdsRoutes({
             status,
             problems:
               error instanceof OperationOutcomeError
-                ? error.issues.map((issue) => issue.expression ?? issue.code)
+                ? error.issues.map((issue) => logValue(issue.expression ?? issue.code))
                 : undefined,
             durationMs: elapsedMs(started),
           },
@@ -146,23 +164,40 @@ export function cdsRoutes({
     .post(async (req: Request, res: Response) => {
       const service = findService(registry, req);
       const { feedback } = parseOr400(feedbackRequestSchema, jsonBody(req));
+      const store = feedbackStore?.current();
+      if (feedbackStore && !store) {
+        logger.warn(
+          { serviceId: service.id, items: feedback.length },
+          'feedback refused: the feedback store is not open',
+        );
+        throw new OperationOutcomeError(
+          503,
+          [
+            {
+              code: 'transient',
+              diagnostics:
+                'The feedback store is unavailable; please send the feedback again later',
+            },
+          ],
+          { 'Retry-After': String(feedbackStore.retryAfterSeconds()) },
+        );
+      }
       let receipt: FeedbackReceipt | undefined;
       try {
-        receipt = await feedbackStore?.recordFeedback(
-          service.id,
-          feedback,
-          callingClient(res)?.iss,
-          now(),
-        );
+        receipt = await store?.recordFeedback(service.id, feedback, callingClient(res)?.iss, now());
       } catch (error) {
         storeFailed(error, 'feedback');
         // The client may send it again: duplicates are stored once.
-        throw new OperationOutcomeError(503, [
-          {
-            code: 'transient',
-            diagnostics: 'Feedback could not be stored; please send it again later',
-          },
-        ]);
+        throw new OperationOutcomeError(
+          503,
+          [
+            {
+              code: 'transient',
+              diagnostics: 'Feedback could not be stored; please send it again later',
+            },
+          ],
+          { 'Retry-After': String(feedbackStore?.retryAfterSeconds() ?? 5) },
+        );
       }
       logger.info(
         {
@@ -171,7 +206,7 @@ export function cdsRoutes({
           accepted: feedback.filter((item) => item.outcome === 'accepted').length,
           overridden: feedback.filter((item) => item.outcome === 'overridden').length,
           overrideReasons: feedback.flatMap((item) =>
-            item.overrideReason?.reason ? [item.overrideReason.reason.code] : [],
+            item.overrideReason?.reason ? [logValue(item.overrideReason.reason.code)] : [],
           ),
         },
         'feedback',

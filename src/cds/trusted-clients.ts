@@ -112,6 +112,29 @@ function clientSettings(
   };
 }
 
+/**
+ * Clients without `fhirServers`: any FHIR server they name is called (the allow-list is the
+ * server-side request forgery guard; no address-range rule replaces it, as hospitals' FHIR servers
+ * often live on private addresses). Allowed outside production, and named in a warning at start.
+ */
+export function clientsWithoutFhirServers(
+  clients: ReadonlyMap<string, TrustedClient>,
+): readonly string[] {
+  return [...clients.values()]
+    .filter((client) => client.fhirServers === undefined)
+    .map((client) => client.iss);
+}
+
+/** In production every trusted client must list `fhirServers`: a {@link TrustedClientsError} names those that do not. */
+export function requireFhirServers(clients: ReadonlyMap<string, TrustedClient>): void {
+  const listless = clientsWithoutFhirServers(clients);
+  if (listless.length > 0) {
+    throw new TrustedClientsError(
+      `with NODE_ENV=production every trusted client must list "fhirServers" (the FHIR servers it may have called); missing for: ${listless.join(', ')}`,
+    );
+  }
+}
+
 export function readTrustedClients(path: string): ReadonlyMap<string, TrustedClient> {
   let json: unknown;
   try {

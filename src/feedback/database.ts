@@ -80,6 +80,13 @@ export function postgresDatabase(connectionString: string): Database {
     ...over(pool),
     transaction: async (work) => {
       const client = await pool.connect();
+      // A connection lost while checked out emits 'error' on the client, which the pool does not
+      // listen to then: unhandled, it would end the process. The query in flight rejects anyway.
+      let broken = false;
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       const inTransaction: Database = {
         ...over(client),
         transaction: (inner) => inner(inTransaction),
@@ -90,10 +97,14 @@ export function postgresDatabase(connectionString: string): Database {
         await work(inTransaction);
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        // A broken connection is destroyed, not returned to the pool.
+        client.release(broken);
       }
     },
     close: () => pool.end(),

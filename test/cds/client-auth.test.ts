@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
@@ -1021,4 +1022,158 @@ describe('the server process refuses to start with authentication it cannot enfo
       await server.exit;
     }
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('failed authentications are limited per client address (AUTH_FAILURES_PER_MINUTE)', () => {
+  const badToken = bearer('not.a.jwt');
+
+  it('after the limit of failures, even a valid token gets 429 with an OperationOutcome and Retry-After, before any JWT work', async () => {
+    const app = authApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    }
+    const res = await call(app, 'discovery', bearer(await ehrToken(es384, 'discovery')));
+    const outcome = expectOperationOutcome(res, 429);
+    expect(outcome.issue.map((issue) => issue.code)).toEqual(['throttled']);
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The refused call's token was never read: no further authentication line.
+    expect(authFailures(app)).toHaveLength(3);
+    expect(
+      app.logLines.filter((line) => line.includes('too many failed authentications')),
+    ).toHaveLength(1);
+  });
+
+  it('defaults to 20 failures a minute', async () => {
+    const app = authApp();
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    }
+    expect((await call(app, 'discovery', badToken)).status).toBe(429);
+  });
+
+  it('successful calls never count against the limit', async () => {
+    const app = authApp({ AUTH_FAILURES_PER_MINUTE: '2' });
+    expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const token = await ehrToken(es384, 'discovery');
+      expectAccepted(await call(app, 'discovery', bearer(token)), 'discovery');
+    }
+    expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    expect((await call(app, 'discovery', badToken)).status).toBe(429);
+  });
+
+  it('the window ends after a minute: the address may try again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const app = authApp({ AUTH_FAILURES_PER_MINUTE: '1' });
+    expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    expect((await call(app, 'discovery', badToken)).status).toBe(429);
+    vi.setSystemTime(Date.now() + 61_000);
+    expect((await call(app, 'discovery', badToken)).status).toBe(401);
+  });
+
+  it('AUTH_FAILURES_PER_MINUTE=0 turns the limit off', async () => {
+    const app = authApp({ AUTH_FAILURES_PER_MINUTE: '0' });
+    for (let attempt = 0; attempt < 25; attempt += 1) {
+      expect((await call(app, 'discovery', badToken)).status).toBe(401);
+    }
+  });
+});
+
+describe('two Authorization headers are refused (a proxy in front may read the other one)', () => {
+  /** Sends raw header lines, as supertest would merge them. */
+  async function withHeaders(
+    app: TestApp,
+    headers: [string, string][],
+  ): Promise<{ status: number; body: string }> {
+    const server = app.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      return await new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: DISCOVERY, method: 'GET' });
+        for (const [name, value] of headers) req.appendHeader(name, value);
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  it('two Authorization headers, even with a valid token first, get 400 with an OperationOutcome', async () => {
+    const app = authApp();
+    const token = await ehrToken(es384, 'discovery');
+    const res = await withHeaders(app, [
+      ['Authorization', bearer(token)],
+      ['authorization', 'Bearer other.token.here'],
+    ]);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'invalid' }],
+    });
+    expect(authFailures(app).map((line) => line.reason)).toEqual(['several Authorization headers']);
+    for (const line of app.logLines) expect(line).not.toContain(token);
+  });
+
+  it('two Authorization headers get 400 with authentication off too', async () => {
+    const app = testApp({ env: { CDS_AUTH: 'off' } });
+    const res = await withHeaders(app, [
+      ['Authorization', 'Bearer a.b.c'],
+      ['Authorization', 'Bearer d.e.f'],
+    ]);
+    expect(res.status).toBe(400);
+  });
+
+  it('one Authorization header with a valid token is accepted', async () => {
+    const app = authApp();
+    const res = await withHeaders(app, [
+      ['Authorization', bearer(await ehrToken(es384, 'discovery'))],
+    ]);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('caller-chosen token fields are cut to 64 characters in the log', () => {
+  it('a 7 KB kid, a 1 KB iss and a 1 KB jti each reach the log as at most 64 characters', async () => {
+    const app = authApp();
+    const kid = `k${'x'.repeat(7000)}`;
+    const token = await clientToken(es384, {
+      iss: `https://${'i'.repeat(1000)}.example.org`,
+      aud: aud(DISCOVERY),
+      claims: { jti: 'j'.repeat(1000) },
+      header: { kid },
+    });
+    const res = await call(app, 'discovery', bearer(token));
+    expect(res.status).toBe(401);
+    const [line] = authFailures(app) as [FailureLine];
+    for (const field of [line.iss, line.kid, line.jti]) {
+      expect(typeof field).toBe('string');
+      expect((field as string).length).toBeLessThanOrEqual(64);
+    }
+    expect(String(line.kid)).toMatch(/^kx+…$/);
+    for (const logged of app.logLines) expect(logged.length).toBeLessThan(1000);
+  });
+
+  it('a claim that is not a string (an object iss) is logged as short text', async () => {
+    const app = authApp();
+    const token = unsignedToken({ alg: 'ES384', typ: 'JWT', kid: es384.kid }, {
+      iss: { nested: 'y'.repeat(5000) },
+      aud: aud(DISCOVERY),
+      jti: randomUUID(),
+    } as unknown as Parameters<typeof unsignedToken>[1]);
+    expect((await call(app, 'discovery', bearer(token))).status).toBe(401);
+    const [line] = authFailures(app) as [FailureLine];
+    expect(typeof line.iss).toBe('string');
+    expect((line.iss as string).length).toBeLessThanOrEqual(64);
+  });
 });

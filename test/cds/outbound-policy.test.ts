@@ -196,6 +196,23 @@ function issues412(res: request.Response): OperationOutcomeIssue[] {
 const issueFor = (res: request.Response, name: Key): OperationOutcomeIssue | undefined =>
   issues412(res).find((issue) => issue.expression?.includes(`prefetch.${name}`));
 
+/** The one wording every FHIR server failure gives the caller (the cause is only logged). */
+const UNAVAILABLE = /^Prefetch key '\w+' \(.*\): the FHIR server could not provide the data$/;
+
+/** `name` failed with the one wording for an unavailable FHIR server. */
+function expectUnavailable(res: request.Response, name: Key): void {
+  const issue = issueFor(res, name);
+  expect(issue?.code).toBe('transient');
+  expect(issue?.diagnostics).toMatch(UNAVAILABLE);
+}
+
+/** The cause logged for `name` (never told to the caller). */
+const loggedCause = (app: TestApp, name: Key): string | undefined =>
+  app.logLines
+    .map((line) => JSON.parse(line) as { msg?: string; key?: string; cause?: string })
+    .find((line) => line.msg === 'FHIR server could not provide the data' && line.key === name)
+    ?.cause;
+
 /** Every key was refused before any request, for a security reason. */
 function expectAllRefused(res: request.Response, diagnostics: RegExp): void {
   const found = issues412(res);
@@ -359,7 +376,7 @@ describe('plain http FHIR servers are never called unless allowed', () => {
   });
 });
 
-describe('the access token is sent only to the fhirServer’s origin', () => {
+describe('the access token is sent only under the fhirServer’s base URL', () => {
   /** The labs search answers with a next link to `next`; the other keys answer normally. */
   function pagedLabs(next: string): void {
     mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
@@ -381,11 +398,28 @@ describe('the access token is sent only to the fhirServer’s origin', () => {
   ])('a next link to %s is refused and never receives the token', async (_name, next, origin) => {
     pagedLabs(next);
     const elsewhere = trap(origin);
-    const res = await signedCall(authApp(), hookRequest(FHIR_BASE));
-    const labs = issueFor(res, 'labs');
-    expect(labs?.code).toBe('security');
-    expect(labs?.diagnostics).toMatch(/points away from the FHIR server/);
+    const app = authApp();
+    const res = await signedCall(app, hookRequest(FHIR_BASE));
+    expectUnavailable(res, 'labs');
+    expect(loggedCause(app, 'labs')).toMatch(/outside the FHIR base URL/);
     expectNeverCalled(elsewhere);
+  });
+
+  it.each([
+    ['another path on the same origin', `${EHR_ORIGIN}/admin/secret`],
+    ['a sibling path sharing the prefix', `${EHR_ORIGIN}/fhir-other/Observation?page=2`],
+    ['dot segments out of the base', `${FHIR_BASE}/../admin/secret`],
+    ['percent-encoded dot segments', `${FHIR_BASE}/%2e%2e/admin/secret`],
+    ['a root-relative path', '/admin/secret'],
+  ])('a next link to %s on the fhirServer’s origin is never requested', async (_name, next) => {
+    pagedLabs(next);
+    const origin = trap(EHR_ORIGIN);
+    const app = authApp();
+    const res = await signedCall(app, hookRequest(FHIR_BASE));
+    expectUnavailable(res, 'labs');
+    expect(loggedCause(app, 'labs')).toMatch(/outside the FHIR base URL/);
+    expectNeverCalled(origin);
+    for (const line of app.logLines) expect(line).not.toContain(ACCESS_TOKEN);
   });
 
   it('a next link in a client-supplied prefetch searchset to another origin is refused', async () => {
@@ -401,7 +435,7 @@ describe('the access token is sent only to the fhirServer’s origin', () => {
         },
       }),
     );
-    expect(issueFor(res, 'labs')?.code).toBe('security');
+    expectUnavailable(res, 'labs');
     expectNeverCalled(evil);
   });
 
@@ -433,10 +467,10 @@ describe('redirects from the FHIR server are not followed', () => {
         .query(true)
         .reply(status, '', { Location: `${EVIL_ORIGIN}/fhir/Observation?patient=${PATIENT_ID}` });
       const evil = trap(EVIL_ORIGIN);
-      const res = await signedCall(authApp(), hookRequest(FHIR_BASE));
-      const labs = issueFor(res, 'labs');
-      expect(labs?.code).toBe('not-supported');
-      expect(labs?.diagnostics).toMatch(/redirects are not followed/);
+      const app = authApp();
+      const res = await signedCall(app, hookRequest(FHIR_BASE));
+      expectUnavailable(res, 'labs');
+      expect(loggedCause(app, 'labs')).toBe(`status ${status} (redirects are not followed)`);
       expectNeverCalled(evil);
     },
   );
@@ -448,7 +482,7 @@ describe('redirects from the FHIR server are not followed', () => {
       .reply(307, '', { Location: `${FHIR_BASE}/Patient/moved` });
     const moved = nock(EHR_ORIGIN).get('/fhir/Patient/moved').reply(200, patient);
     const res = await signedCall(authApp(), hookRequest(FHIR_BASE));
-    expect(issueFor(res, 'patient')?.code).toBe('not-supported');
+    expectUnavailable(res, 'patient');
     expect(moved.isDone()).toBe(false);
   });
 });
@@ -466,32 +500,29 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
     reply(nock(EHR_ORIGIN).get('/fhir/Observation').query(true));
   }
 
-  it('a 5 kB searchset announced by content-length gets 412 too-long (limit 1kb)', async () => {
+  it('a 5 kB searchset announced by content-length gets the unavailable 412 (limit 1kb)', async () => {
     largeLabs((labs) =>
       labs.reply(200, bigJson, {
         'Content-Type': 'application/fhir+json',
         'Content-Length': String(Buffer.byteLength(bigJson)),
       }),
     );
-    const res = await signedCall(
-      authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' }),
-      hookRequest(FHIR_BASE),
-    );
-    const labs = issueFor(res, 'labs');
-    expect(labs?.code).toBe('too-long');
-    expect(labs?.diagnostics).toMatch(/larger than 1024 bytes/);
+    const app = authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' });
+    const res = await signedCall(app, hookRequest(FHIR_BASE));
+    expectUnavailable(res, 'labs');
+    expect(loggedCause(app, 'labs')).toMatch(/too large: .*1024 bytes/);
   });
 
-  it('a 5 kB searchset without content-length gets 412 too-long (limit 1kb)', async () => {
+  it('a 5 kB searchset without content-length gets the unavailable 412 (limit 1kb)', async () => {
     largeLabs((labs) => labs.reply(200, bigJson, { 'Content-Type': 'application/fhir+json' }));
     const res = await signedCall(
       authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' }),
       hookRequest(FHIR_BASE),
     );
-    expect(issueFor(res, 'labs')?.code).toBe('too-long');
+    expectUnavailable(res, 'labs');
   });
 
-  it('a 5 kB searchset streamed in small chunks without content-length gets 412 too-long', async () => {
+  it('a 5 kB searchset streamed in small chunks without content-length gets the unavailable 412', async () => {
     const chunks = bigJson.match(/[\s\S]{1,256}/g) ?? [];
     largeLabs((labs) =>
       labs.reply(200, () => Readable.from(chunks.map((chunk) => Buffer.from(chunk))), {
@@ -502,7 +533,7 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
       authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' }),
       hookRequest(FHIR_BASE),
     );
-    expect(issueFor(res, 'labs')?.code).toBe('too-long');
+    expectUnavailable(res, 'labs');
   });
 
   it('a content-length understating the body does not get a large answer through: the bytes read are counted', async () => {
@@ -513,10 +544,10 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
       authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' }),
       hookRequest(FHIR_BASE),
     );
-    expect(issueFor(res, 'labs')?.code).toBe('too-long');
+    expectUnavailable(res, 'labs');
   });
 
-  it('a later search page over the limit gets 412 too-long', async () => {
+  it('a later search page over the limit gets the unavailable 412', async () => {
     mockFhirServer(['patient', 'meds', 'conditions', 'procedures', 'medStatements']);
     nock(EHR_ORIGIN)
       .get('/fhir/Observation')
@@ -527,7 +558,7 @@ describe('FHIR answers larger than FHIR_MAX_RESPONSE_BYTES are refused', () => {
       authApp({ FHIR_MAX_RESPONSE_BYTES: '1kb' }),
       hookRequest(FHIR_BASE),
     );
-    expect(issueFor(res, 'labs')?.code).toBe('too-long');
+    expectUnavailable(res, 'labs');
   });
 
   it('answers under the limit are read (the refusals above are the limit’s)', async () => {

@@ -227,6 +227,8 @@ const call = (app: TestApp, body: Record<string, unknown>): request.Test =>
 
 interface LogLine {
   msg: string;
+  key?: string;
+  cause?: string;
   status?: number;
   sources?: Record<string, string>;
   keys?: string[];
@@ -235,6 +237,10 @@ interface LogLine {
 
 const logged = (app: TestApp, msg: string): LogLine[] =>
   app.logLines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === msg);
+
+/** The cause logged for a key the FHIR server could not give (the caller gets one wording). */
+const loggedCause = (app: TestApp, key: string): string | undefined =>
+  logged(app, 'FHIR server could not provide the data').find((line) => line.key === key)?.cause;
 
 /** A service with the B12 patient-view prefetch whose handler keeps what it was given. */
 function recordingApp(env: NodeJS.ProcessEnv = {}): { app: TestApp; calls: PrefetchData[] } {
@@ -665,7 +671,8 @@ describe('pagination', () => {
     );
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
-    expect(issueFor(response, 'labs')?.code).toBe('security');
+    expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toMatch(/outside the FHIR base URL/);
     expect(elsewhere.isDone()).toBe(false);
     expect(arrivedElsewhere).toEqual([]);
   });
@@ -711,6 +718,7 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
     expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toBe(`status ${status}`);
     expect(nock.isDone()).toBe(true);
   });
 
@@ -721,6 +729,7 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
     const response = await call(app, hookRequest({ fhirServer: FHIR_BASE }));
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
+    expect(loggedCause(app, 'labs')).toBe('an error OperationOutcome');
   });
 
   it('a network error', async () => {
@@ -731,6 +740,7 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
     expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toMatch(/^unreachable/);
   });
 
   it('a FHIR server slower than FHIR_TIMEOUT_MS', async () => {
@@ -742,7 +752,8 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
     const elapsed = performance.now() - started;
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
-    expect(issueFor(response, 'labs')?.code).toBe('timeout');
+    expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toMatch(/^timeout/);
     expect(elapsed).toBeLessThan(1500);
   });
 
@@ -761,7 +772,8 @@ describe('failures give 412 with an OperationOutcome naming the key', () => {
     );
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
-    expect(issueFor(response, 'labs')?.code).toBe('not-supported');
+    expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toBe('status 302 (redirects are not followed)');
     expect(elsewhere.isDone()).toBe(false);
   });
 
@@ -862,7 +874,7 @@ describe('malformed data is a 4xx naming the key, never a 500', () => {
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
   });
 
-  it('a 200 that is not JSON is reported as a structure problem, not as "could not be reached"', async () => {
+  it('a 200 that is not JSON gets the same wording as every other failure; the log says "not JSON"', async () => {
     const app = testApp();
     mockFhirServer(keysExcept('labs'));
     nock(ORIGIN)
@@ -873,7 +885,8 @@ describe('malformed data is a 4xx naming the key, never a 500', () => {
     const response = await call(app, hookRequest({ fhirServer: FHIR_BASE }));
 
     expect(failedKeys(response)).toEqual(['prefetch.labs']);
-    expect(issueFor(response, 'labs')?.code).toBe('structure');
+    expect(issueFor(response, 'labs')?.code).toBe('transient');
+    expect(loggedCause(app, 'labs')).toBe('not JSON');
   });
 
   it('a Bundle entry that is not a resource is never handed to the service as one', async () => {

@@ -300,6 +300,36 @@ describe('POST /cds-services/{id}: tolerance of what real clients send', () => {
     await ok(PATIENT_VIEW, body);
   });
 
+  it.each([
+    ['an MRN', 'MRN-0012345678'],
+    ['free text', 'Bea Zyxwvut-Testpatient, ward 7'],
+    ['a UUID with a suffix', '2f7d74b0-205a-4266-bb5c-25908964e186-x'],
+    ['an empty string', ''],
+  ])(
+    'answers 400 naming hookInstance when it is %s, and neither logs nor echoes it',
+    async (_name, value) => {
+      const test = testApp();
+      const body = patientViewBody();
+      body.hookInstance = value;
+      const res = await post(test.app, PATIENT_VIEW, body);
+      const outcome = outcomeOf(res, 400);
+      expect(expressions(outcome)).toContain('hookInstance');
+      if (value !== '') {
+        expect(res.text).not.toContain(value);
+        for (const line of test.logLines) expect(line).not.toContain(value);
+      }
+    },
+  );
+
+  it.each(['2F7D74B0-205A-4266-BB5C-25908964E186', 'c23d1c8d-c3ec-559a-99b3-ed2e981b411b'])(
+    'accepts the UUID hookInstance %s (any version, either case)',
+    async (value) => {
+      const body = patientViewBody();
+      body.hookInstance = value;
+      await ok(PATIENT_VIEW, body);
+    },
+  );
+
   it('answers 200 to the same hookInstance sent twice', async () => {
     const { app } = testApp();
     const body = patientViewBody();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import request from 'supertest';
@@ -173,7 +174,7 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
       .post('/demo/api/chart')
       .send({
         hook: 'patient-view',
-        hookInstance: 'a1',
+        hookInstance: randomUUID(),
         context: { userId: 'Practitioner/1', patientId: 'p1' },
       })
       .expect(412);
@@ -201,7 +202,7 @@ describe('POST /demo/api/chart without prefetch', () => {
   });
   const withoutPrefetch = (): Record<string, unknown> => ({
     hook: 'patient-view',
-    hookInstance: 'c1',
+    hookInstance: randomUUID(),
     fhirServer: fhir.baseUrl,
     context: { userId: 'Practitioner/1', patientId: source.context.patientId },
   });

@@ -340,10 +340,15 @@ describe('deploy/: the Kubernetes manifests', () => {
     expect(deployment().spec.strategy?.rollingUpdate?.maxUnavailable).toBe(0);
   });
 
-  it('probes startup, readiness and liveness with GET /healthz on the container port', () => {
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+  it('probes startup and liveness with GET /healthz (the process) and readiness with GET /readyz (the feedback store), on the container port', () => {
+    const paths = {
+      startupProbe: '/healthz',
+      livenessProbe: '/healthz',
+      readinessProbe: '/readyz',
+    };
+    for (const [probe, path] of Object.entries(paths) as [keyof typeof paths, string][]) {
       const httpGet = must(container()[probe]?.httpGet, `${probe}.httpGet`);
-      expect(httpGet.path, probe).toBe('/healthz');
+      expect(httpGet.path, probe).toBe(path);
       expect(containerPortOf(httpGet.port), probe).toBe(listeningPort());
     }
   });

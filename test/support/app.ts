@@ -9,6 +9,7 @@ import type { CdsService } from '../../src/cds/service.js';
 import type { TrustedClient } from '../../src/cds/trusted-clients.js';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
+import type { FeedbackStoreAccess } from '../../src/feedback/availability.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -31,7 +32,7 @@ export function testApp(
     services?: readonly CdsService[];
     trustedClients?: ReadonlyMap<string, TrustedClient>;
     /** Where the app records shown cards and feedback; without one nothing is stored. */
-    feedbackStore?: FeedbackStore;
+    feedbackStore?: FeedbackStore | FeedbackStoreAccess;
     now?: Date;
     /** The demo page's routes (demo/router.ts), mounted when DEMO_PAGE allows. */
     demo?: Router;
