@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { logValue } from './log-values.js';
 import { OperationOutcomeError } from './operation-outcome.js';
+import { MemoryReplayGuard, PostgresReplayGuard, ReplayCheckUnavailable } from './replay-guard.js';
+import type { ReplayGuard } from './replay-guard.js';
 import type { TrustedClient } from './trusted-clients.js';
 
 /**
@@ -12,7 +14,8 @@ import type { TrustedClient } from './trusted-clients.js';
  * discovery, service and feedback call carries `Authorization: Bearer <JWT>` signed with an
  * asymmetric key of a trusted client. Checked: `iss` on the allowlist, `jku` (if any) on that
  * client's allowlist, `kid` selecting the key, the signature, `aud` = the URL invoked (from
- * `CDS_PUBLIC_URL`), `exp`, `iat` not in the future, `tenant`, and `jti` never seen before.
+ * `CDS_PUBLIC_URL`), `exp`, `iat` not in the future, `tenant`, and `jti` never seen before (by
+ * any replica with `DATABASE_URL`: replay-guard.ts); when that cannot be checked, 503.
  * Failures are a bare 401; the log names iss, kid and jti (each cut to 64 characters), never the
  * token. Failures count per client address: beyond AUTH_FAILURES_PER_MINUTE in a minute, that
  * address gets 429 before any JWT work. Two `Authorization` headers are refused with 400.
@@ -29,39 +32,6 @@ export interface CallingClient {
 export const callingClient = (res: Response): CallingClient | undefined =>
   (res.locals as { client?: CallingClient }).client;
 
-/**
- * `jti`s seen within their tokens' lifetime. Bounded: when full, the oldest entries go first. Held
- * in memory, so replicas need sticky routing per client or a shared store (README).
- */
-export class ReplayCache {
-  private readonly seen = new Map<string, number>();
-
-  constructor(private readonly capacity: number) {}
-
-  /** Records `key` until `until` (epoch s); false if it was already recorded and still live. */
-  firstUse(key: string, until: number, now: number): boolean {
-    const known = this.seen.get(key);
-    if (known !== undefined && known >= now) return false;
-    // A key recorded again is new: it goes to the back of the insertion order.
-    this.seen.delete(key);
-    for (const [oldKey, expiry] of this.seen) {
-      if (expiry >= now) break;
-      this.seen.delete(oldKey);
-    }
-    if (this.seen.size >= this.capacity) {
-      // Tokens live for different times, so expired entries can sit behind live ones: all of
-      // them go before any live `jti` is forgotten (a forgotten live `jti` can be replayed).
-      for (const [oldKey, expiry] of this.seen) if (expiry < now) this.seen.delete(oldKey);
-      for (const oldKey of this.seen.keys()) {
-        if (this.seen.size < this.capacity) break;
-        this.seen.delete(oldKey);
-      }
-    }
-    this.seen.set(key, until);
-    return true;
-  }
-}
-
 class AuthFailure extends Error {}
 
 /** The URL the client invoked, as it knows it: what `aud` must name (trailing slash tolerated). */
@@ -75,7 +45,7 @@ async function verify(
   req: Request,
   config: Config,
   clients: ReadonlyMap<string, TrustedClient>,
-  replays: ReplayCache,
+  replays: ReplayGuard,
   onFailure: (details: { iss?: string; kid?: string; jti?: string; reason: string }) => void,
 ): Promise<CallingClient> {
   const details: { iss?: string; kid?: string; jti?: string } = {};
@@ -111,17 +81,30 @@ async function verify(
     }
     const now = Math.floor(Date.now() / 1000);
     const until = Math.min(payload.exp ?? now, (payload.iat ?? now) + config.jwt.maxAgeSeconds);
+    // Throws ReplayCheckUnavailable (503 below) when the check cannot be made: never unchecked.
     if (
-      !replays.firstUse(
-        `${client.iss}|${String(payload.jti)}`,
+      !(await replays.firstUse(
+        client.iss,
+        String(payload.jti),
         until + config.jwt.clockSkewSeconds,
-        now,
-      )
+      ))
     ) {
       throw new AuthFailure('jti replayed');
     }
     return { iss: client.iss, fhirServers: client.fhirServers };
   } catch (error) {
+    if (error instanceof ReplayCheckUnavailable) {
+      throw new OperationOutcomeError(
+        503,
+        [
+          {
+            code: 'transient',
+            diagnostics: 'Client authentication is unavailable; try again later',
+          },
+        ],
+        { 'Retry-After': String(error.retryAfterSeconds) },
+      );
+    }
     // jose names the failing claim (aud, iat, typ...): worth a line to whoever debugs an EHR link.
     const { code, claim } = error as { code?: string; claim?: string };
     const reason =
@@ -141,6 +124,25 @@ async function verify(
 
 /** Size of the in-memory `jti` replay cache. */
 const REPLAY_CACHE_ENTRIES = 100_000;
+
+/**
+ * Where `jti`s are recorded: PostgreSQL with `DATABASE_URL` (shared by every replica), else the
+ * memory of this process.
+ */
+export function configuredReplayGuard(config: Config, logger: Logger): ReplayGuard {
+  const { databaseUrl } = config.feedback;
+  if (databaseUrl === undefined) return new MemoryReplayGuard(REPLAY_CACHE_ENTRIES);
+  return new PostgresReplayGuard(databaseUrl, {
+    onEvent: (event) => {
+      if (event.kind === 'purged') logger.info({ rows: event.rows }, 'expired jtis purged');
+      else
+        logger.error(
+          { err: { message: logValue(event.error.message, 256) } },
+          'jti replay check: PostgreSQL unreachable, tokens refused (503)',
+        );
+    },
+  });
+}
 
 const FAILURE_WINDOW_MS = 60_000;
 
@@ -184,6 +186,8 @@ export function clientAuthentication(
   config: Config,
   clients: ReadonlyMap<string, TrustedClient>,
   logger: Logger,
+  /** Where `jti`s are recorded; by default as {@link configuredReplayGuard} chooses. */
+  replayGuard?: ReplayGuard,
 ): RequestHandler {
   // Ambiguous credentials are refused even unauthenticated: a proxy in front may read the other one.
   const singleAuthorization: RequestHandler = (req, _res, next) => {
@@ -195,7 +199,7 @@ export function clientAuthentication(
     next();
   };
   if (config.auth === 'off') return singleAuthorization;
-  const replays = new ReplayCache(REPLAY_CACHE_ENTRIES);
+  const replays = replayGuard ?? configuredReplayGuard(config, logger);
   const limit =
     config.authFailuresPerMinute > 0 ? new FailureLimit(config.authFailuresPerMinute) : undefined;
   // The path invoked (as for `aud`); mounted under /cds-services, req.path would drop that prefix.

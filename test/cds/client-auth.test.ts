@@ -7,7 +7,6 @@ import nock from 'nock';
 import request from 'supertest';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ReplayCache } from '../../src/cds/client-auth.js';
 import {
   TrustedClientsError,
   readTrustedClients,
@@ -665,67 +664,6 @@ describe('jti replay protection', () => {
     );
     expectAccepted(await call(app, 'service', fromEhr), 'service');
     expectAccepted(await call(app, 'service', fromOther), 'service');
-  });
-});
-
-describe('ReplayCache', () => {
-  it('records a key once and refuses it while it is live, including its last second', () => {
-    const cache = new ReplayCache(10);
-    expect(cache.firstUse('a', 100, 50)).toBe(true);
-    expect(cache.firstUse('a', 100, 51)).toBe(false);
-    expect(cache.firstUse('a', 100, 100)).toBe(false);
-  });
-
-  it('forgets a key once it has expired', () => {
-    const cache = new ReplayCache(10);
-    expect(cache.firstUse('a', 100, 50)).toBe(true);
-    expect(cache.firstUse('a', 200, 101)).toBe(true);
-    expect(cache.firstUse('a', 200, 150)).toBe(false);
-  });
-
-  it('keeps keys apart', () => {
-    const cache = new ReplayCache(10);
-    expect(cache.firstUse('iss-1|x', 100, 0)).toBe(true);
-    expect(cache.firstUse('iss-2|x', 100, 0)).toBe(true);
-    expect(cache.firstUse('iss-1|x', 100, 0)).toBe(false);
-  });
-
-  it('never holds more than its capacity: 10,000 live keys in a cache of 100', () => {
-    const cache = new ReplayCache(100);
-    for (let index = 0; index < 10_000; index += 1) cache.firstUse(`k${index}`, 1_000, 0);
-    expect((Reflect.get(cache, 'seen') as Map<string, number>).size).toBeLessThanOrEqual(100);
-    // The most recent keys are still refused; the oldest were dropped to stay in bounds.
-    expect(cache.firstUse('k9999', 1_000, 0)).toBe(false);
-    expect(cache.firstUse('k9901', 1_000, 0)).toBe(false);
-    expect(cache.firstUse('k0', 1_000, 0)).toBe(true);
-  });
-
-  it('drops expired keys before live ones when full', () => {
-    const cache = new ReplayCache(2);
-    expect(cache.firstUse('short', 10, 0)).toBe(true);
-    expect(cache.firstUse('long', 100, 0)).toBe(true);
-    expect(cache.firstUse('new', 100, 20)).toBe(true);
-    expect(cache.firstUse('long', 100, 20)).toBe(false);
-    expect(cache.firstUse('new', 100, 20)).toBe(false);
-  });
-
-  it('never forgets a live key while it still holds an expired one (lifetimes differ, so insertion order is not expiry order)', () => {
-    const cache = new ReplayCache(2);
-    expect(cache.firstUse('long-lived', 100, 0)).toBe(true);
-    expect(cache.firstUse('short-lived', 10, 0)).toBe(true);
-    // At 20 the cache is full; short-lived has expired and must make room, not long-lived.
-    expect(cache.firstUse('new', 100, 20)).toBe(true);
-    expect(cache.firstUse('long-lived', 100, 20)).toBe(false);
-  });
-
-  it('a key recorded again after expiry counts as new for eviction', () => {
-    const cache = new ReplayCache(2);
-    expect(cache.firstUse('a', 10, 0)).toBe(true);
-    expect(cache.firstUse('b', 100, 0)).toBe(true);
-    expect(cache.firstUse('a', 100, 20)).toBe(true);
-    expect(cache.firstUse('c', 100, 30)).toBe(true);
-    // b is now the oldest live entry and goes; the re-recorded a stays refused.
-    expect(cache.firstUse('a', 100, 30)).toBe(false);
   });
 });
 
