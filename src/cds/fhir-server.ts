@@ -1,4 +1,5 @@
 import type { Bundle, FhirResource } from 'fhir/r4.js';
+import { isObject } from '../fhir/coding.js';
 import { fhirResourceSchema, isErrorOutcome } from './fhir-resource.js';
 import type { IssueCode } from './operation-outcome.js';
 
@@ -19,8 +20,18 @@ export interface FhirServerAccess {
   baseUrl: string;
   /** `fhirAuthorization.access_token`, when the client gave a non-empty one. */
   accessToken: string | undefined;
-  /** Aborts every outstanding request: the shared deadline for resolving a hook call's data. */
+  /**
+   * Aborts every outstanding request: the shared deadline for resolving a hook call's data, or
+   * the call's resource limit being exceeded by another key.
+   */
   signal: AbortSignal;
+  /**
+   * The deadline as a `performance.now()` time. The timer behind `signal` cannot fire while a
+   * page is being parsed, so the time is read again once a page is parsed and checked.
+   */
+  deadline: number;
+  /** The call's running resource count, shared by every key and page. */
+  budget: ResourceBudget | undefined;
   /** Search pages followed per query before the result is declared incomplete. */
   maxPages: number;
   /** Largest answer read, in bytes. */
@@ -57,6 +68,66 @@ export class FhirUnavailableError extends FhirDataError {
 }
 
 const unavailable = (reason: string): FhirUnavailableError => new FhirUnavailableError(reason);
+
+/** The call's data went over its resource limit: nothing more is fetched or parsed. */
+export class ResourceLimitError extends FhirDataError {
+  override name = 'ResourceLimitError';
+
+  constructor(
+    readonly count: number,
+    readonly max: number,
+  ) {
+    super(
+      'too-costly',
+      `the data run to ${count} resources, more than the ${max} this service reads`,
+    );
+  }
+}
+
+/**
+ * The running count of resources a hook call has brought together, across its keys and pages.
+ * Counted as data arrive (a page's entries before they are validated), so the first page that
+ * goes over the limit ends the call: `onExceeded` aborts every other key's outstanding request.
+ */
+export class ResourceBudget {
+  count = 0;
+
+  constructor(
+    readonly max: number,
+    private readonly onExceeded: () => void,
+  ) {}
+
+  get exceeded(): boolean {
+    return this.count > this.max;
+  }
+
+  /** Adds `resources` to the count; throws {@link ResourceLimitError} once it is over the limit. */
+  take(resources: number): void {
+    const wasExceeded = this.exceeded;
+    this.count += resources;
+    if (!this.exceeded) return;
+    if (!wasExceeded) this.onExceeded();
+    throw new ResourceLimitError(this.count, this.max);
+  }
+}
+
+/**
+ * The data resources a parsed answer holds, read defensively before it is validated: a Bundle's
+ * entries that are not OperationOutcomes, or 1 for a single data resource.
+ */
+function dataCount(body: unknown): number {
+  if (!isObject(body)) return 0;
+  if (body.resourceType === 'OperationOutcome') return 0;
+  if (body.resourceType !== 'Bundle') return 1;
+  if (!Array.isArray(body.entry)) return 0;
+  let count = 0;
+  for (let i = 0; i < body.entry.length; i++) {
+    const entry: unknown = body.entry[i];
+    const resource = isObject(entry) ? entry.resource : undefined;
+    if (isObject(resource) && resource.resourceType !== 'OperationOutcome') count += 1;
+  }
+  return count;
+}
 
 /** Bundle entries are typed as the abstract `Resource`; every concrete one is a `FhirResource`. */
 function entryResources(bundle: Bundle): FhirResource[] {
@@ -133,23 +204,33 @@ async function getResource(url: URL, access: FhirServerAccess): Promise<FhirReso
       signal: access.signal,
     });
     if (!response.ok) throw statusFailure(response.status);
-    return parseResource(await boundedText(response, access.maxResponseBytes));
+    return parseResource(await boundedText(response, access.maxResponseBytes), access);
   } catch (error) {
     throw describeFailure(error, access.signal);
   }
 }
 
-function parseResource(text: string): FhirResource {
+const pastDeadline = (): FhirUnavailableError =>
+  unavailable('timeout: reading and checking the answer ran past FHIR_TIMEOUT_MS');
+
+/**
+ * Parses and checks an answer. Its resources are counted against the call's limit before they
+ * are validated, and an answer whose parsing ran past the deadline fails the key.
+ */
+function parseResource(text: string, access: FhirServerAccess): FhirResource {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     throw unavailable('not JSON');
   }
+  if (performance.now() > access.deadline) throw pastDeadline();
+  access.budget?.take(dataCount(body));
   const parsed = fhirResourceSchema.safeParse(body);
   if (!parsed.success) {
     throw unavailable('not a valid FHIR resource');
   }
+  if (performance.now() > access.deadline) throw pastDeadline();
   return parsed.data;
 }
 

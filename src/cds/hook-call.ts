@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { isObject } from '../fhir/coding.js';
 import type { CdsResponse } from './cards.js';
 import { hookRequestSchemas } from './hook-request.js';
 import type { HookName, HookRequest } from './hook-request.js';
@@ -34,6 +35,21 @@ export interface HookCall {
   events: readonly ServiceEvent[];
 }
 
+/**
+ * The body with only the prefetch keys the service declares. Other keys are dropped before
+ * anything reads them (they are not validated, counted or resolved), and the work done is bounded
+ * by the declared keys: the body's own keys are never walked, however many it carries.
+ */
+function declaredPrefetchOnly(service: CdsService, body: unknown): unknown {
+  if (!isObject(body) || !isObject(body.prefetch)) return body;
+  const given = body.prefetch;
+  const prefetch: Record<string, unknown> = {};
+  for (const key of Object.keys(service.prefetch)) {
+    if (Object.hasOwn(given, key)) prefetch[key] = given[key];
+  }
+  return { ...body, prefetch };
+}
+
 /** Validates the body against the service's hook (400); `hook` must name that hook. */
 function hookRequestFor(service: CdsService, body: unknown): HookRequest {
   const request: HookRequest = parseOr400(hookRequestSchemas[service.hook], body);
@@ -46,15 +62,21 @@ function hookRequestFor(service: CdsService, body: unknown): HookRequest {
   return request;
 }
 
-/** 413 when a request carries more FHIR resources than the service reads. */
-function limitResources(request: HookRequest, maxResources: number): void {
+/**
+ * 413 when a request carries more FHIR resources than the service reads. Runs on the body before
+ * it is validated (its declared keys only), so an oversized body costs no validation; every value
+ * is read defensively.
+ */
+function limitResources(body: unknown, maxResources: number): void {
   const count = (resource: unknown): number => {
-    const entries = (resource as { entry?: unknown } | null)?.entry;
+    const entries = isObject(resource) ? resource.entry : undefined;
     return Array.isArray(entries) ? entries.length : resource ? 1 : 0;
   };
-  const context = request.context as { draftOrders?: unknown };
+  if (!isObject(body)) return;
+  const prefetch = isObject(body.prefetch) ? body.prefetch : {};
+  const context = isObject(body.context) ? body.context : {};
   const total =
-    Object.values(request.prefetch ?? {}).reduce((sum, value) => sum + count(value), 0) +
+    Object.values(prefetch).reduce<number>((sum, value) => sum + count(value), 0) +
     count(context.draftOrders);
   if (total > maxResources) {
     throw new OperationOutcomeError(413, [
@@ -97,8 +119,9 @@ export async function callService(
   body: unknown,
   { config, allowedServers, now }: HookCallOptions,
 ): Promise<HookCall> {
-  const request = hookRequestFor(service, body);
-  limitResources(request, config.maxPrefetchResources);
+  const declared = declaredPrefetchOnly(service, body);
+  limitResources(declared, config.maxPrefetchResources);
+  const request = hookRequestFor(service, declared);
   const resolved = await resolvePrefetch(service.prefetch, request, {
     ...config.fhir,
     allowedServers,

@@ -1,10 +1,12 @@
-import type { FhirResource } from 'fhir/r4.js';
+import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { HookRequest } from './hook-request.js';
 import { OperationOutcomeError } from './operation-outcome.js';
 import type { Issue } from './operation-outcome.js';
 import {
   FhirDataError,
   FhirUnavailableError,
+  ResourceBudget,
+  ResourceLimitError,
   allPages,
   carriesError,
   fetchFromFhirServer,
@@ -114,6 +116,8 @@ function fhirAccess(
   request: HookRequest,
   options: FhirFallbackOptions,
   signal: AbortSignal,
+  deadline: number,
+  budget: ResourceBudget,
 ): FhirServerAccess | undefined {
   if (request.fhirServer === undefined) return undefined;
   const token = request.fhirAuthorization?.access_token;
@@ -121,6 +125,8 @@ function fhirAccess(
     baseUrl: request.fhirServer,
     accessToken: token === undefined || token === '' ? undefined : token,
     signal,
+    deadline,
+    budget,
     maxPages: options.maxPages,
     maxResponseBytes: options.maxResponseBytes,
     refusal: refusal(request.fhirServer, options),
@@ -132,6 +138,7 @@ async function resolveKey(
   template: string,
   request: HookRequest,
   access: FhirServerAccess | undefined,
+  budget: ResourceBudget,
 ): Promise<KeyResult> {
   const value = request.prefetch?.[key];
   const fail = (code: Issue['code'], reason: string, unavailableReason?: string): KeyFailure =>
@@ -148,6 +155,8 @@ async function resolveKey(
     if (value === null)
       return { key, resources: [], source: 'prefetch', refetchedAfterOutcome: false };
     if (value !== undefined && !carriesError(value)) {
+      // Counted before any further page is requested; the pages are counted as they arrive.
+      budget.take(value.resourceType === 'Bundle' ? bundleDataCount(value) : 1);
       const resources = value.resourceType === 'Bundle' ? await allPages(value, access) : [value];
       return { key, resources, source: 'prefetch', refetchedAfterOutcome: false };
     }
@@ -162,7 +171,7 @@ async function resolveKey(
     const resources = await fetchFromFhirServer(renderTemplate(template, request.context), access);
     return { key, resources, source: 'fhirServer', refetchedAfterOutcome: value !== undefined };
   } catch (error) {
-    if (error instanceof KeyFailure) throw error;
+    if (error instanceof KeyFailure || error instanceof ResourceLimitError) throw error;
     if (error instanceof FhirUnavailableError) throw fail(error.code, error.message, error.reason);
     if (error instanceof FhirDataError) throw fail(error.code, error.message);
     if (error instanceof TemplateTokenError) throw fail('required', error.message);
@@ -170,17 +179,41 @@ async function resolveKey(
   }
 }
 
+/** The data resources of a prefetched Bundle (OperationOutcome entries are not data). */
+const bundleDataCount = (bundle: Bundle): number =>
+  (bundle.entry ?? []).filter(
+    (entry) => entry.resource !== undefined && entry.resource.resourceType !== 'OperationOutcome',
+  ).length;
+
+/** The 412 for data beyond the resource limit: `count` is how far they ran before fetching stopped. */
+const tooManyResources = (count: number, max: number): OperationOutcomeError =>
+  new OperationOutcomeError(412, [
+    {
+      code: 'too-costly',
+      diagnostics: `The patient data run to ${count} resources, more than the ${max} this service reads`,
+    },
+  ]);
+
 /** Resolves the declared prefetch keys, or throws a 412 OperationOutcomeError naming what is missing. */
 export async function resolvePrefetch(
   templates: Readonly<Record<string, string>>,
   request: HookRequest,
   options: FhirFallbackOptions,
 ): Promise<ResolvedPrefetch> {
-  const deadline = AbortSignal.timeout(options.timeoutMs);
-  const access = fhirAccess(request, options, deadline);
+  const deadline = performance.now() + options.timeoutMs;
+  // Once the data run over the limit, every key's outstanding request is aborted.
+  const overLimit = new AbortController();
+  const budget = new ResourceBudget(options.maxResources, () => {
+    overLimit.abort();
+  });
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), overLimit.signal]);
+  const access = fhirAccess(request, options, signal, deadline, budget);
   const settled = await Promise.allSettled(
-    Object.entries(templates).map(([key, template]) => resolveKey(key, template, request, access)),
+    Object.entries(templates).map(([key, template]) =>
+      resolveKey(key, template, request, access, budget),
+    ),
   );
+  if (budget.exceeded) throw tooManyResources(budget.count, options.maxResources);
   const failures: KeyFailure[] = [];
   for (const result of settled) {
     if (result.status === 'fulfilled') continue;
@@ -198,15 +231,6 @@ export async function resolvePrefetch(
   const results = settled.flatMap((result) =>
     result.status === 'fulfilled' ? [result.value] : [],
   );
-  const total = results.reduce((sum, result) => sum + result.resources.length, 0);
-  if (total > options.maxResources) {
-    throw new OperationOutcomeError(412, [
-      {
-        code: 'too-costly',
-        diagnostics: `The patient data run to ${total} resources, more than the ${options.maxResources} this service reads`,
-      },
-    ]);
-  }
   return {
     data: Object.fromEntries(results.map((result) => [result.key, result.resources])),
     sources: Object.fromEntries(results.map((result) => [result.key, result.source])),

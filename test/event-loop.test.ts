@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './support/app.js';
+import type { TestApp } from './support/app.js';
+import { completePrefetch, patient, PATIENT_ID, USER_ID } from './support/hook-calls.js';
+
+/**
+ * Issue 14 item 4: no request may block the event loop for more than 100 ms at the default
+ * limits. The real app listens on loopback and is sent the worst inputs it accepts; the event-loop
+ * delay of this process (app, FHIR server and client alike) is measured with
+ * `perf_hooks.monitorEventLoopDelay` at a 10 ms resolution. The figures are printed to be quoted.
+ */
+
+const SERVICE = '/cds-services/b12-patient-view';
+
+interface Delay {
+  maxMs: number;
+  p99Ms: number;
+}
+
+const listen = async (server: Server): Promise<string> => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+};
+
+const close = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+/** The event-loop delay while `work` runs. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; delay: Delay }> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  try {
+    const result = await work();
+    return {
+      result,
+      delay: { maxMs: histogram.max / 1e6, p99Ms: histogram.percentile(99) / 1e6 },
+    };
+  } finally {
+    histogram.disable();
+  }
+}
+
+// The figures are printed on purpose: issue 14 asks for them in the closing note.
+/* eslint-disable no-console */
+const report = (label: string, { maxMs, p99Ms }: Delay): void => {
+  console.log(`[event-loop] ${label}: max ${maxMs.toFixed(1)} ms, p99 ${p99Ms.toFixed(1)} ms`);
+};
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/*
+ * The delays and RSS are printed, not asserted: at the default limits a 10 MB request body and
+ * each 20 MB FHIR page are parsed with one JSON.parse, which alone blocks the loop for 200–550 ms,
+ * over the 100 ms of issue 14 item 4 (still open). What is asserted is that the work stops early.
+ */
+
+let app: TestApp;
+let service: Server;
+let serviceUrl: string;
+
+beforeAll(async () => {
+  app = testApp(); // default limits
+  service = createServer(app.app);
+  serviceUrl = await listen(service);
+});
+
+afterAll(async () => {
+  await close(service);
+});
+
+const post = async (body: string): Promise<{ status: number; json: unknown }> => {
+  const response = await fetch(`${serviceUrl}${SERVICE}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+  });
+  return { status: response.status, json: await response.json() };
+};
+
+describe('200,000 undeclared prefetch keys in the largest accepted body', () => {
+  it(`(a) are ignored (200), the delay measured`, async () => {
+    const limit = app.config.bodyLimitBytes;
+    const keys = 200_000;
+    const head = JSON.stringify({
+      hook: 'patient-view',
+      hookInstance: randomUUID(),
+      context: { userId: USER_ID, patientId: PATIENT_ID },
+      prefetch: completePrefetch(),
+    }).slice(0, -2); // open again after the last prefetch key: `…}}` → `…`
+    // Each undeclared key is padded so the body fills the limit: `,"k000001-xx…":null`.
+    const tail = '}}';
+    const perKey = Math.floor((limit - head.length - tail.length) / keys);
+    const padding = perKey - ',"":null'.length - 7;
+    expect(padding).toBeGreaterThan(0);
+    const parts = [head];
+    for (let i = 0; i < keys; i++) {
+      parts.push(`,"k${String(i).padStart(6, '0')}${'x'.repeat(padding)}":null`);
+    }
+    parts.push(tail);
+    const body = parts.join('');
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(limit);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(limit * 0.99);
+    expect(Object.keys((JSON.parse(body) as { prefetch: object }).prefetch).length).toBe(
+      keys + Object.keys(completePrefetch()).length,
+    );
+
+    const { result, delay } = await measured(() => post(body));
+    report(`(a) ${keys} undeclared keys, ${mb(body.length)} body`, delay);
+    expect(result.status).toBe(200);
+  }, 60_000);
+});
+
+/**
+ * A FHIR server whose every search answers a page of `perPage` resources with a `next` link,
+ * the page padded to just under FHIR_MAX_RESPONSE_BYTES with numbers (cheap to send, costly to
+ * parse); reads of the patient answer the patient.
+ */
+async function hostileFhirServer(
+  perPage: number,
+  maxBytes: number,
+): Promise<{ baseUrl: string; pages: () => number; close: () => Promise<void> }> {
+  let pages = 0;
+  let page = Buffer.alloc(0);
+  const server = createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/fhir+json');
+    if (req.url?.startsWith('/fhir/Patient/')) {
+      res.end(JSON.stringify(patient()));
+      return;
+    }
+    pages += 1;
+    res.end(page);
+  });
+  const origin = await listen(server);
+  const baseUrl = `${origin}/fhir`;
+  const head = `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"next","url":"${baseUrl}/Observation?_page=next"}],"entry":[`;
+  const entry = (filler: number): string =>
+    `{"resource":{"resourceType":"Observation","status":"final","x":[${'0,'.repeat(filler)}0]}}`;
+  const fillers =
+    Math.floor((maxBytes - head.length - 2 - perPage * (entry(0).length + 1)) / 2 / perPage) - 1;
+  const entries = new Array<string>(perPage).fill(entry(fillers)).join(',');
+  page = Buffer.from(`${head}${entries}]}`);
+  expect(page.length).toBeLessThanOrEqual(maxBytes);
+  expect(page.length).toBeGreaterThan(maxBytes * 0.99);
+  return { baseUrl, pages: () => pages, close: () => close(server) };
+}
+
+describe('a FHIR server answering more resources than PREFETCH_MAX_RESOURCES', () => {
+  /** Resources per page: each key's first page is within the limit, the pages together are not. */
+  const perPage = 7000;
+  let fhir: Awaited<ReturnType<typeof hostileFhirServer>>;
+
+  beforeAll(async () => {
+    fhir = await hostileFhirServer(perPage, app.config.fhir.maxResponseBytes);
+  });
+
+  afterAll(async () => {
+    await fhir.close();
+  });
+
+  const fallbackCall = (): Promise<{ status: number; json: unknown }> =>
+    post(
+      JSON.stringify({
+        hook: 'patient-view',
+        hookInstance: randomUUID(),
+        context: { userId: USER_ID, patientId: PATIENT_ID },
+        fhirServer: fhir.baseUrl,
+      }),
+    );
+
+  /** `orDeadline`: concurrent calls may also pass FHIR_TIMEOUT_MS first, which is as final. */
+  const expectStoppedEarly = (
+    result: { status: number; json: unknown },
+    pagesRead: number,
+    orDeadline = false,
+  ): void => {
+    const { maxPages } = app.config.fhir;
+    const searches = 5;
+    expect(result.status).toBe(412);
+    const limit = `resources, more than the ${app.config.maxPrefetchResources} this service reads`;
+    expect(JSON.stringify(result.json)).toMatch(
+      new RegExp(orDeadline ? `${limit}|could not provide the data` : limit),
+    );
+    // Stopped as soon as the limit was passed: no more pages than the limit needs, plus the
+    // pages already requested by the other keys when it was passed.
+    const needed = Math.ceil(app.config.maxPrefetchResources / perPage) + 1;
+    expect(pagesRead).toBeLessThanOrEqual(needed + searches);
+    expect(pagesRead).toBeLessThan(searches * maxPages);
+  };
+
+  it(`(b) one call stops early (412), the delay measured`, async () => {
+    const before = fhir.pages();
+    const { result, delay } = await measured(fallbackCall);
+    const pagesRead = fhir.pages() - before;
+    report(`(b) one fallback call, ${pagesRead} pages of ${perPage} resources`, delay);
+    expectStoppedEarly(result, pagesRead);
+  }, 60_000);
+
+  it(`(c) 4 concurrent calls stop early (412), delay and RSS measured`, async () => {
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    }, 5);
+    const before = fhir.pages();
+    let outcome: Awaited<ReturnType<typeof measured<{ status: number; json: unknown }[]>>>;
+    try {
+      outcome = await measured(() => Promise.all([1, 2, 3, 4].map(() => fallbackCall())));
+    } finally {
+      clearInterval(sampler);
+    }
+    const rssAfter = process.memoryUsage().rss;
+    const pagesRead = fhir.pages() - before;
+    report(`(c) 4 concurrent fallback calls, ${pagesRead} pages`, outcome.delay);
+    console.log(
+      `[rss] (c) before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)} (growth to peak ${mb(rssPeak - rssBefore)})`,
+    );
+    for (const result of outcome.result) expectStoppedEarly(result, pagesRead / 4, true);
+  }, 120_000);
+});
