@@ -50,8 +50,12 @@ export interface Config {
     /** PostgreSQL for several replicas; without it, an embedded SQLite file. */
     databaseUrl: string | undefined;
     sqlitePath: string;
-    /** Cards and feedback older than this are purged (`npm run purge`). */
+    /** Cards and feedback older than this are purged (daily in the process, and `npm run purge`). */
     retentionDays: number;
+    /** Feedback items per minute per client (issuer, or address without authentication); 0 is off. */
+    itemsPerMinute: number;
+    /** Longest override reason `userComment` accepted, in characters. */
+    commentMaxChars: number;
   };
   jwt: {
     /** Allowed clock difference for `exp` and `iat`, in seconds. */
@@ -134,6 +138,8 @@ const EnvSchema = z.object({
     .optional(),
   FEEDBACK_DB_PATH: z.string().min(1).default('data/feedback.sqlite'),
   FEEDBACK_RETENTION_DAYS: integer(1, 36_500).default(365),
+  FEEDBACK_ITEMS_PER_MINUTE: integer(0, 1_000_000).default(600),
+  FEEDBACK_COMMENT_MAX_CHARS: integer(1, 100_000).default(1000),
   JWT_MAX_AGE_SECONDS: integer(60, 86_400).default(3600),
   REQUEST_BODY_LIMIT: byteSize.default(10 * 1024 * 1024),
   DEMO_PAGE: z.enum(['on', 'off']).optional(),
@@ -200,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       databaseUrl: vars.DATABASE_URL,
       sqlitePath: vars.FEEDBACK_DB_PATH,
       retentionDays: vars.FEEDBACK_RETENTION_DAYS,
+      itemsPerMinute: vars.FEEDBACK_ITEMS_PER_MINUTE,
+      commentMaxChars: vars.FEEDBACK_COMMENT_MAX_CHARS,
     },
     jwt: { clockSkewSeconds: vars.JWT_CLOCK_SKEW_SECONDS, maxAgeSeconds: vars.JWT_MAX_AGE_SECONDS },
     demoPage: (vars.DEMO_PAGE ?? (vars.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',

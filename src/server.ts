@@ -3,6 +3,7 @@ import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
 import { guidanceRouter } from '../cds-services/b12/guidance-page.js';
 import { ReopeningStore, configuredStore } from './feedback/availability.js';
+import { startRetention } from './feedback/retention.js';
 import {
   clientsWithoutFhirServers,
   readTrustedClients,
@@ -92,6 +93,12 @@ const feedbackStore = await ReopeningStore.start({
   ...configuredStore(config.feedback),
   logger,
 });
+// FEEDBACK_RETENTION_DAYS applied in the process: shortly after start, then daily (unref'd).
+const retention = startRetention({
+  store: feedbackStore,
+  retentionDays: config.feedback.retentionDays,
+  logger,
+});
 const demo = config.demoPage
   ? await demoRouter({ config, clinicalConfig, services, now: () => new Date() })
   : undefined;
@@ -148,7 +155,10 @@ function shutdown(signal: string): void {
   stopping = true;
   for (const res of unsent) if (!res.headersSent) res.setHeader('Connection', 'close');
   server.close(() => {
-    void feedbackStore.close().finally(() => process.exit(0));
+    void retention
+      .stop()
+      .then(() => feedbackStore.close())
+      .finally(() => process.exit(0));
   });
   server.closeIdleConnections();
   setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();

@@ -24,7 +24,8 @@ const feedbackItem = z
       .min(1)
       .optional(),
     overrideReason: z
-      .looseObject({ reason: coding.optional(), userComment: z.string().max(4000).optional() })
+      // userComment's length is bounded by FEEDBACK_COMMENT_MAX_CHARS (413 beyond it, in the route).
+      .looseObject({ reason: coding.optional(), userComment: z.string().optional() })
       .refine((reason) => reason.reason !== undefined || reason.userComment !== undefined, {
         message: 'an overrideReason needs a reason, a userComment or both',
       })

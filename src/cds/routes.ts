@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { Router } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { FeedbackStoreAccess } from '../feedback/availability.js';
+import { FeedbackItemLimit, checkCommentLength } from '../feedback/limits.js';
 import type { FeedbackReceipt } from '../feedback/store.js';
 import { callingClient } from './client-auth.js';
 import { feedbackRequestSchema } from './feedback.js';
@@ -72,6 +74,10 @@ export function cdsRoutes({
       'feedback store write failed',
     );
   };
+  // Bounded feedback (issue 14, item 5): items per minute per client, and comment length.
+  const feedbackItems = new FeedbackItemLimit(config.feedback.itemsPerMinute, () =>
+    now().getTime(),
+  );
   const router = Router();
   const discovery = { services: [...registry.values()].map(discoveryEntry) };
 
@@ -164,6 +170,17 @@ export function cdsRoutes({
     .post(async (req: Request, res: Response) => {
       const service = findService(registry, req);
       const { feedback } = parseOr400(feedbackRequestSchema, jsonBody(req));
+      checkCommentLength(feedback, config.feedback.commentMaxChars);
+      const client = callingClient(res)?.iss ?? ipKeyGenerator(req.ip ?? 'unknown');
+      try {
+        feedbackItems.admit(client, feedback.length);
+      } catch (error) {
+        logger.warn(
+          { serviceId: service.id, items: feedback.length, client: logValue(client) },
+          'feedback refused: over FEEDBACK_ITEMS_PER_MINUTE',
+        );
+        throw error;
+      }
       const store = feedbackStore?.current();
       if (feedbackStore && !store) {
         logger.warn(

@@ -57,6 +57,11 @@ export function reportText(report: Report): string {
           `${String(report.unmatchedFeedback)} feedback item(s) in the period refer to cards not shown in it (or never recorded).`,
         ]
       : []),
+    ...(report.unknownCardFeedback > 0
+      ? [
+          `${String(report.unknownCardFeedback)} feedback item(s) in the period are about cards this store never recorded (kept and flagged: another replica may have shown them).`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -112,6 +112,11 @@ export interface Report {
   daily: DailyAcceptance[];
   /** Feedback in the period about cards not shown in it (or never recorded). */
   unmatchedFeedback: number;
+  /**
+   * Feedback received in the period about cards this store never recorded (kept, flagged
+   * `known_card = 0`: another replica with its own store may have shown them).
+   */
+  unknownCardFeedback: number;
 }
 
 /** A feedback item's identity: the same item sent twice is stored once (clients retry). */
@@ -262,10 +267,15 @@ export class FeedbackStore {
        AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.uuid = f.card_uuid AND c.shown_at >= ? AND c.shown_at < ?)`,
       [from, to, from, to],
     );
+    const unknown = await this.db.all<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM feedback WHERE received_at >= ? AND received_at < ? AND known_card = 0',
+      [from, to],
+    );
     return {
       period,
       ...summarise(cards, feedback, options.reasonDisplay ?? (() => undefined)),
       unmatchedFeedback: unmatched[0]?.n ?? 0,
+      unknownCardFeedback: unknown[0]?.n ?? 0,
     };
   }
 

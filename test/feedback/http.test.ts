@@ -129,6 +129,7 @@ describe('hook calls and feedback through the app, stored', () => {
       { card_uuid: 'c-28', outcome: 'overridden', known_card: 0, issuer: null },
     ]);
     expect((await store.report(DAY)).unmatchedFeedback).toBe(1);
+    expect((await store.report(DAY)).unknownCardFeedback).toBe(1);
   });
 
   it('a feedback POST sent twice answers 200 both times and is stored once', async () => {

@@ -74,9 +74,16 @@ const REPORT: Report = {
     { code: TEST, day: '2026-11-04', shown: 4, accepted: 0 },
   ],
   unmatchedFeedback: 2,
+  unknownCardFeedback: 1,
 };
 
-const EMPTY: Report = { ...REPORT, rows: [], daily: [], unmatchedFeedback: 0 };
+const EMPTY: Report = {
+  ...REPORT,
+  rows: [],
+  daily: [],
+  unmatchedFeedback: 0,
+  unknownCardFeedback: 0,
+};
 
 const COLUMNS = [
   'card code',
@@ -130,6 +137,9 @@ describe('reportText', () => {
     ]);
     expect(text).toContain(
       '2 feedback item(s) in the period refer to cards not shown in it (or never recorded).',
+    );
+    expect(text).toContain(
+      '1 feedback item(s) in the period are about cards this store never recorded (kept and flagged: another replica may have shown them).',
     );
   });
 

@@ -576,6 +576,8 @@ describe.each(backends)('feedback store on $name', (backend) => {
       // The card shown on 31 Oct (accepted on 1 Nov) and the unknown c-28: c-29 and the
       // feedback of 8 Nov were received outside the period.
       expect(report.unmatchedFeedback).toBe(2);
+      // c-28 alone was never recorded: flagged, and counted apart.
+      expect(report.unknownCardFeedback).toBe(1);
     });
   });
 
@@ -592,6 +594,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
         rows: [],
         daily: [],
         unmatchedFeedback: 0,
+        unknownCardFeedback: 0,
       });
     });
 
