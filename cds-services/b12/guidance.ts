@@ -2,6 +2,7 @@ import type { Link } from '../../src/cds/cards.js';
 import type { CardCode } from './catalog.js';
 import type { ClinicalConfig, Thresholds } from './clinical-config.js';
 import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL, R_US } from './texts.js';
+import { ANALYTES } from './terminology.js';
 
 /**
  * What each card is for, in words (RULES.md 10.9.5): what triggers it, the regimens that apply to
@@ -256,74 +257,42 @@ const THRESHOLD_TEXTS: Record<keyof Thresholds, SettingText> = {
   },
 };
 
-type DataRuleKey =
-  | 'lookbackDays.totalB12'
-  | 'lookbackDays.activeB12'
-  | 'lookbackDays.methylmalonicAcid'
-  | 'lookbackDays.serumFolate'
-  | 'lookbackDays.egfr'
-  | 'lookbackDays.haemoglobin'
-  | 'lookbackDays.platelets'
-  | 'staleB12MaxDays'
-  | 'postInjectionDays';
+/** The analytes whose lookback the pages show. */
+const LOOKBACK_ANALYTES = [
+  'totalB12',
+  'activeB12',
+  'methylmalonicAcid',
+  'serumFolate',
+  'egfr',
+  'haemoglobin',
+  'platelets',
+] as const;
 
-const DATA_RULE_TEXTS: Record<DataRuleKey, SettingText & { value: (c: ClinicalConfig) => number }> =
-  {
-    'lookbackDays.totalB12': {
-      label: 'Latest total B12 looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.totalB12,
-    },
-    'lookbackDays.activeB12': {
-      label: 'Latest active B12 looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.activeB12,
-    },
-    'lookbackDays.methylmalonicAcid': {
-      label: 'Latest MMA looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.methylmalonicAcid,
-    },
-    'lookbackDays.serumFolate': {
-      label: 'Latest serum folate looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.serumFolate,
-    },
-    'lookbackDays.egfr': {
-      label: 'Latest eGFR looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.egfr,
-    },
-    'lookbackDays.haemoglobin': {
-      label: 'Latest Hb looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.haemoglobin,
-    },
-    'lookbackDays.platelets': {
-      label: 'Latest platelets looked for',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.lookbackDays.platelets,
-    },
-    staleB12MaxDays: {
-      label: 'Old low B12 still counted',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.staleB12MaxDays,
-    },
-    postInjectionDays: {
-      label: 'B12 results not diagnostic after a course of B12 ends',
-      comparison: 'within',
-      unit: 'days',
-      value: (c) => c.postInjectionDays,
-    },
-  };
+type DataRuleKey =
+  `lookbackDays.${(typeof LOOKBACK_ANALYTES)[number]}` | 'staleB12MaxDays' | 'postInjectionDays';
+
+type DataRuleText = SettingText & { value: (c: ClinicalConfig) => number };
+
+const withinDays = (label: string, value: DataRuleText['value']): DataRuleText => ({
+  label,
+  comparison: 'within',
+  unit: 'days',
+  value,
+});
+
+const DATA_RULE_TEXTS = {
+  ...Object.fromEntries(
+    LOOKBACK_ANALYTES.map((analyte) => [
+      `lookbackDays.${analyte}`,
+      withinDays(`Latest ${ANALYTES[analyte].label} looked for`, (c) => c.lookbackDays[analyte]),
+    ]),
+  ),
+  staleB12MaxDays: withinDays('Old low B12 still counted', (c) => c.staleB12MaxDays),
+  postInjectionDays: withinDays(
+    'B12 results not diagnostic after a course of B12 ends',
+    (c) => c.postInjectionDays,
+  ),
+} as Record<DataRuleKey, DataRuleText>;
 
 type SettingKey = keyof Thresholds | DataRuleKey;
 

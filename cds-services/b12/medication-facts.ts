@@ -170,7 +170,7 @@ const MG_PER_UNIT: Readonly<Record<string, number>> = {
 /** Dose forms counted in units of the product's strength (one tablet = one strength). */
 const DOSE_UNIT = /^\{?(pill|tablet|tab|tbl|capsule|cap|unit)s?\}?$|^1$/i;
 
-const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug)\b/i;
+const STRENGTH_TEXT = /(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug|g)\b/i;
 
 function strengthFromText(texts: readonly string[]): number | undefined {
   for (const text of texts) {
@@ -219,9 +219,6 @@ function dailyDoseMg(
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
-/** Grams of a product, "5 G": Cyanokit is hydroxocobalamin 5 g for cyanide poisoning. */
-const GRAMS_TEXT = /(\d+(?:\.\d+)?)\s*g\b/i;
-
 /**
  * Hydroxocobalamin for cyanide poisoning (Cyanokit 5 g IV; any hydroxocobalamin product of 2.5 g
  * or more) is an antidote, not B12 therapy, and never triggers a B12 card (RULES.md 10.4.5).
@@ -230,8 +227,8 @@ function isCyanideAntidote(classification: Classification, texts: readonly strin
   const text = texts.join(' ');
   if (classification.antidote === true || CYANOKIT_TEXT.test(text)) return true;
   if (!classification.ingredients.some((found) => found.form === 'hydroxocobalamin')) return false;
-  const grams = GRAMS_TEXT.exec(text);
-  const strengthMg = classification.strengthMg ?? (grams ? Number(grams[1]) * 1000 : undefined);
+  // Cyanokit's name gives its strength in grams ("5 G").
+  const strengthMg = classification.strengthMg ?? strengthFromText(texts);
   return strengthMg !== undefined && strengthMg >= CYANIDE_ANTIDOTE_MIN_MG;
 }
 

@@ -98,25 +98,7 @@ export function mustHave(card: Card | undefined): Card {
   return card;
 }
 
-/**
- * The detail's lines: its Markdown paragraphs (RULES.md 5.0), each bullet of the bullet list
- * (10.9.4) a line of its own without its "- ".
- */
-export const paragraphs = (card: Card): string[] =>
-  (card.detail ?? '')
-    .split('\n\n')
-    .flatMap((paragraph) =>
-      paragraph.startsWith('- ')
-        ? paragraph.split('\n').map((bullet) => bullet.replace(/^- /, ''))
-        : [paragraph],
-    );
-
-/** The detail's bullets (RULES.md 10.9.4), without their "- ". */
-export const bullets = (card: Card): string[] =>
-  (card.detail ?? '')
-    .split('\n')
-    .filter((line) => line.startsWith('- '))
-    .map((line) => line.slice(2));
+export { bullets, paragraphs } from './rule-harness.js';
 
 /** Summary and detail, for wording checks. */
 export const wording = (card: Card): string => `${card.summary}\n\n${card.detail ?? ''}`;
