@@ -7,7 +7,8 @@ import type { Logger } from './logger.js';
 import { clientAuthentication } from './cds/client-auth.js';
 import { corsOptions } from './cds/cors.js';
 import { errorHandler, notFoundHandler } from './cds/errors.js';
-import { clientRateLimit, jsonDepthLimit } from './cds/limits.js';
+import { jsonBody } from './cds/json-body.js';
+import { clientRateLimit } from './cds/limits.js';
 import { cdsRoutes } from './cds/routes.js';
 import { serviceRegistry } from './cds/service.js';
 import type { CdsService } from './cds/service.js';
@@ -85,13 +86,7 @@ export function createApp({
     clientAuthentication(config, trustedClients, logger),
     clientRateLimit(config.rateLimitPerMinute),
   );
-  app.use(
-    express.json({
-      type: ['application/json', 'application/fhir+json'],
-      limit: config.bodyLimitBytes,
-    }),
-    jsonDepthLimit(config.jsonMaxDepth),
-  );
+  app.use(jsonBody({ maxBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth }));
   app.use(
     cdsRoutes({
       config,

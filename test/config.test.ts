@@ -19,11 +19,11 @@ describe('loadConfig(env): defaults', () => {
     expect(config.fhir).toEqual({
       timeoutMs: 5000,
       maxPages: 20,
-      maxResponseBytes: 20 * 1024 * 1024,
+      maxResponseBytes: 5 * 1024 * 1024,
       allowHttp: true,
     });
     expect(config.jsonMaxDepth).toBe(64);
-    expect(config.maxPrefetchResources).toBe(50_000);
+    expect(config.maxPrefetchResources).toBe(10_000);
     expect(config.rateLimitPerMinute).toBe(0);
     expect(config.jwt).toEqual({ clockSkewSeconds: 60, maxAgeSeconds: 3600 });
     expect(config.trustedClientsPath).toBeUndefined();

@@ -2,6 +2,7 @@ import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { isObject } from '../fhir/coding.js';
 import { fhirResourceSchema, isErrorOutcome } from './fhir-resource.js';
 import type { IssueCode } from './operation-outcome.js';
+import { JsonReadError, readJson } from './read-json.js';
 
 /**
  * Reads from the CDS client's FHIR server when prefetch did not deliver the data
@@ -26,8 +27,8 @@ export interface FhirServerAccess {
    */
   signal: AbortSignal;
   /**
-   * The deadline as a `performance.now()` time. The timer behind `signal` cannot fire while a
-   * page is being parsed, so the time is read again once a page is parsed and checked.
+   * The deadline as a `performance.now()` time, read again once a page is read and once it is
+   * checked (the timer behind `signal` cannot fire during the synchronous check).
    */
   deadline: number;
   /** The call's running resource count, shared by every key and page. */
@@ -173,22 +174,30 @@ function statusFailure(status: number): FhirUnavailableError {
   return unavailable(`status ${status}`);
 }
 
-/** The body as text, refusing to read past `maxBytes` (a huge answer must not exhaust memory). */
-async function boundedText(response: Response, maxBytes: number): Promise<string> {
+/** FHIR resources nest a few levels per element (Bundle → entry → resource → extension …). */
+const MAX_ANSWER_DEPTH = 100;
+
+/**
+ * The answer's JSON, read in slices ({@link readJson}) and never past `maxBytes`: a huge answer
+ * neither exhausts memory nor blocks the event loop.
+ */
+async function answerJson(response: Response, maxBytes: number): Promise<unknown> {
   const tooLarge = (): FhirDataError =>
     unavailable(`too large: answer over FHIR_MAX_RESPONSE_BYTES (${maxBytes} bytes)`);
   if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body ?? []) {
-    size += (chunk as Uint8Array).byteLength;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk as Uint8Array);
+  if (!response.body) throw unavailable('not JSON');
+  try {
+    return await readJson(response.body, { maxBytes, maxDepth: MAX_ANSWER_DEPTH });
+  } catch (error) {
+    if (!(error instanceof JsonReadError)) throw error;
+    if (error.problem === 'too-large') throw tooLarge();
+    throw unavailable(
+      error.problem === 'too-deep' ? `nested deeper than ${MAX_ANSWER_DEPTH} levels` : 'not JSON',
+    );
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function getResource(url: URL, access: FhirServerAccess): Promise<FhirResource> {
@@ -204,7 +213,7 @@ async function getResource(url: URL, access: FhirServerAccess): Promise<FhirReso
       signal: access.signal,
     });
     if (!response.ok) throw statusFailure(response.status);
-    return parseResource(await boundedText(response, access.maxResponseBytes), access);
+    return checkedResource(await answerJson(response, access.maxResponseBytes), access);
   } catch (error) {
     throw describeFailure(error, access.signal);
   }
@@ -214,16 +223,10 @@ const pastDeadline = (): FhirUnavailableError =>
   unavailable('timeout: reading and checking the answer ran past FHIR_TIMEOUT_MS');
 
 /**
- * Parses and checks an answer. Its resources are counted against the call's limit before they
- * are validated, and an answer whose parsing ran past the deadline fails the key.
+ * Checks a parsed answer. Its resources are counted against the call's limit before they are
+ * validated, and an answer whose reading ran past the deadline fails the key.
  */
-function parseResource(text: string, access: FhirServerAccess): FhirResource {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw unavailable('not JSON');
-  }
+function checkedResource(body: unknown, access: FhirServerAccess): FhirResource {
   if (performance.now() > access.deadline) throw pastDeadline();
   access.budget?.take(dataCount(body));
   const parsed = fhirResourceSchema.safeParse(body);

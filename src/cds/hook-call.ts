@@ -7,6 +7,7 @@ import { OperationOutcomeError, badRequest } from './operation-outcome.js';
 import { resolvePrefetch } from './prefetch.js';
 import type { ResolvedPrefetch } from './prefetch.js';
 import type { CdsService, ServiceCall, ServiceEvent } from './service.js';
+import { slice } from './slices.js';
 import { parseOr400 } from './validation.js';
 
 /**
@@ -121,7 +122,10 @@ export async function callService(
 ): Promise<HookCall> {
   const declared = declaredPrefetchOnly(service, body);
   limitResources(declared, config.maxPrefetchResources);
+  // Each step of a large call is work of tens of milliseconds: each gets a slice of its own.
+  await slice();
   const request = hookRequestFor(service, declared);
+  await slice();
   const resolved = await resolvePrefetch(service.prefetch, request, {
     ...config.fhir,
     allowedServers,
@@ -129,6 +133,7 @@ export async function callService(
   });
   const calledAt = now();
   const events: ServiceEvent[] = [];
+  await slice();
   const response = await runHandler(service, request, resolved, calledAt, events, config.publicUrl);
   return { request, resolved, calledAt, response, events };
 }

@@ -31,24 +31,6 @@ function depthAt(value: unknown, level: number, stopAbove: number): number {
   return deepest;
 }
 
-/** 400 for a body nested deeper than any FHIR or CDS Hooks payload needs to be. */
-export function jsonDepthLimit(maxDepth: number): RequestHandler {
-  return (req, _res, next) => {
-    if (jsonDepth(req.body, maxDepth) > maxDepth) {
-      next(
-        new OperationOutcomeError(400, [
-          {
-            code: 'too-long',
-            diagnostics: `The request body is nested deeper than ${maxDepth} levels`,
-          },
-        ]),
-      );
-      return;
-    }
-    next();
-  };
-}
-
 /** Optional requests-per-minute limit per client (issuer, or address without authentication). */
 export function clientRateLimit(perMinute: number): RequestHandler {
   if (perMinute === 0) return (_req, _res, next) => next();
