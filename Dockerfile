@@ -11,20 +11,23 @@
 # off (src/config.ts). Every variable is described in docs/configuration.md; the Kubernetes
 # manifests are in deploy/ (docs/integration.md). test/deploy/manifests.test.ts checks this file.
 
-# ---- build: install from the lockfile, compile better-sqlite3, then drop the dev dependencies ----
-FROM node:20-bookworm-slim AS build
+# ---- build: install from the lockfile, build the release, then drop the dev dependencies ----
+# No native addon is built (the SQLite store is Node's own node:sqlite): no compilers are installed.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles its native addon with node-gyp when no prebuilt binary is reachable.
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
-# tsx (which runs the TypeScript sources) is a production dependency, so it survives the prune.
-RUN npm prune --omit=dev --no-audit --no-fund
+COPY scripts ./scripts
+COPY src ./src
+COPY cds-services ./cds-services
+COPY demo ./demo
+COPY fixtures ./fixtures
+RUN npm run build
+# The image has its own Node 24: the pinned Node binary (an optional dependency) is dropped too.
+RUN npm prune --omit=dev --omit=optional --no-audit --no-fund
 
-# ---- runtime: production node_modules and the sources the service reads, as a non-root user ----
-FROM node:20-bookworm-slim AS runtime
+# ---- runtime: built JavaScript, production node_modules and data files, as a non-root user ----
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     FEEDBACK_DB_PATH=/app/data/feedback.sqlite
@@ -38,12 +41,9 @@ RUN groupadd --system --gid 10001 b12cds \
   && chown 10001:10001 /app/data \
   && chmod 0750 /app/data
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
-COPY src ./src
-COPY cds-services ./cds-services
-COPY demo ./demo
-COPY fixtures ./fixtures
 COPY config ./config
 USER 10001:10001
 EXPOSE 3000
@@ -52,5 +52,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((res) => process.exit(res.ok ? 0 : 1), () => process.exit(1))"]
 # The server stops accepting on SIGTERM, finishes in-flight calls (10 s grace) and exits.
 STOPSIGNAL SIGTERM
-# node directly (not npm), so SIGTERM reaches the service.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+# node directly (not npm), so SIGTERM reaches the service; plain JavaScript, no compiler at run time.
+CMD ["node", "dist/src/server.js"]

@@ -3,7 +3,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'fixtures/', 'test-results/', 'bench/results/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'coverage/',
+      'fixtures/',
+      'test-results/',
+      'bench/results/',
+      'dist/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -5,11 +5,18 @@ const DATE_SENSITIVE = ['test/fhir/**/*.test.ts', 'test/b12/**/*.test.ts'];
 
 export default defineConfig({
   test: {
-    // The in-memory Medplum FHIR server (integration tests) needs the WebSocket global on Node 20.
-    execArgv: ['--experimental-websocket'],
     restoreMocks: true,
     projects: [
-      { extends: true, test: { name: 'utc', include: ['test/**/*.test.ts'], env: { TZ: 'UTC' } } },
+      {
+        extends: true,
+        test: {
+          name: 'utc',
+          include: ['test/**/*.test.ts'],
+          env: { TZ: 'UTC' },
+          // The release (dist/) is built once: the process tests start it.
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
       {
         extends: true,
         test: { name: 'auckland', include: DATE_SENSITIVE, env: { TZ: 'Pacific/Auckland' } },

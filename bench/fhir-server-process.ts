@@ -20,7 +20,7 @@ import { startFhirServer } from '../test/support/fhir-server.js';
  *   sees a FHIR server whose only cost is the latency, which is what the fallback row measures.
  *   GET /__stats (optionally `?reset=1`) reports requests served and the most in flight at once.
  *
- * Run as `node --experimental-websocket --import tsx bench/fhir-server-process.ts <file> <ms> <mode>`.
+ * Run as `node --import tsx bench/fhir-server-process.ts <file> <ms> <mode>`.
  */
 
 const [resourcesPath, latency = '0', mode = 'direct'] = process.argv.slice(2);

@@ -75,7 +75,7 @@ export interface Results {
   inProcess: EvaluationResult[];
   pipeline300: PipelineStep[];
   memory: MemoryResult;
-  startup: { runsMs: number[]; medianMs: number };
+  startup: { runsMs: number[]; medianMs: number; rssMb: number };
   targets: Target[];
 }
 
@@ -225,7 +225,7 @@ export function report(results: Results): string {
     memoryTable(memory),
     `RSS growth from ${memory.snapshots[1]?.requests ?? 0} to ${memory.snapshots[2]?.requests ?? 0} requests: ${fixed(memory.growthPercent, 1)} %`,
     '',
-    `Start-up to first GET /cds-services: ${startup.runsMs.map((value) => ms(value)).join(', ')} ms (median ${ms(startup.medianMs)} ms)`,
+    `Start-up of the built release to first GET /cds-services: ${startup.runsMs.map((value) => ms(value)).join(', ')} ms (median ${ms(startup.medianMs)} ms); RSS then ${startup.rssMb.toFixed(0)} MB`,
     '',
     targetsTable(results.targets),
     '',

@@ -131,9 +131,8 @@ export function startFloor(): Promise<Running> {
 export type FhirServerMode = 'direct' | 'replay';
 
 /**
- * The in-memory FHIR server of the tests (test/support/fhir-server.ts) in a child process: it
- * needs `--experimental-websocket` on Node 20, and in its own process its work does not run on
- * the service's event loop. `resourcesPath` is a JSON file holding an array of resources; for
+ * The in-memory FHIR server of the tests (test/support/fhir-server.ts) in a child process: in
+ * its own process its work does not run on the service's event loop. `resourcesPath` is a JSON file holding an array of resources; for
  * the modes see fhir-server-process.ts.
  */
 export async function startFhirServerProcess(
@@ -143,15 +142,7 @@ export async function startFhirServerProcess(
 ): Promise<Running> {
   const child = spawn(
     process.execPath,
-    [
-      '--experimental-websocket',
-      '--import',
-      'tsx',
-      'bench/fhir-server-process.ts',
-      resourcesPath,
-      String(latencyMs),
-      mode,
-    ],
+    ['--import', 'tsx', 'bench/fhir-server-process.ts', resourcesPath, String(latencyMs), mode],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

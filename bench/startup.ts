@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -10,10 +10,22 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ROOT } from './servers.js';
 
 /**
- * Start-up: from spawning `node --import tsx src/server.ts` (free port, LOG_LEVEL silent, its
- * SQLite feedback store in a temporary directory) to the first 200 from GET /cds-services,
- * polled every 10 ms.
+ * Start-up: from spawning the built release, `node dist/src/server.js` (free port, LOG_LEVEL
+ * silent, its SQLite feedback store in a temporary directory), to the first 200 from
+ * GET /cds-services, polled every 10 ms; then the process's resident memory (VmRSS).
  */
+
+export interface Startup {
+  ms: number;
+  rssMb: number;
+}
+
+/** The resident memory of process `pid` in MB, from /proc (Linux). */
+function rssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) / 1024;
+}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -45,11 +57,11 @@ function statusOf(url: string): Promise<number | undefined> {
 const POLL_MS = 10;
 const GIVE_UP_MS = 30_000;
 
-export async function startupMs(): Promise<number> {
+export async function startup(): Promise<Startup> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'b12-bench-startup-'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['dist/src/server.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -71,7 +83,8 @@ export async function startupMs(): Promise<number> {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited at start:\n${stderr}`);
       if ((await statusOf(`http://127.0.0.1:${port}/cds-services`)) === 200) {
-        return performance.now() - started;
+        const ms = performance.now() - started;
+        return { ms, rssMb: rssMb(child.pid ?? 0) };
       }
       if (performance.now() - started > GIVE_UP_MS) throw new Error('server did not start');
       await delay(POLL_MS);

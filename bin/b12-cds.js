@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// `b12-cds` (src/cli/main.ts): the TypeScript sources run through tsx, as `npm start` runs them.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../src/cli/main.ts');
+// `b12-cds` (src/cli/main.ts), run from the built release: `npm run build` writes dist/.
+const { main } = await import('../dist/src/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { Router } from 'express';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
@@ -27,27 +26,12 @@ export interface DemoOptions {
   services: readonly CdsService[];
   /** The service's clock: the page dates its draft orders with it. */
   now: () => Date;
+  /** The page's browser script: demo/client bundled by `npm run build` (scripts/build.ts). */
+  clientScript: string;
 }
 
 const asset = (name: string): string =>
   readFileSync(fileURLToPath(new URL(name, import.meta.url)), 'utf8');
-
-/** The page's script: demo/client bundled once at start (esbuild), with no source outside. */
-async function clientBundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('client/main.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: false,
-    write: false,
-    logLevel: 'silent',
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('the demo page script did not build');
-  return output.text;
-}
 
 function withoutFhirServer(request: HookRequest): HookRequest {
   const copy = { ...request };
@@ -56,13 +40,14 @@ function withoutFhirServer(request: HookRequest): HookRequest {
   return copy;
 }
 
-export async function demoRouter({
+export function demoRouter({
   config,
   clinicalConfig,
   services,
   now,
-}: DemoOptions): Promise<Router> {
-  const [script, page, styles] = [await clientBundle(), asset('page.html'), asset('demo.css')];
+  clientScript: script,
+}: DemoOptions): Router {
+  const [page, styles] = [asset('page.html'), asset('demo.css')];
   const patients = readFixturePatients();
   const patientView = services.find((service) => service.hook === 'patient-view');
   if (!patientView) throw new Error('the demo needs a patient-view service');

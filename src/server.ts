@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
 import { b12Services } from '../cds-services/index.js';
@@ -99,8 +100,15 @@ const retention = startRetention({
   retentionDays: config.feedback.retentionDays,
   logger,
 });
+// The page's script is bundled by `npm run build` beside the built server: dist/demo/client.js.
 const demo = config.demoPage
-  ? await demoRouter({ config, clinicalConfig, services, now: () => new Date() })
+  ? demoRouter({
+      config,
+      clinicalConfig,
+      services,
+      now: () => new Date(),
+      clientScript: readFileSync(new URL('../demo/client.js', import.meta.url), 'utf8'),
+    })
   : undefined;
 if (demo && config.auth === 'required') {
   logger.warn(
@@ -124,6 +132,7 @@ const server: Server = createHttpServer(app, config.http).listen(config.port, co
     {
       host: config.host,
       port,
+      node: process.version,
       discovery: `${config.publicUrl}/cds-services`,
       ...(demo ? { demo: `${config.publicUrl}/demo` } : {}),
     },

@@ -5,7 +5,7 @@ import { renderEvaluation, useColor } from './render.js';
 
 /**
  * `b12-cds`: evaluate a hook request or patient Bundle from the command line, or start the
- * service. `bin/b12-cds.js` runs {@link main} through tsx.
+ * service. `bin/b12-cds.js` runs {@link main} from the built release (dist/).
  */
 
 export interface CliIo {

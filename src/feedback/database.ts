@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import pg from 'pg';
 
 /**
  * The two databases behind the feedback store, reduced to what it needs: SQLite embedded (the
- * default, so `npm start` just works) and PostgreSQL for several replicas. SQL is written once,
- * with `?` placeholders, in the subset both understand.
+ * default, so `npm start` just works: Node's own `node:sqlite`, no native build) and PostgreSQL
+ * for several replicas. SQL is written once, with `?` placeholders, in the subset both understand.
  */
 export interface Database {
   readonly kind: 'sqlite' | 'postgres';
@@ -18,21 +19,36 @@ export interface Database {
 }
 
 export function sqliteDatabase(path: string): Database {
-  const db = new Database(path);
+  const db = new DatabaseSync(path);
   // WAL: readers do not block the writer, and a crash loses at most the transaction in flight.
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  // better-sqlite3 is synchronous, but a transaction's work awaits: one transaction at a time.
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  // The store runs a handful of statements again and again: each is prepared once.
+  const prepared = new Map<string, StatementSync>();
+  const statement = (sql: string): StatementSync => {
+    let found = prepared.get(sql);
+    if (!found) {
+      found = db.prepare(sql);
+      prepared.set(sql, found);
+    }
+    return found;
+  };
+  // node:sqlite is synchronous, but a transaction's work awaits: one transaction at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const self: Database = {
     kind: 'sqlite',
     run: (sql, params = []) => {
-      db.prepare(sql).run(...params);
+      statement(sql).run(...(params as SQLInputValue[]));
       return Promise.resolve();
     },
+    // Rows as plain objects (node:sqlite gives them no prototype).
     all: <Row>(sql: string, params: readonly unknown[] = []) =>
-      Promise.resolve(db.prepare(sql).all(...params) as Row[]),
+      Promise.resolve(
+        statement(sql)
+          .all(...(params as SQLInputValue[]))
+          .map((row) => ({ ...row }) as Row),
+      ),
     transaction: (work) => {
       const run = queue.then(async () => {
         db.exec('BEGIN IMMEDIATE');

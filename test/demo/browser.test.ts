@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { b12Services } from '../../cds-services/index.js';
 import { demoRouter } from '../../demo/router.js';
+import { demoClientScript } from '../support/release.js';
 import { loadConfig } from '../../src/config.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import type { Database } from '../../src/feedback/database.js';
@@ -37,11 +38,12 @@ beforeAll(async () => {
   store = await FeedbackStore.open(db);
   const config = loadConfig({ NODE_ENV: 'test' });
   const services = b12Services();
-  const demo = await demoRouter({
+  const demo = demoRouter({
     config,
     clinicalConfig: DEFAULT_CLINICAL_CONFIG,
     services,
     now: () => NOW,
+    clientScript: demoClientScript(),
   });
   const { app } = testApp({ services, demo, feedbackStore: store, now: NOW });
   server = await new Promise<Server>((resolve) => {

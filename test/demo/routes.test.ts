@@ -10,6 +10,7 @@ import { b12Services } from '../../cds-services/index.js';
 import type { ChartData } from '../../demo/chart-types.js';
 import { readFixturePatients } from '../../demo/fixture-patients.js';
 import { demoRouter } from '../../demo/router.js';
+import { demoClientScript } from '../support/release.js';
 import { loadConfig } from '../../src/config.js';
 import { testApp } from '../support/app.js';
 import { startFhirServer } from '../support/fhir-server.js';
@@ -19,13 +20,16 @@ import type { TestFhirServer } from '../support/fhir-server.js';
 
 const NOW = new Date('2026-11-21T09:30:00Z');
 
-async function appWithDemo(
-  env: NodeJS.ProcessEnv = {},
-  clinical = DEFAULT_CLINICAL_CONFIG,
-): Promise<Express> {
+function appWithDemo(env: NodeJS.ProcessEnv = {}, clinical = DEFAULT_CLINICAL_CONFIG): Express {
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   const services = b12Services(clinical);
-  const demo = await demoRouter({ config, clinicalConfig: clinical, services, now: () => NOW });
+  const demo = demoRouter({
+    config,
+    clinicalConfig: clinical,
+    services,
+    now: () => NOW,
+    clientScript: demoClientScript(),
+  });
   return testApp({ env, services, demo, now: NOW }).app;
 }
 
@@ -34,34 +38,26 @@ const fixture = (name: string): unknown =>
 
 describe('/demo is served only where enabled', () => {
   it('is on by default outside production', async () => {
-    await request(await appWithDemo())
-      .get('/demo/')
-      .expect(200)
-      .expect('content-type', /html/);
+    await request(appWithDemo()).get('/demo/').expect(200).expect('content-type', /html/);
   });
 
   it("redirects /demo to /demo/, relative, so the page's relative links resolve", async () => {
-    await request(await appWithDemo())
-      .get('/demo')
-      .expect(301)
-      .expect('location', 'demo/');
+    await request(appWithDemo()).get('/demo').expect(301).expect('location', 'demo/');
   });
 
   it.each<[string, NodeJS.ProcessEnv]>([
     ['in production by default', { NODE_ENV: 'production', CDS_AUTH: 'off' }],
     ['with DEMO_PAGE=off', { DEMO_PAGE: 'off' }],
   ])('is not served %s', async (_name, env) => {
-    const res = await request(await appWithDemo(env))
-      .get('/demo')
-      .expect(404);
+    const res = await request(appWithDemo(env)).get('/demo').expect(404);
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome' });
   });
 });
 
 describe('the page works offline', () => {
   let app: Express;
-  beforeAll(async () => {
-    app = await appWithDemo();
+  beforeAll(() => {
+    app = appWithDemo();
   });
 
   it('loads its script and styles from the service itself, nothing from elsewhere', async () => {
@@ -103,7 +99,7 @@ describe('the page works offline', () => {
 
 describe('POST /demo/api/chart: the results the rules read, with their thresholds', () => {
   it('gives every usable result in canonical units, oldest first', async () => {
-    const app = await appWithDemo();
+    const app = appWithDemo();
     const res = await request(app)
       .post('/demo/api/chart')
       .send(fixture('combined-b12-folate-deficiency') as object)
@@ -139,7 +135,7 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
       ...DEFAULT_CLINICAL_CONFIG,
       thresholds: { ...DEFAULT_CLINICAL_CONFIG.thresholds, b12TotalConfirmedBelow: 200 },
     };
-    const res = await request(await appWithDemo({}, clinical))
+    const res = await request(appWithDemo({}, clinical))
       .post('/demo/api/chart')
       .send(fixture('b12-deficiency-treat') as object)
       .expect(200);
@@ -156,7 +152,7 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
   });
 
   it('draws the medicines that matter as bars: current ones open, past ones with their end', async () => {
-    const res = await request(await appWithDemo())
+    const res = await request(appWithDemo())
       .post('/demo/api/chart')
       .send(fixture('b12-review-due') as object)
       .expect(200);
@@ -167,7 +163,7 @@ describe('POST /demo/api/chart: the results the rules read, with their threshold
   });
 
   it('refuses a body that is no hook request (400) and one without data (412)', async () => {
-    const app = await appWithDemo();
+    const app = appWithDemo();
     const bad = await request(app).post('/demo/api/chart').send({ hook: 'x' }).expect(400);
     expect(bad.body).toMatchObject({ resourceType: 'OperationOutcome' });
     const noData = await request(app)
@@ -208,7 +204,7 @@ describe('POST /demo/api/chart without prefetch', () => {
   });
 
   it('reads the patient from the FHIR server, as patient-view would, in development', async () => {
-    const res = await request(await appWithDemo())
+    const res = await request(appWithDemo())
       .post('/demo/api/chart')
       .send(withoutPrefetch())
       .expect(200);
@@ -219,7 +215,7 @@ describe('POST /demo/api/chart without prefetch', () => {
   it('never calls a FHIR server when clients must authenticate (the demo routes cannot)', async () => {
     const before = fhir.requests.length;
     const res = await request(
-      await appWithDemo({ CDS_AUTH: 'required', DEMO_PAGE: 'on', FHIR_ALLOW_HTTP: 'true' }),
+      appWithDemo({ CDS_AUTH: 'required', DEMO_PAGE: 'on', FHIR_ALLOW_HTTP: 'true' }),
     )
       .post('/demo/api/chart')
       .send(withoutPrefetch())

@@ -399,7 +399,7 @@ describe('deploy/: the Kubernetes manifests', () => {
     expect((own.seccompProfile ?? pod.seccompProfile)?.type).toBe('RuntimeDefault');
   });
 
-  it('mounts a writable emptyDir at /tmp, where tsx caches compiled sources', () => {
+  it('mounts a writable emptyDir at /tmp, the only scratch space on the read-only root filesystem', () => {
     const mount = container().volumeMounts?.find((candidate) => candidate.mountPath === '/tmp');
     const volume = deployment().spec.template.spec.volumes?.find((v) => v.name === mount?.name);
     expect(mount?.readOnly ?? false).toBe(false);
@@ -688,26 +688,32 @@ function runtimeImports(dirs: readonly string[]): Map<string, string> {
 }
 
 describe('Dockerfile: the production image', () => {
-  it('has a build stage and a runtime stage, both on node:20-bookworm-slim pinned by tag', () => {
+  it('has a build stage and a runtime stage, both on node:24-bookworm-slim pinned by tag', () => {
     expect(dockerfile.length).toBeGreaterThanOrEqual(2);
-    for (const stage of dockerfile) expect(stage.image).toBe('node:20-bookworm-slim');
+    for (const stage of dockerfile) expect(stage.image).toBe('node:24-bookworm-slim');
     expect(buildStage().name).toBeDefined();
   });
 
-  it('builds with the compilers better-sqlite3 needs, npm ci from the lockfile, then prunes dev dependencies', () => {
+  it('builds without compilers: npm ci from the lockfile, npm run build, then prunes dev dependencies', () => {
     const runs = args(buildStage(), 'RUN');
-    const install = runs.find((run) => run.includes('apt-get install'));
-    for (const tool of ['python3', 'make', 'g++']) expect(install?.split(/\s+/)).toContain(tool);
+    expect(runs.filter((run) => run.includes('apt-get'))).toEqual([]);
     const ci = runs.findIndex((run) => /\bnpm ci\b/.test(run));
+    const build = runs.findIndex((run) => /\bnpm run build\b/.test(run));
     const prune = runs.findIndex((run) => /\bnpm prune\b.*--omit=dev/.test(run));
     expect(ci).toBeGreaterThanOrEqual(0);
-    expect(prune).toBeGreaterThan(ci);
+    expect(build).toBeGreaterThan(ci);
+    expect(prune).toBeGreaterThan(build);
     expect(copiesOf(buildStage()).flatMap((copy) => copy.sources)).toContain('package-lock.json');
   });
 
-  it('copies the pruned node_modules from the build stage into the runtime stage, which never runs npm', () => {
+  it('copies the pruned node_modules and the built release from the build stage into the runtime stage, which never runs npm', () => {
     const fromBuild = copiesOf(runtimeStage()).filter((copy) => copy.from === buildStage().name);
-    expect(fromBuild.flatMap((copy) => copy.sources)).toContain('/app/node_modules');
+    expect(fromBuild.flatMap((copy) => copy.sources)).toEqual(['/app/node_modules', '/app/dist']);
+    // No TypeScript source reaches the runtime stage.
+    const fromContext = copiesOf(runtimeStage()).filter((copy) => copy.from === undefined);
+    for (const source of ['src', 'cds-services', 'demo', 'scripts']) {
+      expect(fromContext.flatMap((copy) => copy.sources)).not.toContain(source);
+    }
     expect(args(runtimeStage(), 'RUN').filter((run) => /\bnpm\b/.test(run))).toEqual([]);
   });
 
@@ -716,7 +722,7 @@ describe('Dockerfile: the production image', () => {
       copiesOf(stage).filter((copy) => copy.from === undefined),
     );
     const sources = fromContext.flatMap((copy) => copy.sources);
-    for (const source of ['package.json', 'src', 'cds-services', 'demo', 'fixtures', 'config']) {
+    for (const source of ['package.json', 'scripts', 'src', 'cds-services', 'demo', 'fixtures']) {
       expect(sources).toContain(source);
     }
     for (const source of sources) {
@@ -734,22 +740,24 @@ describe('Dockerfile: the production image', () => {
   });
 
   it('keeps host node_modules, the local feedback database and .git out of the build context', () => {
-    expect(ignored('node_modules/better-sqlite3/build/Release/better_sqlite3.node')).toBe(true);
+    expect(ignored('node_modules/express/index.js')).toBe(true);
+    expect(ignored('dist/src/server.js')).toBe(true);
     expect(ignored('data/feedback.sqlite')).toBe(true);
     expect(ignored('data/feedback.sqlite-wal')).toBe(true);
     expect(ignored('.git/HEAD')).toBe(true);
     expect(ignored('config/trusted-clients.json')).toBe(true);
   });
 
-  it('holds every package the runtime sources import among the production dependencies (npm prune keeps them)', () => {
+  it('holds every package the built release imports among the production dependencies, and no compiler', () => {
     const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
     const production = Object.keys(pkg.dependencies ?? {});
-    const missing = [...runtimeImports(['src', 'cds-services', 'demo'])].filter(
-      ([name]) => !production.includes(name),
-    );
-    expect(missing).toEqual([]);
-    // The start command loads tsx.
-    expect(production).toContain('tsx');
+    const imported = runtimeImports(['dist']);
+    expect(imported.size).toBeGreaterThan(5);
+    expect([...imported].filter(([name]) => !production.includes(name))).toEqual([]);
+    for (const compiler of ['tsx', 'esbuild', 'typescript']) {
+      expect(production).not.toContain(compiler);
+      expect(imported.has(compiler), compiler).toBe(false);
+    }
   });
 
   it('runs as a numeric non-root user, the UID and GID the Kubernetes manifests require', () => {
@@ -800,10 +808,10 @@ describe('Dockerfile: the production image', () => {
     expect(read('src/server.ts')).toContain("process.once('SIGTERM'");
   });
 
-  it('starts src/server.ts with node --import tsx, in exec form so the signal reaches node', () => {
+  it('starts the built dist/src/server.js with plain node, in exec form so the signal reaches node', () => {
     const cmd = must(args(runtimeStage(), 'CMD').at(-1), 'CMD');
-    expect(JSON.parse(cmd)).toEqual(['node', '--import', 'tsx', 'src/server.ts']);
+    expect(JSON.parse(cmd)).toEqual(['node', 'dist/src/server.js']);
     expect(args(runtimeStage(), 'ENTRYPOINT')).toEqual([]);
-    expect(statSync(join(ROOT, 'src/server.ts')).isFile()).toBe(true);
+    expect(statSync(join(ROOT, 'dist/src/server.js')).isFile()).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { FeedbackStore } from '../../src/feedback/store.js';
 import type { Report, ReportOptions } from '../../src/feedback/store.js';
 import { accepted, b12Card, overridden, show } from '../support/feedback-store.js';
 import type { OverrideReasonCode } from '../support/feedback-store.js';
+import { FEEDBACK_CLI_JS } from '../support/release.js';
 
 /**
  * The committee report: the plain-text table and the HTML page (table and inline SVG chart) for a
@@ -398,7 +399,7 @@ describe('override reasons stored without a display are reported with the catalo
   });
 });
 
-describe('the CLI (node --import tsx src/feedback/cli.ts)', () => {
+describe('the CLI (node dist/src/feedback/cli.js)', () => {
   const ROOT = fileURLToPath(new URL('../..', import.meta.url));
   const DAY_MS = 86_400_000;
   let dir: string;
@@ -417,16 +418,12 @@ describe('the CLI (node --import tsx src/feedback/cli.ts)', () => {
     args: readonly string[],
     env: NodeJS.ProcessEnv = {},
   ): { status: number | null; stdout: string; stderr: string } => {
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/feedback/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, FEEDBACK_DB_PATH: dbPath, ...env },
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
+    const result = spawnSync(process.execPath, [FEEDBACK_CLI_JS, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, FEEDBACK_DB_PATH: dbPath, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 

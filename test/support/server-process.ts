@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SERVER_JS } from './release.js';
 
-/** The real server process (`node --import tsx src/server.ts`), for start-up tests. */
+/** The real server process, built as released (`node dist/src/server.js`), for start-up tests. */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -28,9 +29,9 @@ export interface ServerProcess {
   kill: (signal: NodeJS.Signals) => void;
 }
 
-/** Starts src/server.ts with only PATH, HOME and `env` in its environment. */
+/** Starts the built server with only PATH, HOME and `env` in its environment. */
 export function startServerProcess(env: NodeJS.ProcessEnv): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [SERVER_JS], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
