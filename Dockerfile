@@ -8,7 +8,7 @@
 #     b12-cds-hooks:0.1.0
 #
 # NODE_ENV=production makes CDS_AUTH default to required, FHIR_ALLOW_HTTP to false and DEMO_PAGE to
-# off (src/config.ts). Every variable is described in docs/configuration.md; the Kubernetes
+# off (src/main/config.ts). Every variable is described in docs/configuration.md; the Kubernetes
 # manifests are in deploy/ (docs/integration.md). test/deploy/manifests.test.ts checks this file.
 
 # ---- build: install from the lockfile, build the release, then drop the dev dependencies ----
@@ -53,4 +53,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # The server stops accepting on SIGTERM, finishes in-flight calls (10 s grace) and exits.
 STOPSIGNAL SIGTERM
 # node directly (not npm), so SIGTERM reaches the service; plain JavaScript, no compiler at run time.
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "dist/src/main/server.js"]

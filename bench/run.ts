@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
-import type { Card } from '../src/cds/cards.js';
+import type { Card } from '../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../src/feedback/database.js';
 import { FeedbackStore } from '../src/feedback/store.js';
 import { evaluationTimes, pipelineSteps } from './inprocess.js';

@@ -8,12 +8,12 @@ import express from 'express';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { b12Services } from '../cds-services/index.js';
-import { createApp } from '../src/app.js';
-import { corsOptions } from '../src/cds/cors.js';
-import { loadConfig } from '../src/config.js';
-import type { Config } from '../src/config.js';
+import { createApp } from '../src/http/app.js';
+import { corsOptions } from '../src/http/cors.js';
+import { loadConfig } from '../src/main/config.js';
+import type { Config } from '../src/main/config.js';
 import type { FeedbackStore } from '../src/feedback/store.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/main/logger.js';
 import { BENCH_NOW } from './patient.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

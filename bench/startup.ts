@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ROOT } from './servers.js';
 
 /**
- * Start-up: from spawning the built release, `node dist/src/server.js` (free port, LOG_LEVEL
+ * Start-up: from spawning the built release, `node dist/src/main/server.js` (free port, LOG_LEVEL
  * silent, its SQLite feedback store in a temporary directory), to the first 200 from
  * GET /cds-services, polled every 10 ms; then the process's resident memory (VmRSS).
  */
@@ -61,7 +61,7 @@ export async function startup(): Promise<Startup> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'b12-bench-startup-'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
+  const child = spawn(process.execPath, ['dist/src/main/server.js'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -1,5 +1,5 @@
-import { defineService } from '../src/cds/service.js';
-import type { CdsService } from '../src/cds/service.js';
+import { defineService } from '../src/cds-hooks/service.js';
+import type { CdsService } from '../src/cds-hooks/service.js';
 import { b12Advice } from './b12/advice.js';
 import type { ClinicalConfig } from './b12/clinical-config.js';
 import { B12_PREFETCH } from './b12/prefetch.js';

@@ -1,4 +1,4 @@
-import type { CdsService } from '../src/cds/service.js';
+import type { CdsService } from '../src/cds-hooks/service.js';
 import { DEFAULT_CLINICAL_CONFIG } from './b12/clinical-config.js';
 import type { ClinicalConfig } from './b12/clinical-config.js';
 import { b12OrderSelect } from './b12-order-select.js';

@@ -11,15 +11,15 @@ import {
 import type { CardCode } from '../cds-services/b12/catalog.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
 import { triggerOf } from '../cds-services/b12/guidance.js';
-import type { Card } from '../src/cds/cards.js';
-import { evaluateFile, loadEvaluator } from '../src/cli/evaluate.js';
+import type { Card } from '../src/cds-hooks/cards.js';
+import { evaluateFile, loadEvaluator } from '../src/main/cli/evaluate.js';
 
 /**
  * Writes docs/cards.md, the "Cards" page: every card code of the catalog
  * (cds-services/b12/catalog.ts) with its indicator, hooks and services, what triggers it
  * (RULES.md section 5; the sentence of its guidance page, cds-services/b12/guidance.ts, with the
  * rule book's default settings), and the real card the service gives for fixtures/cards/<code>.json on
- * {@link EVALUATION_DATE}. Run: `npx tsx scripts/cards-doc.ts`. test/cli/cards-doc.test.ts fails
+ * {@link EVALUATION_DATE}. Run: `npx tsx scripts/cards-doc.ts`. test/main/cli/cards-doc.test.ts fails
  * when docs/cards.md differs from what this writes.
  */
 

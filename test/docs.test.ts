@@ -7,8 +7,8 @@ import {
 } from '../cds-services/b12/clinical-config.js';
 import { B12_PREFETCH } from '../cds-services/b12/prefetch.js';
 import { b12Services } from '../cds-services/index.js';
-import { trustedClientsFrom } from '../src/cds/trusted-clients.js';
-import { CONFIG_VARIABLES } from '../src/config.js';
+import { trustedClientsFrom } from '../src/http/auth/trusted-clients.js';
+import { CONFIG_VARIABLES } from '../src/main/config.js';
 
 /** The operator and integrator documentation must keep up with the code it describes. */
 

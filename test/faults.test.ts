@@ -24,7 +24,7 @@ import type { JsonObject } from './support/hook-calls.js';
  * carry too many resources. Every one is a 4xx OperationOutcome naming the problem, answered in
  * bounded time; never a 500 and never a stuck request.
  *
- * test/cds/prefetch.test.ts already covers 500/503, a 200 error OperationOutcome, a network error,
+ * test/cds-hooks/prefetch.test.ts already covers 500/503, a 200 error OperationOutcome, a network error,
  * a nock-delayed timeout, a redirect, an HTML answer, malformed Bundles and a finite chain just
  * over FHIR_MAX_PAGES; these tests add what it does not.
  */

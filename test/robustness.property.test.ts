@@ -13,7 +13,7 @@ import { evaluate } from '../cds-services/b12/evaluate.js';
 import { findingsOf } from '../cds-services/b12/findings.js';
 import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
 import { ruleContext } from '../cds-services/b12/rule.js';
-import { cdsResponse } from '../src/cds/cards.js';
+import { cdsResponse } from '../src/cds-hooks/cards.js';
 import { utcDay } from '../src/fhir/dates.js';
 import { testApp } from './support/app.js';
 import type { TestApp } from './support/app.js';

@@ -11,7 +11,7 @@ import { freePort, startServerProcess } from './support/server-process.js';
 import type { ServerProcess } from './support/server-process.js';
 
 /**
- * Graceful shutdown of the real process (src/server.ts): on SIGTERM it stops accepting
+ * Graceful shutdown of the real process (src/main/server.ts): on SIGTERM it stops accepting
  * connections, lets the hook call in flight finish, then exits 0. The call is made slow by the
  * FHIR fallback: no prefetch, and a FHIR server (in this test process) that answers after 800 ms.
  */

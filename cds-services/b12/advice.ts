@@ -1,7 +1,7 @@
-import { cdsResponse } from '../../src/cds/cards.js';
-import type { CdsResponse } from '../../src/cds/cards.js';
-import type { HookName } from '../../src/cds/hook-request.js';
-import type { ServiceCall } from '../../src/cds/service.js';
+import { cdsResponse } from '../../src/cds-hooks/cards.js';
+import type { CdsResponse } from '../../src/cds-hooks/cards.js';
+import type { HookName } from '../../src/cds-hooks/hook-request.js';
+import type { ServiceCall } from '../../src/cds-hooks/service.js';
 import { utcDay } from '../../src/fhir/dates.js';
 import { toCard } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';

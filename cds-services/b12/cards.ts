@@ -1,5 +1,10 @@
-import { MAX_SUMMARY_LENGTH, card } from '../../src/cds/cards.js';
-import type { Card, Indicator, SelectionBehavior, SuggestionInput } from '../../src/cds/cards.js';
+import { MAX_SUMMARY_LENGTH, card } from '../../src/cds-hooks/cards.js';
+import type {
+  Card,
+  Indicator,
+  SelectionBehavior,
+  SuggestionInput,
+} from '../../src/cds-hooks/cards.js';
 import {
   CARD_CATALOG,
   SOURCE_LABEL,

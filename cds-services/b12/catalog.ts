@@ -1,4 +1,4 @@
-import type { Coding, Indicator, Link } from '../../src/cds/cards.js';
+import type { Coding, Indicator, Link } from '../../src/cds-hooks/cards.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**

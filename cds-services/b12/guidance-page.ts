@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { Response } from 'express';
-import { notFound } from '../../src/cds/operation-outcome.js';
+import { notFound } from '../../src/fhir/operation-outcome.js';
 import { CARD_CATALOG, LINKS, OVERRIDE_REASONS } from './catalog.js';
 import type { CardCode } from './catalog.js';
 import type { ClinicalConfig } from './clinical-config.js';

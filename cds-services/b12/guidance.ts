@@ -1,4 +1,4 @@
-import type { Link } from '../../src/cds/cards.js';
+import type { Link } from '../../src/cds-hooks/cards.js';
 import type { CardCode } from './catalog.js';
 import type { ClinicalConfig, Thresholds } from './clinical-config.js';
 import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL, R_US } from './texts.js';

@@ -6,7 +6,7 @@ import type {
   CodeableConcept,
 } from 'fhir/r4.js';
 import { z } from 'zod';
-import type { Action } from '../../src/cds/cards.js';
+import type { Action } from '../../src/cds-hooks/cards.js';
 import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './terminology.js';
 
 /**

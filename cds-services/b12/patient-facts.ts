@@ -1,5 +1,5 @@
 import type { Dosage } from 'fhir/r4.js';
-import { FHIR_ID } from '../../src/cds/references.js';
+import { FHIR_ID } from '../../src/cds-hooks/references.js';
 import { asArray, asObject, asString, codesOf, mapDefined, textOf } from '../../src/fhir/coding.js';
 import type { Code } from '../../src/fhir/coding.js';
 import { readProblem } from '../../src/fhir/conditions.js';

@@ -1,5 +1,5 @@
 import type { CodeableConcept, FhirResource } from 'fhir/r4.js';
-import type { Indicator, SuggestionInput } from '../../src/cds/cards.js';
+import type { Indicator, SuggestionInput } from '../../src/cds-hooks/cards.js';
 import type { CardSpec } from './cards.js';
 import { CARD_CATALOG } from './catalog.js';
 import type { CardCode } from './catalog.js';

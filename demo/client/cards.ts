@@ -1,4 +1,4 @@
-import type { Card, Coding, Suggestion } from '../../src/cds/cards.js';
+import type { Card, Coding, Suggestion } from '../../src/cds-hooks/cards.js';
 import { h } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 

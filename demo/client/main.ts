@@ -1,4 +1,4 @@
-import type { Card } from '../../src/cds/cards.js';
+import type { Card } from '../../src/cds-hooks/cards.js';
 import type { ChartData } from '../chart-types.js';
 import {
   DRAFTS,

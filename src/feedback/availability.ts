@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../main/logger.js';
 import { openDatabase } from './database.js';
 import type { Database } from './database.js';
 import { FeedbackStore } from './store.js';

@@ -1,5 +1,5 @@
-import type { FeedbackItem } from '../cds/feedback.js';
-import { OperationOutcomeError } from '../cds/operation-outcome.js';
+import type { FeedbackItem } from '../cds-hooks/feedback.js';
+import { OperationOutcomeError } from '../fhir/operation-outcome.js';
 
 /**
  * Bounds on what one client may write to the feedback store (issue 14, item 5): items per minute

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../main/logger.js';
 import type { FeedbackStoreAccess } from './availability.js';
 
 /**

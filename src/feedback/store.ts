@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Card } from '../cds/cards.js';
-import type { FeedbackItem } from '../cds/feedback.js';
+import type { Card } from '../cds-hooks/cards.js';
+import type { FeedbackItem } from '../cds-hooks/feedback.js';
 import type { Database } from './database.js';
 
 /**

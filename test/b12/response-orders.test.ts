@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SuggestionInput } from '../../src/cds/cards.js';
+import type { SuggestionInput } from '../../src/cds-hooks/cards.js';
 import type { CardSpec } from '../../cds-services/b12/cards.js';
 import { actions, regimens } from '../../cds-services/b12/orders.js';
 import {

@@ -1,7 +1,7 @@
 import { ruleContext } from '../../cds-services/b12/rule.js';
 import type { FhirResource, Observation, Quantity } from 'fhir/r4.js';
 import { expect } from 'vitest';
-import type { Card, Suggestion } from '../../src/cds/cards.js';
+import type { Card, Suggestion } from '../../src/cds-hooks/cards.js';
 import { toCard } from '../../cds-services/b12/cards.js';
 import type { CardSpec } from '../../cds-services/b12/cards.js';
 import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';

@@ -1,6 +1,6 @@
 import { ruleContext } from '../../cds-services/b12/rule.js';
 import { expect } from 'vitest';
-import type { Card } from '../../src/cds/cards.js';
+import type { Card } from '../../src/cds-hooks/cards.js';
 import { toCard } from '../../cds-services/b12/cards.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';

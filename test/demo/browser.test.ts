@@ -9,7 +9,7 @@ import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.
 import { b12Services } from '../../cds-services/index.js';
 import { demoRouter } from '../../demo/router.js';
 import { demoClientScript } from '../support/release.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/main/config.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import type { Database } from '../../src/feedback/database.js';
 import { FeedbackStore } from '../../src/feedback/store.js';

@@ -9,7 +9,7 @@ import {
 } from '../../demo/requests.js';
 import type { HookRequestBody } from '../../demo/requests.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { hookRequestSchemas } from '../../src/cds/hook-request.js';
+import { hookRequestSchemas } from '../../src/cds-hooks/hook-request.js';
 import { r4Problems } from '../support/fhir-r4.js';
 
 /** Hook requests the demo page and the CLI build (demo/requests.ts). */

@@ -11,7 +11,7 @@ import type { ChartData } from '../../demo/chart-types.js';
 import { readFixturePatients } from '../../demo/fixture-patients.js';
 import { demoRouter } from '../../demo/router.js';
 import { demoClientScript } from '../support/release.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/main/config.js';
 import { testApp } from '../support/app.js';
 import { startFhirServer } from '../support/fhir-server.js';
 import type { TestFhirServer } from '../support/fhir-server.js';

@@ -17,13 +17,13 @@ import {
   DEFAULT_CLINICAL_CONFIG,
   DEFAULT_THRESHOLDS,
 } from '../../cds-services/b12/clinical-config.js';
-import { trustedClientsFrom } from '../../src/cds/trusted-clients.js';
-import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js';
+import { trustedClientsFrom } from '../../src/http/auth/trusted-clients.js';
+import { CONFIG_VARIABLES, loadConfig } from '../../src/main/config.js';
 
 /**
  * The container image (Dockerfile, .dockerignore) and the Kubernetes manifests (deploy/). No image
  * is built and no cluster is contacted: the files are parsed and checked against the code they
- * configure (src/config.ts, the clinical configuration, the trusted-clients parser).
+ * configure (src/main/config.ts, the clinical configuration, the trusted-clients parser).
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -273,10 +273,12 @@ function preStopSeconds(): number {
   return command[0] === 'sleep' ? Number(command[1]) : 0;
 }
 
-/** The shutdown grace src/server.ts gives in-flight calls before it exits, in seconds. */
+/** The shutdown grace src/main/server.ts gives in-flight calls before it exits, in seconds. */
 function serviceShutdownGraceSeconds(): number {
-  const match = /const SHUTDOWN_GRACE_MS = ([\d_]+);/.exec(read('src/server.ts'));
-  return Number(must(match?.[1], 'SHUTDOWN_GRACE_MS in src/server.ts').replaceAll('_', '')) / 1000;
+  const match = /const SHUTDOWN_GRACE_MS = ([\d_]+);/.exec(read('src/main/server.ts'));
+  return (
+    Number(must(match?.[1], 'SHUTDOWN_GRACE_MS in src/main/server.ts').replaceAll('_', '')) / 1000
+  );
 }
 
 const isSubset = (labels: Record<string, string>, of: Record<string, string>): boolean =>
@@ -406,7 +408,7 @@ describe('deploy/: the Kubernetes manifests', () => {
     expect(volume?.emptyDir).toBeDefined();
   });
 
-  it('sets only environment variables that src/config.ts reads', () => {
+  it('sets only environment variables that src/main/config.ts reads', () => {
     const names = env().map((variable) => variable.name);
     expect(names.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
     expect(new Set(names).size).toBe(names.length);
@@ -741,7 +743,7 @@ describe('Dockerfile: the production image', () => {
 
   it('keeps host node_modules, the local feedback database and .git out of the build context', () => {
     expect(ignored('node_modules/express/index.js')).toBe(true);
-    expect(ignored('dist/src/server.js')).toBe(true);
+    expect(ignored('dist/src/main/server.js')).toBe(true);
     expect(ignored('data/feedback.sqlite')).toBe(true);
     expect(ignored('data/feedback.sqlite-wal')).toBe(true);
     expect(ignored('.git/HEAD')).toBe(true);
@@ -805,13 +807,13 @@ describe('Dockerfile: the production image', () => {
 
   it('stops with SIGTERM, which the server answers by finishing in-flight calls', () => {
     expect(args(runtimeStage(), 'STOPSIGNAL')).toEqual(['SIGTERM']);
-    expect(read('src/server.ts')).toContain("process.once('SIGTERM'");
+    expect(read('src/main/server.ts')).toContain("process.once('SIGTERM'");
   });
 
-  it('starts the built dist/src/server.js with plain node, in exec form so the signal reaches node', () => {
+  it('starts the built dist/src/main/server.js with plain node, in exec form so the signal reaches node', () => {
     const cmd = must(args(runtimeStage(), 'CMD').at(-1), 'CMD');
-    expect(JSON.parse(cmd)).toEqual(['node', 'dist/src/server.js']);
+    expect(JSON.parse(cmd)).toEqual(['node', 'dist/src/main/server.js']);
     expect(args(runtimeStage(), 'ENTRYPOINT')).toEqual([]);
-    expect(statSync(join(ROOT, 'dist/src/server.js')).isFile()).toBe(true);
+    expect(statSync(join(ROOT, 'dist/src/main/server.js')).isFile()).toBe(true);
   });
 });

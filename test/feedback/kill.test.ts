@@ -12,7 +12,7 @@ import type { ServerProcess } from '../support/server-process.js';
 
 /**
  * Fault test with real processes (issue 14, acceptance): 1,000 feedback posts, 8 at a time, to the
- * service (src/server.ts); `kill -9` once 300 are acknowledged. Then the database is opened and
+ * service (src/main/server.ts); `kill -9` once 300 are acknowledged. Then the database is opened and
  * every item answered 200 must be there, on SQLite (a file, WAL) and on PostgreSQL. Each post is
  * one item about a card id the store never saw (kept and flagged, as another replica may have
  * shown it), with a distinct card id so each acknowledged item can be looked up.

@@ -2,7 +2,7 @@ import { createServer, connect } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Card } from '../../src/cds/cards.js';
+import type { Card } from '../../src/cds-hooks/cards.js';
 import { cardByCode } from '../support/card-checks.js';
 import { expectOperationOutcome } from '../support/conformance.js';
 import { accepted, cardFixture } from '../support/feedback-store.js';
@@ -12,7 +12,7 @@ import { freePort, startServerProcess } from '../support/server-process.js';
 import type { ServerProcess } from '../support/server-process.js';
 
 /**
- * Fault test with real processes (issue 14, acceptance): the service (src/server.ts) starts with
+ * Fault test with real processes (issue 14, acceptance): the service (src/main/server.ts) starts with
  * DATABASE_URL pointing at a port where nothing listens; a TCP proxy to the real PostgreSQL
  * server (TEST_DATABASE_URL or scripts/test-postgres.sh) is opened there later, is cut, and comes
  * back. Cards flow throughout; feedback answers 503 while the database cannot be reached and 200

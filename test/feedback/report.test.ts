@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/catalog.js';
-import type { FeedbackItem } from '../../src/cds/feedback.js';
+import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import { reportHtml, reportText } from '../../src/feedback/report.js';
 import { FeedbackStore } from '../../src/feedback/store.js';
@@ -399,7 +399,7 @@ describe('override reasons stored without a display are reported with the catalo
   });
 });
 
-describe('the CLI (node dist/src/feedback/cli.js)', () => {
+describe('the CLI (node dist/src/main/cli/feedback.js)', () => {
   const ROOT = fileURLToPath(new URL('../..', import.meta.url));
   const DAY_MS = 86_400_000;
   let dir: string;

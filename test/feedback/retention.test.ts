@@ -6,7 +6,7 @@ import { sqliteDatabase } from '../../src/feedback/database.js';
 import type { Database } from '../../src/feedback/database.js';
 import { DAY_MS, startRetention } from '../../src/feedback/retention.js';
 import { FeedbackStore } from '../../src/feedback/store.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/main/logger.js';
 import { b12Card, countRows, overridden, show } from '../support/feedback-store.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Card } from '../../src/cds/cards.js';
+import type { Card } from '../../src/cds-hooks/cards.js';
 import { EVALUATION_DATE } from '../support/card-fixtures.js';
 import { PATIENT_NAMES, bundleFile, datesOf, evaluate } from './synthea-patients.js';
 import type { HookChoice } from './synthea-patients.js';

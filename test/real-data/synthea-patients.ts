@@ -4,13 +4,13 @@ import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.
 import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { DemoHook, DraftKey } from '../../demo/requests.js';
-import type { Card, CdsResponse } from '../../src/cds/cards.js';
+import type { Card, CdsResponse } from '../../src/cds-hooks/cards.js';
 import {
   evaluateFile,
   hookRequestFrom,
   loadEvaluator,
   readJsonFile,
-} from '../../src/cli/evaluate.js';
+} from '../../src/main/cli/evaluate.js';
 import { utcDay } from '../../src/fhir/dates.js';
 
 /**

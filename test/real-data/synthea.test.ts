@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Bundle, Encounter, Patient } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import type { Card, CdsResponse } from '../../src/cds/cards.js';
+import type { Card, CdsResponse } from '../../src/cds-hooks/cards.js';
 import {
   PATIENTS,
   PATIENT_NAMES,

@@ -4,14 +4,14 @@ import { b12Services } from '../../cds-services/index.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
 import { guidanceRouter } from '../../cds-services/b12/guidance-page.js';
-import { createApp } from '../../src/app.js';
-import type { CdsService } from '../../src/cds/service.js';
-import type { TrustedClient } from '../../src/cds/trusted-clients.js';
-import { loadConfig } from '../../src/config.js';
-import type { Config } from '../../src/config.js';
+import { createApp } from '../../src/http/app.js';
+import type { CdsService } from '../../src/cds-hooks/service.js';
+import type { TrustedClient } from '../../src/http/auth/trusted-clients.js';
+import { loadConfig } from '../../src/main/config.js';
+import type { Config } from '../../src/main/config.js';
 import type { FeedbackStoreAccess } from '../../src/feedback/availability.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/main/logger.js';
 
 export interface TestApp {
   app: Express;

@@ -1271,7 +1271,7 @@ export function readmeText(): string {
     '# Fixtures',
     '',
     '- `requests/`: real requests captured from the CDS Hooks Sandbox, the Da Vinci CRD request',
-    '  generator and Inferno (replayed by `test/cds/replay.test.ts`).',
+    '  generator and Inferno (replayed by `test/http/replay.test.ts`).',
     '- `examples/`: a complete example request for trying the service with `curl` (see the main README).',
     '- `cards/`: one realistic request per card of the catalog (`cds-services/b12/catalog.ts`), described below.',
     '',

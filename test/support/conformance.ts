@@ -2,7 +2,7 @@
  * An independent oracle for CDS Hooks 2.0 responses, written from the specification text
  * (HL7 CDS Hooks 2.0.1 §CDS Service Response, §Card Attributes, and the invariants cds-resp-1..6
  * of the 3.0 ballot) rather than from this service's own builders: it deliberately does not import
- * `src/cds/cards.ts`, so a bug there cannot hide itself.
+ * `src/cds-hooks/cards.ts`, so a bug there cannot hide itself.
  *
  * Beyond the specification's REQUIRED fields, it also demands what this service promises:
  * a `uuid` on every card and every suggestion (without them a client cannot send feedback, L880).

@@ -7,9 +7,9 @@ import {
   TOPIC_SYSTEM,
 } from '../../cds-services/b12/catalog.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
-import { card } from '../../src/cds/cards.js';
-import type { Card, Indicator } from '../../src/cds/cards.js';
-import type { FeedbackItem } from '../../src/cds/feedback.js';
+import { card } from '../../src/cds-hooks/cards.js';
+import type { Card, Indicator } from '../../src/cds-hooks/cards.js';
+import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';
 import type { Database } from '../../src/feedback/database.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import type { JsonObject } from './hook-calls.js';

@@ -7,8 +7,8 @@ import { DIST } from '../../scripts/build.js';
  * (test/global-setup.ts): processes start from it as the Docker image starts them.
  */
 
-export const SERVER_JS = join(DIST, 'src', 'server.js');
-export const FEEDBACK_CLI_JS = join(DIST, 'src', 'feedback', 'cli.js');
+export const SERVER_JS = join(DIST, 'src', 'main', 'server.js');
+export const FEEDBACK_CLI_JS = join(DIST, 'src', 'main', 'cli', 'feedback.js');
 
 /** The demo page's browser script, as the built server serves it. */
 export const demoClientScript = (): string => readFileSync(join(DIST, 'demo', 'client.js'), 'utf8');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SERVER_JS } from './release.js';
 
-/** The real server process, built as released (`node dist/src/server.js`), for start-up tests. */
+/** The real server process, built as released (`node dist/src/main/server.js`), for start-up tests. */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

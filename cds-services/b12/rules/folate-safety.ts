@@ -1,4 +1,4 @@
-import type { Action, SuggestionInput } from '../../../src/cds/cards.js';
+import type { Action, SuggestionInput } from '../../../src/cds-hooks/cards.js';
 import type { CardSpec } from '../cards.js';
 import { evidenceLine, formatNumber, resultText } from '../evidence.js';
 import type { Findings } from '../findings.js';

@@ -1,4 +1,4 @@
-import type { SuggestionInput } from '../../../src/cds/cards.js';
+import type { SuggestionInput } from '../../../src/cds-hooks/cards.js';
 import { isoDay } from '../../../src/fhir/dates.js';
 import type { LabResult } from '../../../src/fhir/observations.js';
 import type { CardSpec } from '../cards.js';

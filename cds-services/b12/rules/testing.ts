@@ -1,4 +1,4 @@
-import { MAX_SUMMARY_LENGTH } from '../../../src/cds/cards.js';
+import { MAX_SUMMARY_LENGTH } from '../../../src/cds-hooks/cards.js';
 import { isoDay } from '../../../src/fhir/dates.js';
 import type { CardSpec } from '../cards.js';
 import { evidenceLine, resultText, valueText } from '../evidence.js';

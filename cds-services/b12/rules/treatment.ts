@@ -1,5 +1,5 @@
 import type { MedicationRequest } from 'fhir/r4.js';
-import type { Action, SuggestionInput } from '../../../src/cds/cards.js';
+import type { Action, SuggestionInput } from '../../../src/cds-hooks/cards.js';
 import type { LabResult } from '../../../src/fhir/observations.js';
 import type { CardSpec } from '../cards.js';
 import type { ConditionGroup } from '../terminology.js';

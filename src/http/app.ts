@@ -1,0 +1,106 @@
+import cors from 'cors';
+import express from 'express';
+import type { Express, Router } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../main/config.js';
+import type { Logger } from '../main/logger.js';
+import { clientAuthentication } from './auth/client-auth.js';
+import { corsOptions } from './cors.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { jsonBody } from './json-body.js';
+import { clientRateLimit } from './limits.js';
+import { cdsRoutes } from '../cds-hooks/routes.js';
+import { serviceRegistry } from '../cds-hooks/service.js';
+import type { CdsService } from '../cds-hooks/service.js';
+import type { TrustedClient } from './auth/trusted-clients.js';
+import { alwaysOpen } from '../feedback/availability.js';
+import type { FeedbackStoreAccess } from '../feedback/availability.js';
+import { FeedbackStore } from '../feedback/store.js';
+
+export interface AppOptions {
+  config: Config;
+  services: readonly CdsService[];
+  logger: Logger;
+  /** The clients whose JWTs are accepted when `CDS_AUTH=required`. */
+  trustedClients?: ReadonlyMap<string, TrustedClient>;
+  /** Where shown cards and feedback are kept; without one nothing is stored. */
+  feedbackStore?: FeedbackStore | FeedbackStoreAccess;
+  /** The clock; tests fix it. */
+  now?: () => Date;
+  /** Extra routes mounted at `/demo` (the demo EHR page), when the configuration enables it. */
+  demo?: Router;
+  /** The cards' guidance pages, mounted at `/cards` without authentication (no patient data). */
+  guidance?: Router;
+}
+
+/** Composes the HTTP app without listening, so tests boot the real thing. */
+export function createApp({
+  config,
+  services,
+  logger,
+  trustedClients = new Map(),
+  feedbackStore,
+  now = () => new Date(),
+  demo,
+  guidance,
+}: AppOptions): Express {
+  const storeFailures = { count: 0 };
+  const store = feedbackStore instanceof FeedbackStore ? alwaysOpen(feedbackStore) : feedbackStore;
+  if (!store) logger.warn('no feedback store: feedback is answered 200 but not kept');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Browser CDS clients read these JSON answers cross-origin (see cors.ts).
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({
+      status: 'ok',
+      feedbackStore: store ? { kind: store.kind, failedWrites: storeFailures.count } : 'none',
+    });
+  });
+
+  // Readiness: 503 while a configured feedback store is not open (it is retried until it opens).
+  app.get('/readyz', (_req, res) => {
+    if (!store) {
+      res.json({ status: 'ready', feedbackStore: 'none', note: 'feedback is not kept' });
+      return;
+    }
+    const open = store.current() !== undefined;
+    res.status(open ? 200 : 503).json({
+      status: open ? 'ready' : 'unavailable',
+      feedbackStore: {
+        kind: store.kind,
+        state: open ? 'open' : 'unavailable',
+        failedWrites: storeFailures.count,
+      },
+    });
+  });
+
+  if (guidance) app.use('/cards', guidance);
+
+  // Authentication comes before the body is read: an unknown caller's megabytes are not parsed.
+  app.use(
+    '/cds-services',
+    cors(corsOptions),
+    clientAuthentication(config, trustedClients, logger),
+    clientRateLimit(config.rateLimitPerMinute),
+  );
+  app.use(jsonBody({ maxBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth }));
+  app.use(
+    cdsRoutes({
+      config,
+      registry: serviceRegistry(services),
+      logger,
+      now,
+      feedbackStore: store,
+      storeFailures,
+    }),
+  );
+
+  if (demo && config.demoPage) app.use('/demo', demo);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

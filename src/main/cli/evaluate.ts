@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { RequestInputError, requestFromJson, retarget } from '../../../demo/requests.js';
+import type { DemoHook, DraftKey, HookRequestBody } from '../../../demo/requests.js';
+import type { CdsResponse } from '../../cds-hooks/cards.js';
+import { callService } from '../../cds-hooks/hook-call.js';
+import { OperationOutcomeError } from '../../fhir/operation-outcome.js';
+import type { CdsService } from '../../cds-hooks/service.js';
+import { loadRuntime } from '../runtime.js';
+import { ConfigError } from '../config.js';
+import type { Config } from '../config.js';
+import { InputError } from './errors.js';
+
+/**
+ * `b12-cds evaluate`: a hook request (or a patient's FHIR Bundle) evaluated without a server, on
+ * the same path as an HTTP call: the services and configuration `npm start` would use, then
+ * {@link callService} (validation, prefetch resolution with the FHIR-server fallback, handler).
+ */
+
+/** What evaluates: the configuration and services, read as the server reads them (runtime.ts). */
+export interface Evaluator {
+  config: Config;
+  services: readonly CdsService[];
+}
+
+export interface EvaluateOptions {
+  /** Send the request's patient to this hook instead of the request's own. */
+  hook?: DemoHook | undefined;
+  /** The draft order for an order hook. */
+  draft?: DraftKey | undefined;
+  /** The evaluation date (YYYY-MM-DD); today, in UTC, when absent. */
+  date?: string | undefined;
+}
+
+export interface Evaluation {
+  serviceId: string;
+  hook: string;
+  patientId: string;
+  /** The evaluation date, YYYY-MM-DD. */
+  date: string;
+  response: CdsResponse;
+}
+
+/** Several lines (zod, configuration) made one. */
+const oneLine = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
+
+/** The service configuration (with `CDS_CLINICAL_CONFIG`) and the B12 services, from `env`. */
+export function loadEvaluator(env: NodeJS.ProcessEnv = process.env): Evaluator {
+  try {
+    return loadRuntime(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new InputError(oneLine(error.message));
+    throw error;
+  }
+}
+
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+};
+
+/** The JSON value of a file. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new InputError(`cannot read ${file}: ${READ_PROBLEMS[code] ?? (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new InputError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The hook request to send: the file's request or Bundle, retargeted if asked. */
+export function hookRequestFrom(
+  file: string,
+  value: unknown,
+  options: EvaluateOptions & { date: string },
+): HookRequestBody {
+  try {
+    const request = requestFromJson(value);
+    return options.hook === undefined
+      ? request
+      : retarget(request, { hook: options.hook, draft: options.draft, today: options.date });
+  } catch (error) {
+    if (error instanceof RequestInputError) {
+      throw new InputError(`${file} is not a hook request or a patient Bundle: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Why the service refused the request, as the HTTP answer's OperationOutcome says it. */
+function refusal(file: string, error: OperationOutcomeError): string {
+  const reason =
+    error.status === 400
+      ? 'is not a valid hook request'
+      : error.status === 412
+        ? 'lacks patient data the service needs'
+        : error.status === 413
+          ? 'carries more data than the service reads'
+          : `was refused (HTTP ${error.status})`;
+  return `${file} ${reason} (${error.status}): ${error.issues.map((issue) => issue.diagnostics).join('; ')}`;
+}
+
+/** The UTC calendar day of an instant, YYYY-MM-DD. */
+const dayOf = (instant: Date): string => instant.toISOString().slice(0, 10);
+
+/**
+ * Evaluates a hook request or patient Bundle file on `options.date` (noon UTC) or, without one,
+ * at `clock()`. Expected problems are thrown as {@link InputError}s.
+ */
+export async function evaluateFile(
+  file: string,
+  options: EvaluateOptions,
+  evaluator: Evaluator,
+  clock: () => Date = () => new Date(),
+): Promise<Evaluation> {
+  const now = options.date === undefined ? clock() : new Date(`${options.date}T12:00:00Z`);
+  const date = dayOf(now);
+  const request = hookRequestFrom(file, readJsonFile(file), { ...options, date });
+  const service = evaluator.services.find((candidate) => candidate.hook === request.hook);
+  if (service === undefined) {
+    const hooks = evaluator.services.map((candidate) => candidate.hook).join(', ');
+    throw new InputError(`${file}: no service answers the hook '${request.hook}' (only ${hooks})`);
+  }
+  try {
+    const { response } = await callService(service, request, {
+      config: evaluator.config,
+      // Run locally by its user, like a development server without client authentication.
+      allowedServers: undefined,
+      now: () => now,
+    });
+    return {
+      serviceId: service.id,
+      hook: request.hook,
+      patientId: request.context.patientId,
+      date,
+      response,
+    };
+  } catch (error) {
+    if (error instanceof OperationOutcomeError) throw new InputError(refusal(file, error));
+    throw error;
+  }
+}
