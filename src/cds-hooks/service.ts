@@ -1,6 +1,7 @@
 import type { CdsResponse } from './cards.js';
 import type { HookName, HookRequest } from './hook-request.js';
 import type { PrefetchData } from './prefetch.js';
+import { notFound } from '../fhir/operation-outcome.js';
 import { checkTemplate } from './prefetch-template.js';
 
 /**
@@ -84,4 +85,11 @@ export function serviceRegistry(services: readonly CdsService[]): ReadonlyMap<st
     registry.set(service.id, service);
   }
   return registry;
+}
+
+/** The service called at `/cds-services/{id}` and its feedback; 404 for an id never declared. */
+export function findService(registry: ReadonlyMap<string, CdsService>, id: string): CdsService {
+  const service = registry.get(id);
+  if (!service) throw notFound(`No CDS service '${id}' (see GET /cds-services)`);
+  return service;
 }

@@ -16,6 +16,9 @@ import type { TrustedClient } from './auth/trusted-clients.js';
 import { alwaysOpen } from '../feedback/availability.js';
 import type { FeedbackStoreAccess } from '../feedback/availability.js';
 import { FeedbackStore } from '../feedback/store.js';
+import { FeedbackRecorder } from '../feedback/recorder.js';
+import { feedbackRouter } from '../feedback/router.js';
+import { requestLog } from './request-log.js';
 
 export interface AppOptions {
   config: Config;
@@ -44,9 +47,10 @@ export function createApp({
   demo,
   guidance,
 }: AppOptions): Express {
-  const storeFailures = { count: 0 };
   const store = feedbackStore instanceof FeedbackStore ? alwaysOpen(feedbackStore) : feedbackStore;
   if (!store) logger.warn('no feedback store: feedback is answered 200 but not kept');
+  const recorder = new FeedbackRecorder(store, logger);
+  const registry = serviceRegistry(services);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -56,7 +60,7 @@ export function createApp({
   app.get('/healthz', (_req, res) => {
     res.json({
       status: 'ok',
-      feedbackStore: store ? { kind: store.kind, failedWrites: storeFailures.count } : 'none',
+      feedbackStore: store ? { kind: store.kind, failedWrites: recorder.failedWrites } : 'none',
     });
   });
 
@@ -72,7 +76,7 @@ export function createApp({
       feedbackStore: {
         kind: store.kind,
         state: open ? 'open' : 'unavailable',
-        failedWrites: storeFailures.count,
+        failedWrites: recorder.failedWrites,
       },
     });
   });
@@ -82,20 +86,15 @@ export function createApp({
   // Authentication comes before the body is read: an unknown caller's megabytes are not parsed.
   app.use(
     '/cds-services',
+    requestLog(logger),
     cors(corsOptions),
     clientAuthentication(config, trustedClients, logger),
     clientRateLimit(config.rateLimitPerMinute),
   );
   app.use(jsonBody({ maxBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth }));
   app.use(
-    cdsRoutes({
-      config,
-      registry: serviceRegistry(services),
-      logger,
-      now,
-      feedbackStore: store,
-      storeFailures,
-    }),
+    cdsRoutes({ config, registry, logger, now, recorder }),
+    feedbackRouter({ config, registry, logger, now, recorder }),
   );
 
   if (demo && config.demoPage) app.use('/demo', demo);

@@ -4,6 +4,18 @@ import { logValue } from './log-values.js';
 import { OperationOutcomeError, operationOutcome } from '../fhir/operation-outcome.js';
 import type { Issue } from '../fhir/operation-outcome.js';
 
+/** 405 with `Allow`, for a path that answers only `allowed` (and CORS preflight). */
+export const methodNotAllowed =
+  (allowed: string): RequestHandler =>
+  (req, res, next) => {
+    res.set('Allow', `${allowed}, OPTIONS`);
+    next(
+      new OperationOutcomeError(405, [
+        { code: 'not-supported', diagnostics: `${req.method} is not allowed here; use ${allowed}` },
+      ]),
+    );
+  };
+
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(
     new OperationOutcomeError(404, [
