@@ -8,7 +8,7 @@ import express from 'express';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { b12Services } from '../cds-services/index.js';
-import { createApp } from '../src/http/app.js';
+import { createApp } from '../src/main/app.js';
 import { corsOptions } from '../src/http/cors.js';
 import { loadConfig } from '../src/main/config.js';
 import type { Config } from '../src/main/config.js';

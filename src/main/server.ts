@@ -5,7 +5,7 @@ import { demoRouter } from '../../demo/router.js';
 import { ReopeningStore, configuredStore } from '../feedback/availability.js';
 import { startRetention } from '../feedback/retention.js';
 import { clientsWithoutFhirServers } from '../http/auth/trusted-clients.js';
-import { createApp } from '../http/app.js';
+import { createApp } from './app.js';
 import { createHttpServer } from '../http/http-server.js';
 import { ConfigError } from './config.js';
 import { loadRuntime, requireClients } from './runtime.js';
