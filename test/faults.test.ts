@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -10,6 +8,7 @@ import type { Response, Test } from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource, Observation } from 'fhir/r4.js';
 import { testApp } from './support/app.js';
+import { loopback } from './support/loopback.js';
 import type { TestApp } from './support/app.js';
 import { expectOperationOutcome } from './support/conformance.js';
 import type { OperationOutcome } from './support/conformance.js';
@@ -133,31 +132,6 @@ const namedKeys = (res: Response): string[] =>
     .flatMap((issue) => issue.expression ?? [])
     .sort();
 
-/** A plain HTTP server on 127.0.0.1 for the faults nock cannot imitate (silence, stalls). */
-async function rawServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ baseUrl: string; server: Server; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server = createServer((req, res) => {
-    hits += 1;
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/fhir`,
-    server,
-    hits: () => hits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
-}
-
 async function timed<T>(action: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
   const result = await action();
@@ -207,7 +181,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
   });
 
   it('a server that accepts the connection and never answers', async () => {
-    const silent = await rawServer(() => {
+    const silent = await loopback(() => {
       // never answers
     });
     try {
@@ -224,7 +198,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
   });
 
   it('a server that sends its headers and part of the body, then stalls: the body read is bounded too', async () => {
-    const stalling = await rawServer((_req, res) => {
+    const stalling = await loopback((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
       res.write('{"resourceType":"Bundle","type":"searchset","entry":[');
       // ...and nothing more, ever.
@@ -244,7 +218,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
 
   it('pages that each answer in time but together overrun the deadline: the deadline covers every page', async () => {
     let page = 0;
-    const paging = await rawServer((req, res) => {
+    const paging = await loopback((req, res) => {
       const isLabs = req.url?.startsWith('/fhir/Observation') === true;
       const body = isLabs
         ? searchset([observation(`p${page}`)], `${paging.baseUrl}/Observation?page=${++page}`)
@@ -361,7 +335,7 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key, the c
 
   it('an answer larger than FHIR_MAX_RESPONSE_BYTES, streamed without Content-Length', async () => {
     const chunk = JSON.stringify(observation('x')).padEnd(4096, ' ');
-    const streaming = await rawServer((req, res) => {
+    const streaming = await loopback((req, res) => {
       if (!req.url?.startsWith('/fhir/Observation')) {
         res
           .writeHead(200, { 'Content-Type': 'application/fhir+json' })

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +10,8 @@ import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
 import { signingKey } from '../support/client-jwt.js';
 import { expectOperationOutcome } from '../support/conformance.js';
+import { loopback } from '../support/loopback.js';
+import type { Loopback } from '../support/loopback.js';
 import { freePort, startServerProcess } from '../support/server-process.js';
 import type { ServerProcess } from '../support/server-process.js';
 
@@ -27,45 +27,11 @@ const PATIENT_ID = 'pat-1';
 const TOKEN = 'loopback-access-token-5f2a';
 const UNAVAILABLE = /\): the FHIR server could not provide the data$/;
 
-interface Listener {
-  /** `http://127.0.0.1:<port>` */
-  origin: string;
-  connections: number;
-  /** Request paths (with query) in arrival order. */
-  paths: string[];
-  close: () => Promise<void>;
-}
+type Listener = Pick<Loopback, 'origin' | 'connections' | 'paths' | 'close'>;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
-}
-
-/** An HTTP listener on 127.0.0.1 that records connections and requests, answering with `answer`. */
-async function httpListener(
-  answer: (req: IncomingMessage, res: ServerResponse, origin: string) => void,
-): Promise<Listener> {
-  const sockets = new Set<Socket>();
-  const server = createHttpServer();
-  const listener: Listener = { origin: '', connections: 0, paths: [], close: async () => {} };
-  server.on('connection', (socket: Socket) => {
-    listener.connections += 1;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    listener.paths.push(req.url ?? '');
-    answer(req, res, listener.origin);
-  });
-  listener.origin = `http://127.0.0.1:${await listen(server)}`;
-  listener.close = () =>
-    new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => {
-        resolve();
-      });
-    });
-  return listener;
 }
 
 /** A TCP listener that accepts every connection and never answers. */
@@ -206,7 +172,7 @@ describe('a trusted client without fhirServers', () => {
 
 describe('a next link outside the FHIR base path is never requested', () => {
   it('a same-origin next link to /admin/secret: 412 for labs, and no request for it arrives', async () => {
-    const fhir = await httpListener((req, res, origin) => {
+    const fhir = await loopback((req, res, origin) => {
       const path = req.url ?? '';
       const body = path.startsWith(`/fhir/Patient/${PATIENT_ID}`)
         ? patient
@@ -246,19 +212,19 @@ describe('every cause of an unreachable FHIR server gives the same 412 text', ()
       return { base: `${listener.origin}/fhir`, listener };
     },
     '404': async () => {
-      const listener = await httpListener((_req, res) => {
+      const listener = await loopback((_req, res) => {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
       });
       return { base: `${listener.origin}/fhir`, listener };
     },
     'not JSON': async () => {
-      const listener = await httpListener((_req, res) => {
+      const listener = await loopback((_req, res) => {
         res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>Login</html>');
       });
       return { base: `${listener.origin}/fhir`, listener };
     },
     'too large': async () => {
-      const listener = await httpListener((_req, res) => {
+      const listener = await loopback((_req, res) => {
         res
           .writeHead(200, { 'Content-Type': 'application/fhir+json' })
           .end(JSON.stringify({ ...searchset(), padding: 'x'.repeat(4096) }));
