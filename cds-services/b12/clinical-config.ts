@@ -212,14 +212,15 @@ const overridesSchema = z
     },
   )
   .refine(
-    ({ thresholds: t }) =>
-      t.plateletImCriticalBelow <= t.plateletImAvoidBelow &&
-      t.plateletImAvoidBelow <= t.plateletImWarnBelow,
+    ({ thresholds }) =>
+      thresholds.plateletImCriticalBelow <= thresholds.plateletImAvoidBelow &&
+      thresholds.plateletImAvoidBelow <= thresholds.plateletImWarnBelow,
     { message: 'platelet tiers must be critical ≤ avoid ≤ warn' },
   )
   .refine(
-    ({ thresholds: t }) =>
-      t.hbSevere <= t.hbAnaemiaFemale && t.hbSeverePregnant <= t.hbAnaemiaPregnant,
+    ({ thresholds }) =>
+      thresholds.hbSevere <= thresholds.hbAnaemiaFemale &&
+      thresholds.hbSeverePregnant <= thresholds.hbAnaemiaPregnant,
     {
       message: 'severe anaemia thresholds must not exceed the anaemia thresholds',
     },

@@ -28,6 +28,14 @@ export interface ConditionEvidence {
 
 export type ConditionsByGroup = Partial<Record<ConditionGroup, ConditionEvidence[]>>;
 
+/** The names of the records in condition groups, for evidence lines. */
+export const recordNames = (
+  conditions: ConditionsByGroup,
+  groups: readonly ConditionGroup[],
+): string[] => [
+  ...new Set(groups.flatMap((group) => (conditions[group] ?? []).map((e) => e.name))),
+];
+
 const GROUPS = Object.entries(CONDITION_GROUPS) as [
   ConditionGroup,
   (typeof CONDITION_GROUPS)[ConditionGroup],

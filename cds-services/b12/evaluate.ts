@@ -78,7 +78,7 @@ function applyPrecedence(specs: readonly CardSpec[], context: RuleContext): Card
  * lists its recommended suggestion first (RULES.md 10.9.2, 10.9.3).
  */
 export function evaluate(context: RuleContext): CardSpec[] {
-  if (context.findings.facts.patient.deceased) return [];
+  if (context.facts.patient.deceased) return [];
   const specs = RULES.flatMap((rule) => {
     const spec = rule(context);
     return spec && (CARD_CATALOG[spec.code].hooks as readonly string[]).includes(context.hook)

@@ -153,6 +153,10 @@ export function valueText(result: LabResult): string {
   return `${result.comparator ?? ''}${formatNumber(result.value)} ${displayUnit(result.unit)}`;
 }
 
+/** A platelet count as the card templates show it, before "×10⁹/L": "49.9", "<10". */
+export const plateletCount = (result: LabResult): string =>
+  `${result.comparator ?? ''}${formatNumber(result.value)}`;
+
 /** "total B12 132 pmol/L (= 178.9 ng/L), 2026-11-14": the converted value only when it differs. */
 export function resultText(result: LabResult<Analyte>): string {
   const converted = result.value === result.reported.value ? '' : ` (= ${valueText(result)})`;
@@ -183,11 +187,4 @@ export function evidenceLine(
       : [typeof item === 'string' ? item : resultText(item)],
   );
   return `Evidence: ${parts.length > 0 ? parts.join('; ') : 'no relevant results recorded'}.`;
-}
-
-/** "for 150 days" / "for 2 years": how long a medicine has been taken. */
-export function durationText(days: number): string {
-  if (days < 60) return `${days} days`;
-  if (days < 730) return `${Math.round(days / 30.4)} months`;
-  return `${formatNumber(days / 365.25)} years`;
 }

@@ -19,9 +19,8 @@ export interface RiskFactor {
   drug?: { name: string; days: number };
 }
 
+/** Derived findings only: rules get the facts and the configuration from their rule context. */
 export interface Findings {
-  facts: PatientFacts;
-  config: ClinicalConfig;
   /** Age ≥ 16, or unknown. */
   adult: boolean;
   age: number | undefined;
@@ -76,11 +75,11 @@ export function above(result: Pick<LabResult, 'value' | 'comparator'>, limit: nu
 
 export function b12Band(result: MarkerResult | undefined, config: ClinicalConfig): B12Band {
   if (!result) return 'missing';
-  const t = config.thresholds;
+  const thresholds = config.thresholds;
   const [low, high] =
     result.analyte === 'activeB12'
-      ? [t.activeB12ConfirmedBelow, t.activeB12UnlikelyAbove]
-      : [t.b12TotalConfirmedBelow, t.b12TotalUnlikelyAbove];
+      ? [thresholds.activeB12ConfirmedBelow, thresholds.activeB12UnlikelyAbove]
+      : [thresholds.b12TotalConfirmedBelow, thresholds.b12TotalUnlikelyAbove];
   if (below(result, low)) return 'confirmed';
   if (above(result, high)) return 'unlikely';
   return 'indeterminate';
@@ -117,7 +116,7 @@ function majorRisks(
   age: number | undefined,
   config: ClinicalConfig,
 ): RiskFactor[] {
-  const t = config.thresholds;
+  const thresholds = config.thresholds;
   const risks: RiskFactor[] = [];
   const drugRisk = (
     exposure: PatientFacts['exposure']['metformin'],
@@ -131,21 +130,23 @@ function majorRisks(
   };
   drugRisk(
     facts.exposure.metformin,
-    t.metforminMinDays,
-    () => `metformin for over ${asMonths(t.metforminMinDays)}`,
+    thresholds.metforminMinDays,
+    () => `metformin for over ${asMonths(thresholds.metforminMinDays)}`,
   );
   drugRisk(
     facts.exposure.ppi,
-    t.acidSuppressionMinDays,
-    (drug) => `proton pump inhibitor (${drug}) for over ${asMonths(t.acidSuppressionMinDays)}`,
+    thresholds.acidSuppressionMinDays,
+    (drug) =>
+      `proton pump inhibitor (${drug}) for over ${asMonths(thresholds.acidSuppressionMinDays)}`,
   );
   drugRisk(
     facts.exposure.h2ra,
-    t.acidSuppressionMinDays,
-    (drug) => `H2 receptor antagonist (${drug}) for over ${asMonths(t.acidSuppressionMinDays)}`,
+    thresholds.acidSuppressionMinDays,
+    (drug) =>
+      `H2 receptor antagonist (${drug}) for over ${asMonths(thresholds.acidSuppressionMinDays)}`,
   );
-  if (age !== undefined && age > t.ageRiskAbove)
-    risks.push({ wording: `age over ${t.ageRiskAbove}` });
+  if (age !== undefined && age > thresholds.ageRiskAbove)
+    risks.push({ wording: `age over ${thresholds.ageRiskAbove}` });
   for (const [group, wording] of GROUP_WORDING) {
     if (facts.conditions[group]) risks.push({ wording });
   }
@@ -155,28 +156,28 @@ function majorRisks(
 /** The Hb limits (g/L) that apply to this patient: by sex, and lower in pregnancy (RULES.md 4). */
 export function hbLimits(
   patient: Pick<PatientFacts['patient'], 'sex' | 'pregnant'>,
-  t: Thresholds,
+  thresholds: Thresholds,
 ): { anaemiaBelow: number; severeBelow: number } {
   return {
     anaemiaBelow: patient.pregnant
-      ? t.hbAnaemiaPregnant
+      ? thresholds.hbAnaemiaPregnant
       : patient.sex === 'male'
-        ? t.hbAnaemiaMale
-        : t.hbAnaemiaFemale,
-    severeBelow: patient.pregnant ? t.hbSeverePregnant : t.hbSevere,
+        ? thresholds.hbAnaemiaMale
+        : thresholds.hbAnaemiaFemale,
+    severeBelow: patient.pregnant ? thresholds.hbSeverePregnant : thresholds.hbSevere,
   };
 }
 
 /** Derives the facts of RULES.md 2.5. */
 export function findingsOf(facts: PatientFacts, config: ClinicalConfig): Findings {
-  const t = config.thresholds;
+  const thresholds = config.thresholds;
   const age = facts.patient.ageYears;
   const pregnant = facts.patient.pregnant;
   const { haemoglobin, mcv, platelets, egfr, serumFolate, redCellFolate } = facts.latest;
-  const hb = hbLimits(facts.patient, t);
+  const hb = hbLimits(facts.patient, thresholds);
   const anaemia = haemoglobin !== undefined && below(haemoglobin, hb.anaemiaBelow);
   const severeAnaemia = haemoglobin !== undefined && below(haemoglobin, hb.severeBelow);
-  const macrocytosis = mcv !== undefined && above(mcv, t.mcvMacrocytosisAbove);
+  const macrocytosis = mcv !== undefined && above(mcv, thresholds.mcvMacrocytosisAbove);
   const neuro = facts.conditions.neuro ?? [];
   const symptoms = [
     ...neuro.map((evidence) => evidence.name),
@@ -190,7 +191,9 @@ export function findingsOf(facts: PatientFacts, config: ClinicalConfig): Finding
   const mma = facts.latest.methylmalonicAcid;
   const mmaRaised = isMmaRaised(mma, config);
   const renalImpaired =
-    egfr !== undefined ? below(egfr, t.egfrRenalBelow) : facts.conditions.ckd345 !== undefined;
+    egfr !== undefined
+      ? below(egfr, thresholds.egfrRenalBelow)
+      : facts.conditions.ckd345 !== undefined;
   const mmaSince =
     b12 !== undefined &&
     facts.results.methylmalonicAcid.some((result) => result.diagnostic && result.day >= b12.day);
@@ -210,13 +213,11 @@ export function findingsOf(facts: PatientFacts, config: ClinicalConfig): Finding
 
   const folate = serumFolate ?? redCellFolate;
   const folateLow =
-    (serumFolate !== undefined && below(serumFolate, t.folateSerumLowBelow)) ||
-    (redCellFolate !== undefined && below(redCellFolate, t.folateRbcLowBelow));
+    (serumFolate !== undefined && below(serumFolate, thresholds.folateSerumLowBelow)) ||
+    (redCellFolate !== undefined && below(redCellFolate, thresholds.folateRbcLowBelow));
 
   return {
-    facts,
-    config,
-    adult: age === undefined || age >= t.adultMinAge,
+    adult: age === undefined || age >= thresholds.adultMinAge,
     age,
     pregnant,
     haemoglobin,

@@ -1,7 +1,16 @@
 import type { Link } from '../../src/cds-hooks/cards.js';
 import type { CardCode } from './catalog.js';
 import type { ClinicalConfig, Thresholds } from './clinical-config.js';
-import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL, R_US } from './texts.js';
+import {
+  DIETARY_MAINTENANCE,
+  FOLIC_ACID_ALONE_WARNING,
+  INTRINSIC_FACTOR_ANTIBODY_ADVICE,
+  POTASSIUM_CHECK,
+  LOADING_REGIMEN,
+  NEUROLOGICAL_REGIMEN,
+  ORAL_ALTERNATIVE,
+  US_LABEL_REGIMEN,
+} from './texts.js';
 import { ANALYTES } from './terminology.js';
 
 /**
@@ -52,38 +61,38 @@ type Trigger = (config: ClinicalConfig) => string;
 const TRIGGERS: Record<CardCode, Trigger> = {
   'b12-test-recommended': ({ lookbackDays }) =>
     `An adult not on B12 treatment, with no B12 result in the last ${period(lookbackDays.totalB12)} and no old untreated low one, has a symptom of deficiency together with a risk factor, or a macrocytic anaemia (then the summary asks for B12 and folate before any folic acid).`,
-  'b12-test-consider': ({ lookbackDays, thresholds: t }) =>
-    `An adult not on B12 treatment, with no B12 result in the last ${period(lookbackDays.totalB12)}, has a major risk factor (metformin for over ${period(t.metforminMinDays)}, a proton pump inhibitor or H2 receptor antagonist for over ${period(t.acidSuppressionMinDays)}, age over ${t.ageRiskAbove}, gastric or ileal surgery, ileal Crohn’s or coeliac disease, atrophic gastritis, pernicious anaemia or a vegan diet) but no card that supersedes this one.`,
-  'b12-indeterminate-mma': ({ thresholds: t }) =>
-    `An adult not on B12 treatment has a latest diagnostic B12 in the indeterminate range (total B12 ${t.b12TotalConfirmedBelow}–${t.b12TotalUnlikelyAbove} ng/L or active B12 ${t.activeB12ConfirmedBelow}–${t.activeB12UnlikelyAbove} pmol/L, inclusive) and no methylmalonic acid (MMA) result since; in pregnancy a total B12 asks for active B12 instead.`,
-  'mma-renal-caution': ({ thresholds: t }) =>
-    `An adult not on B12 treatment has a raised MMA with renal impairment (eGFR below ${t.egfrRenalBelow}) and a B12 that does not itself confirm deficiency: the MMA may reflect the kidneys rather than B12.`,
-  'b12-deficiency-treat': ({ thresholds: t }) =>
-    `An adult not on B12 treatment has an untreated B12 deficiency (total B12 below ${t.b12TotalConfirmedBelow} ng/L, active B12 below ${t.activeB12ConfirmedBelow} pmol/L, or indeterminate B12 with a raised MMA and no renal impairment) and no neurological features: the hydroxocobalamin 1 mg IM loading regimen.`,
+  'b12-test-consider': ({ lookbackDays, thresholds }) =>
+    `An adult not on B12 treatment, with no B12 result in the last ${period(lookbackDays.totalB12)}, has a major risk factor (metformin for over ${period(thresholds.metforminMinDays)}, a proton pump inhibitor or H2 receptor antagonist for over ${period(thresholds.acidSuppressionMinDays)}, age over ${thresholds.ageRiskAbove}, gastric or ileal surgery, ileal Crohn’s or coeliac disease, atrophic gastritis, pernicious anaemia or a vegan diet) but no card that supersedes this one.`,
+  'b12-indeterminate-mma': ({ thresholds }) =>
+    `An adult not on B12 treatment has a latest diagnostic B12 in the indeterminate range (total B12 ${thresholds.b12TotalConfirmedBelow}–${thresholds.b12TotalUnlikelyAbove} ng/L or active B12 ${thresholds.activeB12ConfirmedBelow}–${thresholds.activeB12UnlikelyAbove} pmol/L, inclusive) and no methylmalonic acid (MMA) result since; in pregnancy a total B12 asks for active B12 instead.`,
+  'mma-renal-caution': ({ thresholds }) =>
+    `An adult not on B12 treatment has a raised MMA with renal impairment (eGFR below ${thresholds.egfrRenalBelow}) and a B12 that does not itself confirm deficiency: the MMA may reflect the kidneys rather than B12.`,
+  'b12-deficiency-treat': ({ thresholds }) =>
+    `An adult not on B12 treatment has an untreated B12 deficiency (total B12 below ${thresholds.b12TotalConfirmedBelow} ng/L, active B12 below ${thresholds.activeB12ConfirmedBelow} pmol/L, or indeterminate B12 with a raised MMA and no renal impairment) and no neurological features: the hydroxocobalamin 1 mg IM loading regimen.`,
   'b12-deficiency-neuro-urgent': () =>
     'An adult not on B12 treatment has neurological features with an untreated B12 deficiency, or with a raised MMA and no renal impairment (functional deficiency): hydroxocobalamin on alternate days and urgent specialist advice.',
   'b12-low-stale-untreated': ({ lookbackDays, staleB12MaxDays }) =>
     `An adult not on B12 treatment has no B12 result in the last ${period(lookbackDays.totalB12)}, and the latest one, ${ageRange(lookbackDays.totalB12, staleB12MaxDays)}, was low and never treated.`,
-  'combined-b12-folate-deficiency': ({ thresholds: t }) =>
-    `An adult not on B12 treatment has an untreated B12 deficiency (or neurological features with a functional deficiency) and a low folate (serum folate below ${t.folateSerumLowBelow} nmol/L or red cell folate below ${t.folateRbcLowBelow} nmol/L): B12 before or together with folic acid.`,
-  'severe-anaemia-urgent': ({ lookbackDays, thresholds: t }) =>
-    `The latest Hb (${lookbackDays.haemoglobin} days) is below ${t.hbSevere} g/L, or below ${t.hbSeverePregnant} g/L in pregnancy, at any age; in the order hooks only when a B12 or folic acid product is being ordered.`,
+  'combined-b12-folate-deficiency': ({ thresholds }) =>
+    `An adult not on B12 treatment has an untreated B12 deficiency (or neurological features with a functional deficiency) and a low folate (serum folate below ${thresholds.folateSerumLowBelow} nmol/L or red cell folate below ${thresholds.folateRbcLowBelow} nmol/L): B12 before or together with folic acid.`,
+  'severe-anaemia-urgent': ({ lookbackDays, thresholds }) =>
+    `The latest Hb (${lookbackDays.haemoglobin} days) is below ${thresholds.hbSevere} g/L, or below ${thresholds.hbSeverePregnant} g/L in pregnancy, at any age; in the order hooks only when a B12 or folic acid product is being ordered.`,
   'folate-order-b12-untreated': () =>
     'Folic acid (any dose) is ordered while a B12 deficiency (by result, raised MMA or a coded diagnosis) is untreated and no B12 product is on the draft orders.',
-  'folate-order-b12-unknown': ({ lookbackDays, thresholds: t }) =>
-    `Folic acid above ${t.folicProphylacticMaxMgPerDay} mg a day (or of unknown dose, or with anaemia or macrocytosis) is ordered without a usable recent B12 result (none in ${period(lookbackDays.totalB12)}, or an indeterminate one without an MMA since), and no B12 product or B12 test is on the draft orders.`,
-  'im-injection-thrombocytopenia': ({ lookbackDays, thresholds: t }) =>
-    `A B12 product is ordered for intramuscular injection while the latest platelets (${lookbackDays.platelets} days) are below ${t.plateletImWarnBelow} ×10⁹/L; the card is critical below ${t.plateletImCriticalBelow} ×10⁹/L, and ${tierRange(t.plateletImCriticalBelow, t.plateletImAvoidBelow)} it advises avoiding the IM route.`,
-  'cyanocobalamin-renal': ({ thresholds: t }) =>
-    `Cyanocobalamin (any route) is ordered with renal impairment (eGFR below ${t.egfrRenalBelow}): hydroxocobalamin is preferred.`,
-  'hypokalaemia-monitoring': ({ thresholds: t }) =>
-    `A B12 product (any route) is ordered in severe anaemia (Hb below ${t.hbSevere} g/L, below ${t.hbSeverePregnant} g/L in pregnancy): check potassium in the first 48 hours.`,
+  'folate-order-b12-unknown': ({ lookbackDays, thresholds }) =>
+    `Folic acid above ${thresholds.folicProphylacticMaxMgPerDay} mg a day (or of unknown dose, or with anaemia or macrocytosis) is ordered without a usable recent B12 result (none in ${period(lookbackDays.totalB12)}, or an indeterminate one without an MMA since), and no B12 product or B12 test is on the draft orders.`,
+  'im-injection-thrombocytopenia': ({ lookbackDays, thresholds }) =>
+    `A B12 product is ordered for intramuscular injection while the latest platelets (${lookbackDays.platelets} days) are below ${thresholds.plateletImWarnBelow} ×10⁹/L; the card is critical below ${thresholds.plateletImCriticalBelow} ×10⁹/L, and ${tierRange(thresholds.plateletImCriticalBelow, thresholds.plateletImAvoidBelow)} it advises avoiding the IM route.`,
+  'cyanocobalamin-renal': ({ thresholds }) =>
+    `Cyanocobalamin (any route) is ordered with renal impairment (eGFR below ${thresholds.egfrRenalBelow}): hydroxocobalamin is preferred.`,
+  'hypokalaemia-monitoring': ({ thresholds }) =>
+    `A B12 product (any route) is ordered in severe anaemia (Hb below ${thresholds.hbSevere} g/L, below ${thresholds.hbSeverePregnant} g/L in pregnancy): check potassium in the first 48 hours.`,
   'b12-prophylaxis-malabsorption': () =>
     'An adult not on B12 treatment has had a total gastrectomy, an ileal resection or bariatric surgery, or has ileal Crohn’s disease, and no card that supersedes this one: lifelong B12 prophylaxis (or yearly checks for Crohn’s) is due.',
-  'outside-guideline-age': ({ thresholds: t }) =>
-    `A patient under ${t.adultMinAge} has a low B12 (recent, or old and untreated): NICE NG239 covers adults only, so paediatric advice is sought instead of an adult regimen.`,
-  'b12-review-due': ({ thresholds: t }) =>
-    `An adult has been on B12 treatment for ${period(t.reviewDueDays)} or more (${period(t.reviewDueDaysPregnant)} in pregnancy) with no Hb, MCV or platelet result since it started: review the response.`,
+  'outside-guideline-age': ({ thresholds }) =>
+    `A patient under ${thresholds.adultMinAge} has a low B12 (recent, or old and untreated): NICE NG239 covers adults only, so paediatric advice is sought instead of an adult regimen.`,
+  'b12-review-due': ({ thresholds }) =>
+    `An adult has been on B12 treatment for ${period(thresholds.reviewDueDays)} or more (${period(thresholds.reviewDueDaysPregnant)} in pregnancy) with no Hb, MCV or platelet result since it started: review the response.`,
   'b12-result-unreadable': ({ lookbackDays }) =>
     `An adult has a B12, active B12 or MMA result from the last ${period(lookbackDays.totalB12)} that could not be read (unit, value or date), and no other card of the response reports it: the result is never taken as normal.`,
   'b12-low-on-oral': ({ lookbackDays }) =>
@@ -95,14 +104,14 @@ export const triggerOf = (code: CardCode, config: ClinicalConfig): string => TRI
 
 /** The rule book's shared text blocks (RULES.md 5.0), by their names. */
 export const REGIMEN_TEXTS = {
-  'R-LOAD': R_LOAD,
-  'R-NEURO': R_NEURO,
-  'R-ORAL': R_ORAL,
-  'R-DIET': R_DIET,
-  'R-US': R_US,
-  'R-FOLATE': R_FOLATE,
-  'R-K': R_K,
-  'R-IFAB': R_IFAB,
+  'R-LOAD': LOADING_REGIMEN,
+  'R-NEURO': NEUROLOGICAL_REGIMEN,
+  'R-ORAL': ORAL_ALTERNATIVE,
+  'R-DIET': DIETARY_MAINTENANCE,
+  'R-US': US_LABEL_REGIMEN,
+  'R-FOLATE': FOLIC_ACID_ALONE_WARNING,
+  'R-K': POTASSIUM_CHECK,
+  'R-IFAB': INTRINSIC_FACTOR_ANTIBODY_ADVICE,
 } as const;
 
 export type RegimenName = keyof typeof REGIMEN_TEXTS;

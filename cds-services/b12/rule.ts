@@ -5,11 +5,16 @@ import { findingsOf } from './findings.js';
 import type { Findings } from './findings.js';
 import type { DraftMedication, PatientFacts } from './patient-facts.js';
 
-/** What every rule is given: the findings, the hook, and for order hooks the drafts (RULES.md 6). */
+/**
+ * What every rule is given: the facts read from the record, the findings derived from them, the
+ * configuration they were derived with, the hook, and for order hooks the drafts (RULES.md 6).
+ */
 export interface RuleContext {
   hook: Hook;
   patientId: string;
+  facts: PatientFacts;
   findings: Findings;
+  config: ClinicalConfig;
   /** Drafts the card may be about: the selected ones (order-select), or all (order-sign). */
   focused: readonly DraftMedication[];
   /** Every draft medication in `context.draftOrders`, focused or not. */
@@ -32,7 +37,9 @@ export function ruleContext(
   return {
     hook,
     patientId,
+    facts,
     findings: findingsOf(facts, config),
+    config,
     focused: drafts.filter((draft) => draft.focused),
     drafts,
     // A multivitamin containing B12 treats no deficiency, so it plans no B12 treatment.

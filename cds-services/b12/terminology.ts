@@ -178,13 +178,6 @@ function onlyCode(id: string, system: string): string {
   return code;
 }
 
-/** The code of the concept whose `key` extension is `key`. */
-function codeWithKey(id: string, key: string): string {
-  const found = conceptsOf(id).find(({ concept }) => codeExtension(concept, 'key') === key);
-  if (!found) throw new Error(`ValueSet ${id} has no concept with key ${key}`);
-  return found.concept.code;
-}
-
 /** Pregnancy status observation and its answers (RULES.md 2.1, 7.1). */
 export const PREGNANCY_STATUS: {
   readonly loinc: string;
@@ -194,15 +187,6 @@ export const PREGNANCY_STATUS: {
   loinc: onlyCode('pregnancy-status-observation', LOINC_SYSTEM),
   pregnant: codingsOf('pregnancy-status-pregnant'),
   notPregnant: codingsOf('pregnancy-status-not-pregnant'),
-});
-
-/** LOINC codes used only to order tests in suggestions (RULES.md 7.1, M). */
-export const ORDERABLE_PANELS: {
-  readonly fullBloodCount: string;
-  readonly intrinsicFactorAntibody: string;
-} = frozen({
-  fullBloodCount: codeWithKey('orderable-panels', 'fullBloodCount'),
-  intrinsicFactorAntibody: codeWithKey('orderable-panels', 'intrinsicFactorAntibody'),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -90,4 +90,3 @@ export const hookRequestSchemas = {
 };
 
 export type HookRequest<H extends HookName = HookName> = z.infer<(typeof hookRequestSchemas)[H]>;
-export type HookContext<H extends HookName = HookName> = HookRequest<H>['context'];

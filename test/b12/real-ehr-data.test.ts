@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodeableConcept, FhirResource } from 'fhir/r4.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
-import { R_FOLATE } from '../../cds-services/b12/texts.js';
+import { FOLIC_ACID_ALONE_WARNING } from '../../cds-services/b12/texts.js';
 import {
   OID,
   PRESENT,
@@ -272,7 +272,7 @@ describe('ICD-10-CM problem lists (RULES.md 10.5.1, 10.6)', () => {
       const result = run([record], { draftOrders: [FOLIC_5MG()] });
       const card = result.card('folate-order-b12-untreated');
       expect(card.indicator).toBe('critical');
-      expect(paragraphs(card)).toContain(R_FOLATE);
+      expect(paragraphs(card)).toContain(FOLIC_ACID_ALONE_WARNING);
       expect(result.codes).not.toContain('folate-order-b12-unknown');
     },
   );

@@ -53,7 +53,7 @@ export function contextOf(resources: FhirResource[], options: RunOptions = {}): 
 export function cardsFor(resources: FhirResource[], options: RunOptions = {}): Card[] {
   const context = contextOf(resources, options);
   return evaluate(context).map((spec) =>
-    toCard(spec, context.findings.facts.notes, 'http://localhost:3000'),
+    toCard(spec, context.facts.notes, 'http://localhost:3000'),
   );
 }
 
@@ -88,7 +88,7 @@ export function ruleCard(
 ): Card | undefined {
   const context = contextOf(resources, options);
   const spec = rule(context);
-  return spec && toCard(spec, context.findings.facts.notes, 'http://localhost:3000');
+  return spec && toCard(spec, context.facts.notes, 'http://localhost:3000');
 }
 
 /** A card that must be there. */

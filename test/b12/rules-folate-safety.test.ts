@@ -5,7 +5,11 @@ import {
   folateOrderB12Untreated,
 } from '../../cds-services/b12/rules/folate-safety.js';
 import type { RuleContext } from '../../cds-services/b12/rule.js';
-import { R_FOLATE, R_LOAD, R_NEURO } from '../../cds-services/b12/texts.js';
+import {
+  FOLIC_ACID_ALONE_WARNING,
+  LOADING_REGIMEN,
+  NEUROLOGICAL_REGIMEN,
+} from '../../cds-services/b12/texts.js';
 import { r4Problems } from '../support/fhir-r4.js';
 import {
   ago,
@@ -81,8 +85,8 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     );
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; ordered: folic acid 5 mg/day.`,
-      `${START_FIRST}${R_LOAD}`,
-      R_FOLATE,
+      `${START_FIRST}${LOADING_REGIMEN}`,
+      FOLIC_ACID_ALONE_WARNING,
     ]);
   });
 
@@ -90,7 +94,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     const card = run([totalB12(150), PARAESTHESIA()], { draftOrders: [FOLIC_5MG()] }).card(
       UNTREATED,
     );
-    expect(paragraphs(card)[1]).toBe(`${START_FIRST}${R_NEURO}`);
+    expect(paragraphs(card)[1]).toBe(`${START_FIRST}${NEUROLOGICAL_REGIMEN}`);
     expect(JSON.stringify(card)).not.toContain('three times a week');
     const [order] = created(suggestion(card, ADD_LABEL), 'MedicationRequest');
     expect(order?.dosageInstruction?.map((dosage) => dosage.timing?.repeat)).toEqual([
@@ -257,7 +261,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
       expect(paragraphs(card)[1]).toBe(`${START_FIRST}Seek paediatric advice.`);
-      expect(textOf(card)).not.toContain(R_LOAD);
+      expect(textOf(card)).not.toContain(LOADING_REGIMEN);
       expect(JSON.stringify(card)).not.toContain('three times a week');
       expect(card.suggestions?.map((s) => s.label)).toEqual([REMOVE_LABEL]);
     });
@@ -267,7 +271,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
         patient: ofAge(16),
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
-      expect(paragraphs(card)[1]).toBe(`${START_FIRST}${R_LOAD}`);
+      expect(paragraphs(card)[1]).toBe(`${START_FIRST}${LOADING_REGIMEN}`);
       expect(card.suggestions?.map((s) => s.label)).toEqual([ADD_LABEL, REMOVE_LABEL]);
     });
   });
@@ -292,7 +296,7 @@ describe('folate-order-b12-unknown (RULES.md 5.12)', () => {
     expect(paragraphs(card)).toEqual([
       `Evidence: ordered: folic acid 1 mg/day; MCV 109 fL, ${D5}; Hb 122 g/L, ${D5}.`,
       MEASURE,
-      R_FOLATE,
+      FOLIC_ACID_ALONE_WARNING,
     ]);
   });
 

@@ -5,7 +5,7 @@ import {
   mmaRenalCaution,
   severeAnaemiaUrgent,
 } from '../../cds-services/b12/rules/interpretation.js';
-import { R_K } from '../../cds-services/b12/texts.js';
+import { POTASSIUM_CHECK } from '../../cds-services/b12/texts.js';
 import {
   ago,
   atc,
@@ -429,7 +429,7 @@ describe('severe-anaemia-urgent (RULES.md 5.10)', () => {
     expect(paragraphs(card)).toEqual([
       `Evidence: Hb 79.9 g/L, ${ago(2)}; MCV 95 fL, ${ago(2)}.`,
       WHO_LINE,
-      R_K,
+      POTASSIUM_CHECK,
     ]);
     expect(card.suggestions).toBeUndefined();
     expect(card.selectionBehavior).toBeUndefined();
@@ -470,8 +470,8 @@ describe('severe-anaemia-urgent (RULES.md 5.10)', () => {
   ])('%s: sampling line %s', (_name, resources, shown) => {
     const card = mustHave(ruleCard(severeAnaemiaUrgent, [hb(70), ...resources]));
     expect(paragraphs(card).includes(SAMPLES_LINE)).toBe(shown);
-    expect(paragraphs(card).at(-1)).toBe(R_K);
-    if (shown) expect(paragraphs(card).slice(1)).toEqual([WHO_LINE, SAMPLES_LINE, R_K]);
+    expect(paragraphs(card).at(-1)).toBe(POTASSIUM_CHECK);
+    if (shown) expect(paragraphs(card).slice(1)).toEqual([WHO_LINE, SAMPLES_LINE, POTASSIUM_CHECK]);
   });
 
   it('names Hb, MCV and platelets in the evidence', () => {

@@ -5,7 +5,12 @@ import {
   b12ReviewDue,
   hypokalaemiaMonitoring,
 } from '../../cds-services/b12/rules/monitoring.js';
-import { R_FOLATE, R_K, R_LOAD, R_NEURO } from '../../cds-services/b12/texts.js';
+import {
+  FOLIC_ACID_ALONE_WARNING,
+  POTASSIUM_CHECK,
+  LOADING_REGIMEN,
+  NEUROLOGICAL_REGIMEN,
+} from '../../cds-services/b12/texts.js';
 import {
   ago,
   atc,
@@ -199,7 +204,7 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     });
     expect(paragraphs(card)).toEqual([
       `Evidence: Hb 79.9 g/L, ${ago(2)}; B12 order: hydroxocobalamin.`,
-      R_K,
+      POTASSIUM_CHECK,
       'Reticulocytosis is expected on days 3–10.',
     ]);
     expect(card.selectionBehavior).toBe('at-most-one');
@@ -313,8 +318,8 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     expect(card.summary.length).toBeLessThan(140);
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 150 ng/L, ${ago(5)}; on cyanocobalamin since ${ago(125)}.`,
-      R_LOAD,
-      R_FOLATE,
+      LOADING_REGIMEN,
+      FOLIC_ACID_ALONE_WARNING,
       NG239_ORAL,
     ]);
     expect(card.selectionBehavior).toBe('at-most-one');
@@ -348,7 +353,7 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     const card = mustHave(
       cardOf(LOW_ON_ORAL, [oralB12(125), totalB12(150, { daysAgo: 5 }), paraesthesia()]),
     );
-    expect(paragraphs(card)).toContain(R_NEURO);
+    expect(paragraphs(card)).toContain(NEUROLOGICAL_REGIMEN);
     expect(card.detail).not.toContain('three times a week');
     const [action] = card.suggestions?.[0]?.actions ?? [];
     expect(

@@ -6,7 +6,7 @@ import {
   b12TestRecommended,
   outsideGuidelineAge,
 } from '../../cds-services/b12/rules/testing.js';
-import { R_FOLATE } from '../../cds-services/b12/texts.js';
+import { FOLIC_ACID_ALONE_WARNING } from '../../cds-services/b12/texts.js';
 import {
   ago,
   concept,
@@ -114,14 +114,14 @@ describe('b12-test-recommended (RULES.md 5.2)', () => {
     expect(paragraphs(card)).toEqual([
       `Evidence: Hb 101 g/L, ${ago(1)}; MCV 112 fL, ${ago(1)}; no B12 result in the last 12 months; symptoms and signs: anaemia, macrocytosis.`,
       OFFER_LINE,
-      R_FOLATE,
+      FOLIC_ACID_ALONE_WARNING,
     ]);
   });
 
   it('uses the T2 summary when T1 also holds', () => {
     const card = mustHave(ruleCard(b12TestRecommended, [...T1, ...T2]));
     expect(card.summary).toMatch(/^Macrocytic anaemia without a B12 result/);
-    expect(paragraphs(card).at(-1)).toBe(R_FOLATE);
+    expect(paragraphs(card).at(-1)).toBe(FOLIC_ACID_ALONE_WARNING);
   });
 
   it('shows a converted Hb with the value the laboratory reported', () => {
@@ -392,7 +392,7 @@ describe('b12-low-stale-untreated (RULES.md 5.8)', () => {
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 140 ng/L, ${ago(400)}; no B12 result in the last 12 months.`,
       STALE_LINE,
-      R_FOLATE,
+      FOLIC_ACID_ALONE_WARNING,
     ]);
     expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
       'treated-elsewhere',
@@ -418,7 +418,11 @@ describe('b12-low-stale-untreated (RULES.md 5.8)', () => {
 
   it('adds the neurological line before R-FOLATE when neurological features are recorded', () => {
     const card = mustHave(ruleCard(b12LowStaleUntreated, [STALE, paraesthesia()]));
-    expect(paragraphs(card).slice(1)).toEqual([STALE_LINE, STALE_NEURO_LINE, R_FOLATE]);
+    expect(paragraphs(card).slice(1)).toEqual([
+      STALE_LINE,
+      STALE_NEURO_LINE,
+      FOLIC_ACID_ALONE_WARNING,
+    ]);
   });
 
   it('shows a converted stale value with the reported one', () => {

@@ -8,14 +8,14 @@ import {
 } from '../../cds-services/b12/rules/treatment.js';
 import type { RuleContext } from '../../cds-services/b12/rule.js';
 import {
-  R_DIET,
-  R_FOLATE,
-  R_IFAB,
-  R_K,
-  R_LOAD,
-  R_NEURO,
-  R_ORAL,
-  R_US,
+  DIETARY_MAINTENANCE,
+  FOLIC_ACID_ALONE_WARNING,
+  INTRINSIC_FACTOR_ANTIBODY_ADVICE,
+  POTASSIUM_CHECK,
+  LOADING_REGIMEN,
+  NEUROLOGICAL_REGIMEN,
+  ORAL_ALTERNATIVE,
+  US_LABEL_REGIMEN,
 } from '../../cds-services/b12/texts.js';
 import { MAX_DETAIL_LENGTH, detailLength } from '../../cds-services/b12/detail.js';
 import { r4Problems } from '../support/fhir-r4.js';
@@ -143,16 +143,16 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     const card = result.card(TREAT);
     expect(card.detail?.split('\n\n')).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}.`,
-      `${R_LOAD} ${R_IFAB}`,
-      `- ${R_FOLATE}\n- Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.`,
+      `${LOADING_REGIMEN} ${INTRINSIC_FACTOR_ANTIBODY_ADVICE}`,
+      `- ${FOLIC_ACID_ALONE_WARNING}\n- Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.`,
     ]);
-    expect(card.detail).not.toContain(R_ORAL);
-    expect(card.detail).not.toContain(R_US);
+    expect(card.detail).not.toContain(ORAL_ALTERNATIVE);
+    expect(card.detail).not.toContain(US_LABEL_REGIMEN);
   });
 
   it('R-ORAL is carried by the oral suggestion, not the detail (RULES.md 10.9.4)', () => {
     const card = run(deficient()).card(TREAT);
-    expect(suggestion(card, ORAL_LABEL).actions?.[0]?.description).toBe(R_ORAL);
+    expect(suggestion(card, ORAL_LABEL).actions?.[0]?.description).toBe(ORAL_ALTERNATIVE);
   });
 
   it('platelets 40: the summary starts oral cyanocobalamin, MR-ORAL first and recommended, MR-LOAD second (RULES.md 10.9.2)', () => {
@@ -337,7 +337,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     });
 
     it('vegan diet without a malabsorption cause: R-DIET', () => {
-      expect(paragraphs(run([...deficient(), VEGAN()]).card(TREAT))).toContain(R_DIET);
+      expect(paragraphs(run([...deficient(), VEGAN()]).card(TREAT))).toContain(DIETARY_MAINTENANCE);
     });
 
     it.each([
@@ -346,7 +346,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       ['bariatric surgery', coded('430715008', 'Bariatric surgery')],
       ['pernicious anaemia', PERNICIOUS()],
     ])('vegan diet with %s (a malabsorption cause): no R-DIET', (_name, cause) => {
-      expect(detailOf([VEGAN(), cause])).not.toContain(R_DIET);
+      expect(detailOf([VEGAN(), cause])).not.toContain(DIETARY_MAINTENANCE);
     });
 
     it('vegan diet with metformin (a drug, not malabsorption): R-DIET and the review line', () => {
@@ -358,23 +358,23 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
         ]).card(TREAT),
       );
       // The causes make one bullet (RULES.md 10.9.4: cause in one line).
-      expect(lines).toContain(`Review the ongoing need for metformin. ${R_DIET}`);
+      expect(lines).toContain(`Review the ongoing need for metformin. ${DIETARY_MAINTENANCE}`);
     });
 
     it('no vegan diet: no R-DIET', () => {
-      expect(detailOf([])).not.toContain(R_DIET);
+      expect(detailOf([])).not.toContain(DIETARY_MAINTENANCE);
     });
 
     it('pernicious anaemia recorded: R-IFAB and the antibody order are omitted', () => {
       const card = run([...deficient(), PERNICIOUS()]).card(TREAT);
-      expect(card.detail).not.toContain(R_IFAB);
+      expect(card.detail).not.toContain(INTRINSIC_FACTOR_ANTIBODY_ADVICE);
       expect(orderedTests(suggestion(card, LOAD_LABEL))).toEqual([]);
       expect(orderedTests(suggestion(card, ORAL_LABEL))).toEqual([]);
     });
 
     it('autoimmune gastritis recorded by text: R-IFAB omitted', () => {
       const gastritis = condition(textOnly('Autoimmune gastritis'));
-      expect(detailOf([gastritis])).not.toContain(R_IFAB);
+      expect(detailOf([gastritis])).not.toContain(INTRINSIC_FACTOR_ANTIBODY_ADVICE);
     });
 
     it('pregnant: the pregnancy line; not pregnant: none', () => {
@@ -414,7 +414,9 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       ['pregnant, Hb 69.9 g/L: R-K', [hb(69.9), pregnancyStatus('pregnant', 10)], true],
       ['pregnant, Hb 70 g/L: no R-K', [hb(70), pregnancyStatus('pregnant', 10)], false],
     ])('%s', (_name, extra, shown) => {
-      expect(paragraphs(run([totalB12(150), ...extra]).card(TREAT)).includes(R_K)).toBe(shown);
+      expect(paragraphs(run([totalB12(150), ...extra]).card(TREAT)).includes(POTASSIUM_CHECK)).toBe(
+        shown,
+      );
     });
 
     it('with every condition at once: safety first (R-FOLATE, platelets), at most four bullets, under 700 characters (RULES.md 10.9.4)', () => {
@@ -428,12 +430,12 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       ]).card(TREAT);
       const list = bullets(card);
       expect(list.slice(0, 2)).toEqual([
-        R_FOLATE,
+        FOLIC_ACID_ALONE_WARNING,
         'Platelets 40 ×10⁹/L: see IM injection precautions; consider the oral route.',
       ]);
       expect(list.length).toBeLessThanOrEqual(4);
       expect(detailLength((card.detail ?? '').split('\n\n'))).toBeLessThan(MAX_DETAIL_LENGTH);
-      expect(card.detail).not.toContain(R_US);
+      expect(card.detail).not.toContain(US_LABEL_REGIMEN);
     });
   });
 
@@ -531,8 +533,8 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     const result = run(neuroDeficient());
     expect(paragraphs(result.card(NEURO))).toEqual([
       `Evidence: total B12 150 ng/L, ${D5}; Hb 125 g/L, ${D5}; MCV 96 fL, ${D5}; ${shown(result, 'platelets')}; neurological features: Paresthesia.`,
-      `${R_NEURO} ${R_IFAB}`,
-      R_FOLATE,
+      `${NEUROLOGICAL_REGIMEN} ${INTRINSIC_FACTOR_ANTIBODY_ADVICE}`,
+      FOLIC_ACID_ALONE_WARNING,
       'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
     ]);
   });
@@ -611,13 +613,13 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
 
     it('Hb 79.9 g/L: R-K gives way to the 700-character limit, and the severe anaemia card of the response carries it (RULES.md 10.9.4)', () => {
       const result = run([totalB12(150), PARAESTHESIA(), hb(79.9)]);
-      expect(result.card(NEURO).detail).not.toContain(R_K);
-      expect(paragraphs(result.card('severe-anaemia-urgent'))).toContain(R_K);
+      expect(result.card(NEURO).detail).not.toContain(POTASSIUM_CHECK);
+      expect(paragraphs(result.card('severe-anaemia-urgent'))).toContain(POTASSIUM_CHECK);
     });
 
     it.each([
       ['platelets 50: no platelet line', [platelets(50)], 'Platelets'],
-      ['Hb 80 g/L: no R-K', [hb(80)], R_K],
+      ['Hb 80 g/L: no R-K', [hb(80)], POTASSIUM_CHECK],
       ['not pregnant: no pregnancy line', [], 'Pregnant:'],
     ])('%s', (_name, extra, absent) => {
       const card = run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO);
@@ -632,9 +634,11 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
         hb(65),
         pregnancyStatus('pregnant', 5),
       ]).card(NEURO);
-      expect(paragraphs(card)[1]).toBe(`${R_NEURO} ${R_IFAB}`);
+      expect(paragraphs(card)[1]).toBe(
+        `${NEUROLOGICAL_REGIMEN} ${INTRINSIC_FACTOR_ANTIBODY_ADVICE}`,
+      );
       expect(bullets(card).slice(0, 2)).toEqual([
-        R_FOLATE,
+        FOLIC_ACID_ALONE_WARNING,
         'Platelets 30 ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.',
       ]);
       expect(detailLength((card.detail ?? '').split('\n\n'))).toBeLessThan(MAX_DETAIL_LENGTH);
@@ -642,7 +646,7 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
 
     it('pernicious anaemia recorded: no R-IFAB and no antibody order', () => {
       const card = run([...neuroDeficient(), PERNICIOUS()]).card(NEURO);
-      expect(card.detail).not.toContain(R_IFAB);
+      expect(card.detail).not.toContain(INTRINSIC_FACTOR_ANTIBODY_ADVICE);
       expect(orderedTests(suggestion(card, NEURO_LABEL))).toEqual([]);
     });
   });
@@ -710,8 +714,8 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
     );
     expect(paragraphs(card)).toEqual([
       `Evidence: total B12 130 ng/L, ${D5}; ${shown(result, 'serumFolate')}; Hb 95 g/L, ${D5}; MCV 115 fL, ${D5}.`,
-      `Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF). ${R_LOAD}`,
-      R_FOLATE,
+      `Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF). ${LOADING_REGIMEN}`,
+      FOLIC_ACID_ALONE_WARNING,
       'Review at 3 months (1 month in pregnancy); do not routinely re-test B12 during injections.',
     ]);
   });
@@ -742,7 +746,7 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
       'Regimen: see the B12 deficiency with neurological features: urgent treatment card',
     );
     expect(JSON.stringify(card)).not.toContain('three times a week');
-    expect(card.detail).not.toContain(R_NEURO);
+    expect(card.detail).not.toContain(NEUROLOGICAL_REGIMEN);
     const neuro = result.card(NEURO);
     expect(created(suggestion(neuro, NEURO_LABEL), 'MedicationRequest')).toHaveLength(1);
   });

@@ -11,7 +11,6 @@ import {
   ICD10_CM_SYSTEM,
   ICD10_WHO_SYSTEM,
   MEDICATION_TEXT,
-  ORDERABLE_PANELS,
   PREGNANCY_STATUS,
   ROUTE_CODES,
   RXNORM_INGREDIENTS,
@@ -21,6 +20,7 @@ import {
   productFromConcept,
 } from '../../cds-services/b12/terminology.js';
 import type { ConditionGroup, MedicationClass } from '../../cds-services/b12/terminology.js';
+import { TESTS } from '../../cds-services/b12/orders.js';
 import { EXTENSION_BASE, valueSetLoads } from '../../cds-services/b12/valuesets.js';
 import type { ValueSetConcept } from '../../cds-services/b12/valuesets.js';
 import { textArb } from '../support/arbitraries.js';
@@ -88,7 +88,7 @@ describe('laboratory codes (RULES.md 7.1, 10.2.3)', () => {
     const codes = Object.values(ANALYTES).flatMap((analyte) => [...analyte.loinc]);
     expect(new Set(codes).size).toBe(codes.length);
     expect(codes).not.toContain(PREGNANCY_STATUS.loinc);
-    expect(codes).not.toContain(ORDERABLE_PANELS.fullBloodCount);
+    expect(codes).not.toContain(TESTS.fullBloodCount.code);
   });
 
   it('the codes of RULES.md 7.1 are unchanged', () => {
@@ -102,10 +102,6 @@ describe('laboratory codes (RULES.md 7.1, 10.2.3)', () => {
         { system: 'http://loinc.org', code: 'LA15173-0' },
       ],
       notPregnant: [{ system: 'http://snomed.info/sct', code: '60001007' }],
-    });
-    expect(ORDERABLE_PANELS).toEqual({
-      fullBloodCount: '58410-2',
-      intrinsicFactorAntibody: '31444-3',
     });
     expect(ROUTE_CODES).toEqual({
       '78421000': 'intramuscular',
@@ -440,7 +436,6 @@ describe('lookup tables are built once at start-up, never per request', () => {
     ['CONDITION_GROUPS', CONDITION_GROUPS],
     ['ROUTE_CODES', ROUTE_CODES],
     ['PREGNANCY_STATUS', PREGNANCY_STATUS],
-    ['ORDERABLE_PANELS', ORDERABLE_PANELS],
   ];
 
   it.each(tables)('%s is a frozen plain record of data properties', (_name, table) => {

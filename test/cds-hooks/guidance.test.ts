@@ -16,7 +16,12 @@ import {
   triggerOf,
 } from '../../cds-services/b12/guidance.js';
 import { escapeHtml } from '../../cds-services/b12/guidance-page.js';
-import { R_DIET, R_LOAD, R_ORAL, R_US } from '../../cds-services/b12/texts.js';
+import {
+  DIETARY_MAINTENANCE,
+  LOADING_REGIMEN,
+  ORAL_ALTERNATIVE,
+  US_LABEL_REGIMEN,
+} from '../../cds-services/b12/texts.js';
 import { evaluateFile, loadEvaluator } from '../../src/main/cli/evaluate.js';
 import { testApp } from '../support/app.js';
 import {
@@ -85,7 +90,8 @@ describe('GET /cards/<code>: a guidance page per catalog card', () => {
 
   it('b12-deficiency-treat shows R-LOAD, R-ORAL, R-DIET and R-US in full', async () => {
     const html = (await get('/cards/b12-deficiency-treat')).text;
-    for (const text of [R_LOAD, R_ORAL, R_DIET, R_US]) expect(html).toContain(text);
+    for (const text of [LOADING_REGIMEN, ORAL_ALTERNATIVE, DIETARY_MAINTENANCE, US_LABEL_REGIMEN])
+      expect(html).toContain(text);
   });
 
   it('shows the thresholds of the running configuration, not the rule book defaults', async () => {

@@ -23,15 +23,15 @@ export function resultUnreadable(
   context: RuleContext,
   cards: readonly CardSpec[],
 ): CardSpec | undefined {
-  const { findings } = context;
+  const { config, facts, findings } = context;
   if (!findings.adult) return undefined;
-  const { today } = findings.facts;
-  const lost = findings.facts.notes.filter(
+  const { today } = facts;
+  const lost = facts.notes.filter(
     (note) =>
       note.observation !== undefined &&
       B12_TESTS.has(note.observation.analyte) &&
       (note.observation.day === undefined ||
-        today - note.observation.day <= findings.config.lookbackDays.totalB12) &&
+        today - note.observation.day <= config.lookbackDays.totalB12) &&
       !cards.some((card) => carriesNote(card.code, note)),
   );
   const first = lost[0]?.observation;

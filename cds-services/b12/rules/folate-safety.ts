@@ -6,14 +6,10 @@ import { actions } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
-import { R_FOLATE } from '../texts.js';
-import {
-  bloodCountEvidence,
-  deficiencyEvidence,
-  recordNames,
-  regimenAction,
-  regimenFor,
-} from './treatment.js';
+import { recordNames } from '../condition-facts.js';
+import { FOLIC_ACID_ALONE_WARNING } from '../texts.js';
+import { bloodCountEvidence, deficiencyEvidence } from './deficiency-evidence.js';
+import { regimenAction, regimenFor } from './regimens.js';
 
 /**
  * Folic acid ordered before B12 deficiency is excluded or treated (RULES.md 5.11, 5.12; order
@@ -48,7 +44,7 @@ function removeFolicAcid(drafts: readonly DraftMedication[]): SuggestionInput[] 
 
 /** RULES.md 5.11: folic acid ordered while B12 deficiency is untreated and no B12 is planned. */
 export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   const drafts = context.focused.filter(isFolicAcid);
   if (drafts.length === 0 || !untreatedDeficiency(findings)) return undefined;
   if (findings.onB12 || context.b12Planned) return undefined;
@@ -74,7 +70,7 @@ export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefi
       evidence: evidenceLine([
         ...deficiencyEvidence(findings),
         ...(findings.codedDeficiency
-          ? [`recorded: ${recordNames(findings, ['codedB12Deficiency']).join(', ')}`]
+          ? [`recorded: ${recordNames(facts.conditions, ['codedB12Deficiency']).join(', ')}`]
           : []),
         ...bloodCountEvidence(findings),
         ...orderedEvidence(drafts),
@@ -82,7 +78,7 @@ export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefi
       action: `Start hydroxocobalamin first or at the same time: ${
         adult ? regimenFor(findings, patientId).text : 'Seek paediatric advice.'
       }`,
-      safety: [R_FOLATE],
+      safety: [FOLIC_ACID_ALONE_WARNING],
     }),
     ...(suggestions.length > 0 ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
   };
@@ -93,8 +89,8 @@ export function folateOrderB12Untreated(context: RuleContext): CardSpec | undefi
  * resolved by an MMA since), at a treatment dose or with macrocytosis or anaemia.
  */
 export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
-  if (findings.onB12 || context.b12Planned || findings.facts.drafts.b12TestOrdered) {
+  const { config, facts, findings, patientId } = context;
+  if (findings.onB12 || context.b12Planned || facts.drafts.b12TestOrdered) {
     return undefined;
   }
   if (untreatedDeficiency(findings)) return undefined;
@@ -103,7 +99,7 @@ export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefine
     findings.b12Band === 'missing' ||
     (indeterminate && (!findings.mmaSince || findings.renalImpaired));
   if (!unresolved) return undefined;
-  const prophylacticMax = findings.config.thresholds.folicProphylacticMaxMgPerDay;
+  const prophylacticMax = config.thresholds.folicProphylacticMaxMgPerDay;
   // Daily dose unknown counts as above the prophylactic dose (RULES.md 2.3).
   const drafts = context.focused.filter(
     (draft) =>
@@ -114,9 +110,9 @@ export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefine
         draft.dailyDoseMg > prophylacticMax),
   );
   if (drafts.length === 0) return undefined;
-  const { mcv, haemoglobin, egfr } = findings.facts.latest;
+  const { mcv, haemoglobin, egfr } = facts.latest;
   // "Latest B12 if any": a result older than the lookback is shown, though it counts as missing.
-  const latestB12 = findings.b12 ?? findings.facts.b12.stale;
+  const latestB12 = findings.b12 ?? facts.b12.stale;
   const mma = indeterminate ? findings.mma : undefined;
   const test = findings.pregnant ? 'activeB12' : 'totalB12';
   return {
@@ -135,7 +131,7 @@ export function folateOrderB12Unknown(context: RuleContext): CardSpec | undefine
       ]),
       action:
         'Measure B12 (active B12 in pregnancy) before or together with starting folic acid; start B12 first if deficiency is confirmed.',
-      safety: [R_FOLATE],
+      safety: [FOLIC_ACID_ALONE_WARNING],
     }),
     suggestions: [
       {

@@ -2,15 +2,15 @@ import type { SuggestionInput } from '../../../src/cds-hooks/cards.js';
 import { isoDay } from '../../../src/fhir/dates.js';
 import type { LabResult } from '../../../src/fhir/observations.js';
 import type { CardSpec } from '../cards.js';
-import { evidenceLine, resultText, valueText } from '../evidence.js';
-import type { Findings } from '../findings.js';
+import { evidenceLine, plateletCount, resultText, valueText } from '../evidence.js';
+import { recordNames } from '../condition-facts.js';
 import type { Analyte } from '../terminology.js';
 import { below } from '../findings.js';
 import { actions, regimens } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
-import { oralAction, plateletCount, recordNames } from './treatment.js';
+import { oralAction } from './regimens.js';
 
 /**
  * Safety of the B12 injection being ordered (RULES.md 5.13, 5.14; order hooks). Draft B12 orders
@@ -49,20 +49,23 @@ type PlateletEvidence =
   | { kind: 'older'; result: LabResult<Analyte> }
   | { kind: 'unreadable'; day: number | undefined };
 
-function plateletEvidence(findings: Findings): PlateletEvidence | undefined {
-  const t = findings.config.thresholds;
-  const recent = findings.facts.latest.platelets;
+function plateletEvidence({ facts, config }: RuleContext): PlateletEvidence | undefined {
+  const { thresholds } = config;
+  const recent = facts.latest.platelets;
   if (recent)
-    return below(recent, t.plateletImWarnBelow) ? { kind: 'recent', result: recent } : undefined;
-  const { today } = findings.facts;
-  const older = findings.facts.results.platelets.find(
+    return below(recent, thresholds.plateletImWarnBelow)
+      ? { kind: 'recent', result: recent }
+      : undefined;
+  const { today } = facts;
+  const older = facts.results.platelets.find(
     (result) => today - result.day <= OLDER_PLATELETS_DAYS,
   );
-  if (older && below(older, t.plateletImWarnBelow)) return { kind: 'older', result: older };
-  const unreadable = findings.facts.unusable.find(
+  if (older && below(older, thresholds.plateletImWarnBelow))
+    return { kind: 'older', result: older };
+  const unreadable = facts.unusable.find(
     (result) =>
       result.analyte === 'platelets' &&
-      (result.day === undefined || today - result.day <= findings.config.lookbackDays.platelets),
+      (result.day === undefined || today - result.day <= config.lookbackDays.platelets),
   );
   return unreadable ? { kind: 'unreadable', day: unreadable.day } : undefined;
 }
@@ -72,9 +75,9 @@ function plateletEvidence(findings: Findings): PlateletEvidence | undefined {
  * days, an older low count or an unreadable recent one still warns (10.2.6, 10.2.7).
  */
 export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
-  const t = findings.config.thresholds;
-  const evidence = plateletEvidence(findings);
+  const { facts, findings, patientId } = context;
+  const { thresholds } = context.config;
+  const evidence = plateletEvidence(context);
   if (!evidence) return undefined;
   const drafts = context.focused.filter(isImB12);
   if (drafts.length === 0) return undefined;
@@ -97,8 +100,9 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
   }
   const platelets = evidence.result;
   // An older count is a reason to recheck, never a critical alert on its own (10.2.6).
-  const critical = evidence.kind === 'recent' && below(platelets, t.plateletImCriticalBelow);
-  const avoidIm = below(platelets, t.plateletImAvoidBelow);
+  const critical =
+    evidence.kind === 'recent' && below(platelets, thresholds.plateletImCriticalBelow);
+  const avoidIm = below(platelets, thresholds.plateletImAvoidBelow);
   const count = plateletCount(platelets);
   // Under 16 no adult regimen is proposed (RULES.md 1): no oral cyanocobalamin 1 mg suggestion.
   const suggestions: SuggestionInput[] = [
@@ -113,7 +117,7 @@ export function imInjectionThrombocytopenia(context: RuleContext): CardSpec | un
       : []),
     ...(evidence.kind === 'older' ? [fbc] : []),
   ];
-  const days = findings.facts.today - platelets.day;
+  const days = facts.today - platelets.day;
   return {
     code: 'im-injection-thrombocytopenia',
     indicator: critical ? 'critical' : 'warning',
@@ -155,11 +159,11 @@ const isInjectable = (draft: DraftMedication): boolean =>
 
 /** RULES.md 5.14: a cyanocobalamin draft (any route) in renal impairment → hydroxocobalamin. */
 export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   if (!findings.renalImpaired) return undefined;
   const drafts = context.focused.filter(isCyanocobalamin);
   if (drafts.length === 0) return undefined;
-  const egfr = findings.facts.latest.egfr;
+  const egfr = facts.latest.egfr;
   const injectable = drafts.filter(isInjectable);
   const first = injectable.find((draft) => draft.id !== undefined);
   // MR-LOAD's medication with the draft's own schedule; none when that schedule cannot be copied.
@@ -185,7 +189,9 @@ export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined 
     summary: `${egfr ? `eGFR ${valueText(egfr)}` : 'Chronic kidney disease (no eGFR)'}: hydroxocobalamin is preferred to cyanocobalamin in renal impairment`,
     detail: [
       evidenceLine([
-        egfr ? resultText(egfr) : `recorded: ${recordNames(findings, ['ckd345']).join(', ')}`,
+        egfr
+          ? resultText(egfr)
+          : `recorded: ${recordNames(facts.conditions, ['ckd345']).join(', ')}`,
         ...drafts.map((draft) => `ordered: ${draft.name}${draft.route ? ` (${draft.route})` : ''}`),
       ]),
       'Cyanocobalamin injection contains aluminium, which accumulates in renal impairment (FDA label). Harm in diabetic nephropathy (DIVINe) was with combined B vitamins, not shown for cyanocobalamin alone. No dose adjustment is documented for either form.',

@@ -6,8 +6,8 @@ import type { MedicationFact } from '../medication-facts.js';
 import { actions } from '../orders.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
-import { R_FOLATE, R_K } from '../texts.js';
-import { regimenAction, regimenFor } from './treatment.js';
+import { FOLIC_ACID_ALONE_WARNING, POTASSIUM_CHECK } from '../texts.js';
+import { regimenAction, regimenFor } from './regimens.js';
 
 /**
  * Following treatment: the NG239 review with a full blood count (RULES.md 5.18), a low B12 on
@@ -17,17 +17,20 @@ import { regimenAction, regimenFor } from './treatment.js';
 /** RULES.md 5.18: on B12 for 90 days (30 in pregnancy) with no Hb, MCV or platelets since it started. */
 export const b12ReviewDue: Rule = (context: RuleContext): CardSpec | undefined => {
   const f = context.findings;
-  const start = f.facts.b12Therapy.startDay;
+  const { facts } = context;
+  const start = facts.b12Therapy.startDay;
   if (!f.adult || !f.onB12 || start === undefined) return undefined;
-  const t = f.config.thresholds;
-  const days = f.facts.today - start;
-  if (days < (f.pregnant ? t.reviewDueDaysPregnant : t.reviewDueDays)) return undefined;
-  const { haemoglobin, mcv, platelets } = f.facts.results;
+  const { thresholds } = context.config;
+  const days = facts.today - start;
+  if (days < (f.pregnant ? thresholds.reviewDueDaysPregnant : thresholds.reviewDueDays)) {
+    return undefined;
+  }
+  const { haemoglobin, mcv, platelets } = facts.results;
   const countSince = [...haemoglobin, ...mcv, ...platelets].some((result) => result.day > start);
   if (countSince) return undefined;
   const therapy = [
     ...new Set(
-      f.facts.medications
+      facts.medications
         .filter((item) => item.isB12Therapy && item.status === 'current')
         .map((item) => item.name),
     ),
@@ -63,7 +66,7 @@ export const b12ReviewDue: Rule = (context: RuleContext): CardSpec | undefined =
 /** RULES.md 5.15: a B12 order (any route) in severe anaemia: potassium in the first 48 hours. */
 export const hypokalaemiaMonitoring: Rule = (context: RuleContext): CardSpec | undefined => {
   const f = context.findings;
-  const hb = f.facts.latest.haemoglobin;
+  const hb = context.facts.latest.haemoglobin;
   const b12Drafts = context.focused.filter((draft) => draft.classes.includes('b12'));
   if (!f.severeAnaemia || !hb || b12Drafts.length === 0) return undefined;
   return {
@@ -75,7 +78,7 @@ export const hypokalaemiaMonitoring: Rule = (context: RuleContext): CardSpec | u
         f.pregnant && 'pregnant',
         `B12 order: ${[...new Set(b12Drafts.map((draft) => draft.name))].join(', ')}`,
       ]),
-      action: R_K,
+      action: POTASSIUM_CHECK,
       followUp: 'Reticulocytosis is expected on days 3–10.',
     }),
     selectionBehavior: 'at-most-one',
@@ -108,20 +111,21 @@ const ORAL_RESPONSE_DAYS = 90;
  */
 export const b12LowOnOral: Rule = (context: RuleContext): CardSpec | undefined => {
   const f = context.findings;
+  const { config, facts } = context;
   if (!f.adult) return undefined;
-  const current = f.facts.medications.filter(
+  const current = facts.medications.filter(
     (item) => item.isB12Therapy && item.status === 'current',
   );
   const oral = current.filter((item) => NON_INJECTED.has(item.route));
   if (oral.length === 0 || current.some((item) => INJECTED.has(item.route))) return undefined;
-  const start = f.facts.b12Therapy.startDay;
-  const { today } = f.facts;
-  const low = [...f.facts.results.activeB12, ...f.facts.results.totalB12]
+  const start = facts.b12Therapy.startDay;
+  const { today } = facts;
+  const low = [...facts.results.activeB12, ...facts.results.totalB12]
     .filter(
       (result) =>
-        today - result.day <= f.config.lookbackDays.totalB12 &&
+        today - result.day <= config.lookbackDays.totalB12 &&
         (start === undefined || result.day - start >= ORAL_RESPONSE_DAYS) &&
-        b12Band(result, f.config) === 'confirmed',
+        b12Band(result, config) === 'confirmed',
     )
     .sort((a, b) => b.day - a.day)[0];
   if (!low) return undefined;
@@ -135,7 +139,7 @@ export const b12LowOnOral: Rule = (context: RuleContext): CardSpec | undefined =
         `on ${products} ${start === undefined ? '(start unknown)' : `since ${isoDay(start)}`}`,
       ]),
       action: regimenFor(f, context.patientId).text,
-      safety: [R_FOLATE],
+      safety: [FOLIC_ACID_ALONE_WARNING],
       cause:
         'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.',
     }),

@@ -1,12 +1,14 @@
 import { MAX_SUMMARY_LENGTH } from '../../../src/cds-hooks/cards.js';
 import { isoDay } from '../../../src/fhir/dates.js';
+import type { EpochDay } from '../../../src/fhir/dates.js';
 import type { CardSpec } from '../cards.js';
 import { evidenceLine, resultText, valueText } from '../evidence.js';
 import type { Findings, RiskFactor } from '../findings.js';
 import { actions } from '../orders.js';
+import type { PatientFacts } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
-import { R_FOLATE } from '../texts.js';
+import { FOLIC_ACID_ALONE_WARNING } from '../texts.js';
 
 /**
  * Who should have a B12 test (RULES.md 5.2, 5.3), an old low result never acted on (5.8), and a
@@ -42,22 +44,28 @@ const untested = (f: Findings): boolean =>
   f.adult && !f.onB12 && !f.tested12m && f.staleLow === undefined;
 
 /** An older B12 that is not low, when there is one: shown so the clinician sees what was done. */
-const olderB12 = (f: Findings): string | undefined =>
-  f.facts.b12.stale ? `${resultText(f.facts.b12.stale)} (more than 12 months ago)` : undefined;
+const olderB12 = (facts: PatientFacts): string | undefined =>
+  facts.b12.stale ? `${resultText(facts.b12.stale)} (more than 12 months ago)` : undefined;
 
 /** "metformin for over 4 months (metformin since 2026-06-24, 150 days)": the exposure behind a drug risk. */
-function riskWithExposure(risk: RiskFactor, f: Findings): string {
+function riskWithExposure(risk: RiskFactor, today: EpochDay): string {
   if (!risk.drug) return risk.wording;
-  const since = isoDay(f.facts.today - risk.drug.days);
+  const since = isoDay(today - risk.drug.days);
   return `${risk.wording} (${risk.drug.name} since ${since}, ${risk.drug.days} days)`;
 }
 
 /** "age 76", or "born 1949" when only the year is recorded: the age is then a range (RULES.md 10.1.2). */
-const ageText = (f: Findings): string =>
-  f.facts.patient.bornIn === undefined ? `age ${String(f.age)}` : `born ${f.facts.patient.bornIn}`;
+const ageText = ({ facts, findings }: RuleContext): string =>
+  facts.patient.bornIn === undefined
+    ? `age ${String(findings.age)}`
+    : `born ${facts.patient.bornIn}`;
 
-const ageEvidence = (f: Findings): string | undefined =>
-  f.age !== undefined && f.age > f.config.thresholds.ageRiskAbove ? ageText(f) : undefined;
+const ageEvidence = (context: RuleContext): string | undefined => {
+  const { age } = context.findings;
+  return age !== undefined && age > context.config.thresholds.ageRiskAbove
+    ? ageText(context)
+    : undefined;
+};
 
 /** RULES.md 5.2: symptoms with a risk factor (T1), or macrocytic anaemia (T2), and no B12 result. */
 export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undefined => {
@@ -80,11 +88,11 @@ export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undef
   // evidence line rather than in the length-bounded rest (RULES.md 10.9.4).
   const detail = detailOf({
     evidence: evidenceLine([
-      f.anaemia && f.facts.latest.haemoglobin,
-      f.macrocytosis && f.facts.latest.mcv,
+      f.anaemia && context.facts.latest.haemoglobin,
+      f.macrocytosis && context.facts.latest.mcv,
       NO_RECENT_B12,
-      olderB12(f),
-      ageEvidence(f),
+      olderB12(context.facts),
+      ageEvidence(context),
       f.pregnant && 'pregnant',
       f.symptoms.length > 0 && `symptoms and signs: ${f.symptoms.join(', ')}`,
       risks.length > 0 && `risk factors: ${risks.join(', ')}`,
@@ -93,7 +101,7 @@ export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undef
     safety: [
       f.neuro.length > 0 &&
         'Neurological features are recorded: if deficiency is likely, do not delay treatment while awaiting results (BSH 2014).',
-      t2 && R_FOLATE,
+      t2 && FOLIC_ACID_ALONE_WARNING,
     ],
     patient: f.pregnant && 'In pregnancy test active B12 (total B12 falls physiologically).',
   });
@@ -121,6 +129,7 @@ export const b12TestRecommended: Rule = (context: RuleContext): CardSpec | undef
 /** RULES.md 5.3: a major risk factor and no B12 result in 12 months (superseded by 5.2 and 5.16). */
 export const b12TestConsider: Rule = (context: RuleContext): CardSpec | undefined => {
   const f = context.findings;
+  const { facts } = context;
   if (!untested(f) || f.majorRisks.length === 0) return undefined;
   const [firstRisk] = f.majorRisks;
   const summary = fitSummary(
@@ -133,9 +142,9 @@ export const b12TestConsider: Rule = (context: RuleContext): CardSpec | undefine
     detail: detailOf({
       evidence: evidenceLine([
         NO_RECENT_B12,
-        olderB12(f),
-        ageEvidence(f),
-        `risk factors: ${f.majorRisks.map((risk) => riskWithExposure(risk, f)).join(', ')}`,
+        olderB12(facts),
+        ageEvidence(context),
+        `risk factors: ${f.majorRisks.map((risk) => riskWithExposure(risk, facts.today)).join(', ')}`,
       ]),
       action:
         'NICE NG239 tests when symptoms are present; periodic B12 checks are advised for long-term metformin (MHRA 2022, ADA) and for PPI/H2RA > 12 months or age > 75 (AFP 2017).',
@@ -168,7 +177,7 @@ export const b12LowStaleUntreated: Rule = (context: RuleContext): CardSpec | und
       safety: [
         f.neuro.length > 0 &&
           'Neurological features are recorded: seek urgent advice; do not delay treatment.',
-        R_FOLATE,
+        FOLIC_ACID_ALONE_WARNING,
       ],
     }),
     selectionBehavior: 'at-most-one',
@@ -191,7 +200,7 @@ export const b12LowStaleUntreated: Rule = (context: RuleContext): CardSpec | und
 /** RULES.md 5.17: a low B12 (recent or stale) under 16: no adult pathway, paediatric advice. */
 export const outsideGuidelineAge: Rule = (context: RuleContext): CardSpec | undefined => {
   const f = context.findings;
-  const minAge = f.config.thresholds.adultMinAge;
+  const minAge = context.config.thresholds.adultMinAge;
   if (f.age === undefined || f.age >= minAge) return undefined;
   const low = f.b12Band === 'confirmed' ? f.b12 : f.staleLow;
   if (low === undefined) return undefined;
@@ -199,7 +208,7 @@ export const outsideGuidelineAge: Rule = (context: RuleContext): CardSpec | unde
     code: 'outside-guideline-age',
     summary: `Low B12 at age ${f.age} (under ${minAge}): NICE NG239 adult pathway not applied — seek paediatric advice`,
     detail: [
-      evidenceLine([low, ageText(f)]),
+      evidenceLine([low, ageText(context)]),
       'NICE NG239 covers people aged 16 and over; adult regimens are not suggested. Discuss with a paediatrician.',
     ],
   };

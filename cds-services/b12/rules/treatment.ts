@@ -1,122 +1,62 @@
-import type { MedicationRequest } from 'fhir/r4.js';
 import type { Action, SuggestionInput } from '../../../src/cds-hooks/cards.js';
 import type { LabResult } from '../../../src/fhir/observations.js';
 import type { CardSpec } from '../cards.js';
+import { recordNames } from '../condition-facts.js';
 import type { ConditionGroup } from '../terminology.js';
-import { evidenceLine, formatNumber, namedValue, resultText } from '../evidence.js';
+import { evidenceLine, namedValue, plateletCount, resultText } from '../evidence.js';
 import { below } from '../findings.js';
 import type { Findings } from '../findings.js';
 import { actions, regimens } from '../orders.js';
+import type { PatientFacts } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
 import { seeCard } from '../response-orders.js';
-import { R_DIET, R_FOLATE, R_IFAB, R_K, R_LOAD, R_NEURO, R_ORAL } from '../texts.js';
+import {
+  DIETARY_MAINTENANCE,
+  FOLIC_ACID_ALONE_WARNING,
+  INTRINSIC_FACTOR_ANTIBODY_ADVICE,
+  LOADING_REGIMEN,
+  NEUROLOGICAL_REGIMEN,
+  ORAL_ALTERNATIVE,
+  POTASSIUM_CHECK,
+} from '../texts.js';
+import { bloodCountEvidence, deficiencyEvidence, mmaUsed } from './deficiency-evidence.js';
+import {
+  MR_LOAD_DESCRIPTION,
+  MR_NEURO_DESCRIPTION,
+  hasNeuro,
+  oralAction,
+  regimenAction,
+} from './regimens.js';
 
 /**
  * Treatment of B12 deficiency on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16). Regimens are
  * exclusive (RULES.md 5.0): R-NEURO/MR-NEURO with neurological features, else R-LOAD/MR-LOAD.
  */
 
-// ---------------------------------------------------------------------------------------------
-// Shared with the folate-safety and injection-safety rules
-
-/** Neurological features are recorded (RULES.md 2.5 `neuro`). */
-export const hasNeuro = (findings: Findings): boolean => findings.neuro.length > 0;
-
-/** The regimen text and order for this patient (RULES.md 5.0 regimen exclusivity). */
-export function regimenFor(
-  findings: Findings,
-  patientId: string,
-): { text: string; order: MedicationRequest } {
-  return hasNeuro(findings)
-    ? { text: R_NEURO, order: regimens.neuro(patientId) }
-    : { text: R_LOAD, order: regimens.load(patientId) };
-}
-
-/** A platelet count as the card templates show it, before "×10⁹/L": "49.9", "<10". */
-export const plateletCount = (result: LabResult): string =>
-  `${result.comparator ?? ''}${formatNumber(result.value)}`;
-
 /** Whether the patient has a record in a condition group (RULES.md 2.4, 7.4). */
-export const hasGroup = (findings: Findings, group: ConditionGroup): boolean =>
-  (findings.facts.conditions[group]?.length ?? 0) > 0;
-
-/** The names of the records in condition groups, for evidence lines. */
-export const recordNames = (findings: Findings, groups: readonly ConditionGroup[]): string[] => [
-  ...new Set(
-    groups.flatMap((group) => (findings.facts.conditions[group] ?? []).map((e) => e.name)),
-  ),
-];
-
-/**
- * Whether a raised MMA is what makes the result deficient: with an indeterminate B12
- * (RULES.md 2.5 `deficient`), or as functional deficiency whatever the B12 (`functionalNeuro`).
- */
-export function mmaUsed(findings: Findings): boolean {
-  if (findings.mma === undefined) return false;
-  return findings.deficient ? findings.b12Band === 'indeterminate' : findings.functionalNeuro;
-}
-
-/**
- * The results behind a deficiency (RULES.md 5.0 evidence line; 5.6 "if MMA was used: raised
- * methylmalonic acid (MMA) <value>"), with the eGFR that let the MMA count. `raised: false` when
- * the card states the raised MMA itself (RULES.md 5.7 functional deficiency).
- */
-export function deficiencyEvidence(
-  findings: Findings,
-  { raised }: { raised: boolean } = { raised: true },
-): (string | undefined)[] {
-  const mma = mmaUsed(findings) ? findings.mma : undefined;
-  const egfr = findings.facts.latest.egfr;
-  return [
-    findings.b12 && resultText(findings.b12),
-    mma && `${raised ? 'raised ' : ''}${resultText(mma)}`,
-    mma && egfr && resultText(egfr),
-  ];
-}
-
-/** Hb, MCV and platelets, where recorded. */
-export function bloodCountEvidence(findings: Findings): (string | undefined)[] {
-  const { haemoglobin, mcv, platelets } = findings.facts.latest;
-  return [haemoglobin, mcv, platelets].map((result) => result && resultText(result));
-}
+const hasGroup = (facts: PatientFacts, group: ConditionGroup): boolean =>
+  (facts.conditions[group]?.length ?? 0) > 0;
 
 /** SR-IFAB with a regimen, unless pernicious anaemia/autoimmune gastritis is recorded (5.6). */
-const ifabOrder = (findings: Findings, patientId: string): Action[] =>
-  hasGroup(findings, 'perniciousAnaemia')
-    ? []
-    : [actions.order(patientId, 'intrinsicFactorAntibody')];
+const ifabOrder = ({ facts, patientId }: RuleContext): Action[] =>
+  hasGroup(facts, 'perniciousAnaemia') ? [] : [actions.order(patientId, 'intrinsicFactorAntibody')];
 
 /** A regimen with R-IFAB, omitted when pernicious anaemia/autoimmune gastritis is recorded (5.0). */
-const withIfab = (findings: Findings, regimen: string): string =>
-  hasGroup(findings, 'perniciousAnaemia') ? regimen : `${regimen} ${R_IFAB}`;
+const withIfab = (facts: PatientFacts, regimen: string): string =>
+  hasGroup(facts, 'perniciousAnaemia') ? regimen : `${regimen} ${INTRINSIC_FACTOR_ANTIBODY_ADVICE}`;
 
 /** Latest platelets (30 d) below the IM warning threshold (RULES.md 4), if so. */
-function lowPlatelets(findings: Findings): LabResult | undefined {
-  const platelets = findings.facts.latest.platelets;
-  return platelets && below(platelets, findings.config.thresholds.plateletImWarnBelow)
+function lowPlatelets({ facts, config }: RuleContext): LabResult | undefined {
+  const { platelets } = facts.latest;
+  return platelets && below(platelets, config.thresholds.plateletImWarnBelow)
     ? platelets
     : undefined;
 }
 
-const MR_LOAD_DESCRIPTION =
-  'Prescribe hydroxocobalamin 1 mg IM three times a week for 2 weeks, then 1 mg every 3 months';
-const MR_NEURO_DESCRIPTION =
-  'Prescribe hydroxocobalamin 1 mg IM on alternate days until no further improvement, then 1 mg every 2 months';
-const MR_ORAL_DESCRIPTION = 'Prescribe cyanocobalamin 1 mg orally once daily';
 /** MR-ORAL as the action of a card (NICE NG239: at least 1 mg daily when malabsorption is possible). */
 const ORAL_REGIMEN =
   'Oral cyanocobalamin 1 mg once daily; IM hydroxocobalamin only with injection precautions at this platelet count.';
-
-/** The prescription action for this patient's regimen (RULES.md 5.0 exclusivity). */
-export function regimenAction(findings: Findings, patientId: string): Action {
-  const { order } = regimenFor(findings, patientId);
-  return actions.prescribe(order, hasNeuro(findings) ? MR_NEURO_DESCRIPTION : MR_LOAD_DESCRIPTION);
-}
-
-/** MR-ORAL as an action. */
-export const oralAction = (patientId: string): Action =>
-  actions.prescribe(regimens.oral(patientId), MR_ORAL_DESCRIPTION);
 
 // ---------------------------------------------------------------------------------------------
 // 5.6 b12-deficiency-treat
@@ -141,8 +81,8 @@ const IRREVERSIBLE: readonly ConditionGroup[] = [
 ];
 
 /** The causes present, in the rule book's order, as one line (RULES.md 5.6, 10.9.4). */
-function causeLine(findings: Findings): string | undefined {
-  const has = (group: ConditionGroup): boolean => hasGroup(findings, group);
+function causeLine(findings: Findings, facts: PatientFacts): string | undefined {
+  const has = (group: ConditionGroup): boolean => hasGroup(facts, group);
   const lines = [
     ...findings.majorRisks.flatMap((risk) =>
       risk.drug ? [`Review the ongoing need for ${risk.drug.name}.`] : [],
@@ -153,7 +93,7 @@ function causeLine(findings: Findings): string | undefined {
           'After bariatric surgery replacement is lifelong (oral 1 mg daily or 1 mg IM every 3 months).',
         ]
       : []),
-    ...(has('veganDiet') && !MALABSORPTION.some(has) ? [R_DIET] : []),
+    ...(has('veganDiet') && !MALABSORPTION.some(has) ? [DIETARY_MAINTENANCE] : []),
   ];
   return lines.length > 0 ? lines.join(' ') : undefined;
 }
@@ -165,18 +105,18 @@ const REVIEW_TREAT =
 
 /** What the oral suggestion says: R-ORAL rides on it rather than on the detail (10.9.4). */
 const oralAlternative = (patientId: string): Action =>
-  actions.prescribe(regimens.oral(patientId), R_ORAL);
+  actions.prescribe(regimens.oral(patientId), ORAL_ALTERNATIVE);
 
 /** RULES.md 5.6: untreated B12 deficiency without neurological features → loading regimen. */
 export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   if (!findings.adult || findings.onB12 || !findings.deficient || hasNeuro(findings)) {
     return undefined;
   }
   const marker = mmaUsed(findings) ? findings.mma : findings.b12;
   if (!marker) return undefined;
-  const platelets = lowPlatelets(findings);
-  const ifab = ifabOrder(findings, patientId);
+  const platelets = lowPlatelets(context);
+  const ifab = ifabOrder(context);
   const load: SuggestionInput = {
     label: 'Start hydroxocobalamin 1 mg IM: three times a week for 2 weeks, then every 3 months',
     isRecommended: platelets === undefined,
@@ -195,14 +135,14 @@ export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
       : `B12 deficiency (${namedValue(marker)}): start hydroxocobalamin 1 mg IM loading regimen`,
     detail: detailOf({
       evidence: evidenceLine([...deficiencyEvidence(findings), ...bloodCountEvidence(findings)]),
-      action: withIfab(findings, platelets ? ORAL_REGIMEN : R_LOAD),
+      action: withIfab(facts, platelets ? ORAL_REGIMEN : LOADING_REGIMEN),
       safety: [
-        R_FOLATE,
+        FOLIC_ACID_ALONE_WARNING,
         platelets &&
           `Platelets ${plateletCount(platelets)} ×10⁹/L: see IM injection precautions; consider the oral route.`,
-        findings.severeAnaemia && R_K,
+        findings.severeAnaemia && POTASSIUM_CHECK,
       ],
-      cause: causeLine(findings),
+      cause: causeLine(findings, facts),
       patient: findings.pregnant && PREGNANT_TREAT,
       followUp: REVIEW_TREAT,
     }),
@@ -215,10 +155,10 @@ export function deficiencyTreat(context: RuleContext): CardSpec | undefined {
 // 5.7 b12-deficiency-neuro-urgent
 
 /** The functional-deficiency evidence of RULES.md 5.7, when a raised MMA alone drove the card. */
-function functionalText(findings: Findings): string | undefined {
+function functionalText({ facts, findings, config }: RuleContext): string | undefined {
   if (findings.deficient || !findings.mma) return undefined;
-  const kidneys = findings.facts.latest.egfr
-    ? `eGFR ≥ ${findings.config.thresholds.egfrRenalBelow}`
+  const kidneys = facts.latest.egfr
+    ? `eGFR ≥ ${config.thresholds.egfrRenalBelow}`
     : 'no renal impairment recorded (no eGFR)';
   const b12 = findings.b12 ? ` despite ${namedValue(findings.b12)}` : ' (no B12 result)';
   return `raised ${namedValue(findings.mma)} with ${kidneys}${b12}: functional deficiency — BSH 2014: do not delay treatment`;
@@ -226,10 +166,10 @@ function functionalText(findings: Findings): string | undefined {
 
 /** RULES.md 5.7: deficiency (or functional deficiency) with neurological features → urgent. */
 export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   if (!findings.adult || findings.onB12 || !hasNeuro(findings)) return undefined;
   if (!findings.deficient && !findings.functionalNeuro) return undefined;
-  const platelets = lowPlatelets(findings);
+  const platelets = lowPlatelets(context);
   return {
     code: 'b12-deficiency-neuro-urgent',
     summary:
@@ -239,14 +179,14 @@ export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefine
         ...deficiencyEvidence(findings, { raised: findings.deficient }),
         ...bloodCountEvidence(findings),
         `neurological features: ${findings.neuro.map((feature) => feature.name).join(', ')}`,
-        functionalText(findings),
+        functionalText(context),
       ]),
-      action: withIfab(findings, R_NEURO),
+      action: withIfab(facts, NEUROLOGICAL_REGIMEN),
       safety: [
-        R_FOLATE,
+        FOLIC_ACID_ALONE_WARNING,
         platelets &&
           `Platelets ${plateletCount(platelets)} ×10⁹/L: do not delay B12 — use a non-IM route and discuss with haematology.`,
-        findings.severeAnaemia && R_K,
+        findings.severeAnaemia && POTASSIUM_CHECK,
       ],
       cause:
         'Untreated deficiency can cause permanent spinal cord damage (subacute combined degeneration).',
@@ -258,7 +198,7 @@ export function deficiencyNeuroUrgent(context: RuleContext): CardSpec | undefine
         isRecommended: true,
         actions: [
           actions.prescribe(regimens.neuro(patientId), MR_NEURO_DESCRIPTION),
-          ...ifabOrder(findings, patientId),
+          ...ifabOrder(context),
         ],
       },
     ],
@@ -278,10 +218,10 @@ const FOLIC_ACID_5 = 'Prescribe folic acid 5 mg orally once daily for 4 months';
  * card the folic acid alone.
  */
 export function combinedB12FolateDeficiency(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   if (!findings.adult || findings.onB12 || !findings.folateLow) return undefined;
   if (!findings.deficient && !(hasNeuro(findings) && findings.functionalNeuro)) return undefined;
-  const { serumFolate, redCellFolate } = findings.facts.latest;
+  const { serumFolate, redCellFolate } = facts.latest;
   const neuro = hasNeuro(findings);
   const folicAcid = actions.prescribe(regimens.folicAcid5(patientId), FOLIC_ACID_5);
   return {
@@ -295,10 +235,10 @@ export function combinedB12FolateDeficiency(context: RuleContext): CardSpec | un
         ...bloodCountEvidence(findings),
       ]),
       action: `Start hydroxocobalamin first or at the same time as folic acid; then folic acid 5 mg daily for about 4 months (BNF). ${
-        neuro ? `${seeCard('b12-deficiency-neuro-urgent')}.` : R_LOAD
+        neuro ? `${seeCard('b12-deficiency-neuro-urgent')}.` : LOADING_REGIMEN
       }`,
-      safety: [R_FOLATE, findings.severeAnaemia && !neuro && R_K],
-      cause: neuro ? undefined : causeLine(findings),
+      safety: [FOLIC_ACID_ALONE_WARNING, findings.severeAnaemia && !neuro && POTASSIUM_CHECK],
+      cause: neuro ? undefined : causeLine(findings, facts),
       patient: !neuro && findings.pregnant && PREGNANT_TREAT,
       followUp: neuro ? undefined : REVIEW_TREAT,
     }),
@@ -344,14 +284,14 @@ function indicationList(wordings: readonly string[]): string {
 
 /** RULES.md 5.16: malabsorptive surgery or ileal Crohn's without B12 → lifelong prophylaxis. */
 export function b12ProphylaxisMalabsorption(context: RuleContext): CardSpec | undefined {
-  const { findings, patientId } = context;
+  const { facts, findings, patientId } = context;
   if (!findings.adult || findings.onB12) return undefined;
-  const present = INDICATIONS.filter(({ group }) => hasGroup(findings, group));
+  const present = INDICATIONS.filter(({ group }) => hasGroup(facts, group));
   if (present.length === 0) return undefined;
   const has = (group: ConditionGroup): boolean => present.some((entry) => entry.group === group);
   const surgicalIm = has('totalGastrectomy') || has('ilealResection');
   const bariatric = has('bariatricSurgery');
-  const latestB12 = findings.b12 ?? findings.facts.b12.stale;
+  const latestB12 = findings.b12 ?? facts.b12.stale;
   const suggestions: SuggestionInput[] = [
     ...(findings.tested12m
       ? []
@@ -379,9 +319,9 @@ export function b12ProphylaxisMalabsorption(context: RuleContext): CardSpec | un
     detail: detailOf({
       evidence: evidenceLine([
         latestB12 && resultText(latestB12),
-        findings.facts.b12.pendingTest ? 'B12 test pending' : undefined,
+        facts.b12.pendingTest ? 'B12 test pending' : undefined,
         `recorded: ${recordNames(
-          findings,
+          facts.conditions,
           present.map((entry) => entry.group),
         ).join(', ')}`,
       ]),
