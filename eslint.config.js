@@ -2,6 +2,19 @@ import eslint from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layering (docs/architecture.md), enforced: the B12 knowledge is entered only through
+ * cds-services/b12/index.ts (test/b12 tests its modules one by one), only src/main mounts the
+ * demo, and shipped code never imports tests.
+ */
+const KNOWLEDGE_ENTRY = {
+  regex: '(^|/)cds-services/b12/(?!index\\.js$)',
+  message: 'Import the B12 knowledge through cds-services/b12/index.js.',
+};
+const NO_DEMO = { regex: '(^|/)demo/', message: 'Only src/main mounts the demo.' };
+const NO_TEST = { regex: '(^|/)test/', message: 'Shipped code never imports tests.' };
+const layering = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
 export default tseslint.config(
   {
     ignores: [
@@ -41,5 +54,15 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  { files: ['src/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY, NO_DEMO, NO_TEST) },
+  { files: ['src/main/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY, NO_TEST) },
+  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY) },
+  {
+    files: ['cds-services/*.ts'],
+    rules: layering({
+      regex: '^\\./b12/(?!index\\.js$)',
+      message: 'Import the B12 knowledge through ./b12/index.js.',
+    }),
   },
 );

@@ -1,4 +1,3 @@
-import { cdsResponse } from '../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../src/cds-hooks/cards.js';
 import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
 import type { HookName, HookRequest } from '../src/cds-hooks/hook-request.js';
@@ -8,11 +7,7 @@ import type { PrefetchData } from '../src/cds-hooks/prefetch.js';
 import type { CdsService, ServiceCall } from '../src/cds-hooks/service.js';
 import { utcDay } from '../src/fhir/dates.js';
 import { b12Services } from '../cds-services/index.js';
-import { toCard } from '../cds-services/b12/cards.js';
-import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
-import { evaluate } from '../cds-services/b12/evaluate.js';
-import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
-import { ruleContext } from '../cds-services/b12/rule.js';
+import { DEFAULT_CLINICAL_CONFIG, adviceOf, cardsOf, factsOf } from '../cds-services/b12/index.js';
 import { BENCH_NOW, hookRequest, prefetchOf } from './patient.js';
 import type { BenchHook, GeneratedPatient } from './patient.js';
 import { benchConfig } from './servers.js';
@@ -85,8 +80,8 @@ export async function evaluationTimes(
   const response = await handler(call);
 
   const config = DEFAULT_CLINICAL_CONFIG;
-  const readFacts = (): ReturnType<typeof readPatientFacts> =>
-    readPatientFacts(
+  const readFacts = (): ReturnType<typeof factsOf> =>
+    factsOf(
       {
         patientId: patient.patientId,
         today: utcDay(BENCH_NOW),
@@ -95,19 +90,13 @@ export async function evaluationTimes(
       config,
     );
   const facts = readFacts();
-  const specs = evaluate(ruleContext(hook, patient.patientId, facts, config));
+  const advice = adviceOf(hook, patient.patientId, facts, config);
   return {
     observations: patient.observations.length,
     total: await timeIt(() => handler(call), timing),
     facts: await timeIt(readFacts, timing),
-    rules: await timeIt(
-      () => evaluate(ruleContext(hook, patient.patientId, facts, config)),
-      timing,
-    ),
-    cards: await timeIt(
-      () => cdsResponse(specs.map((spec) => toCard(spec, facts.notes, publicUrl))),
-      timing,
-    ),
+    rules: await timeIt(() => adviceOf(hook, patient.patientId, facts, config), timing),
+    cards: await timeIt(() => cardsOf(advice, facts.notes, publicUrl), timing),
     cardCodes: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
   };
 }

@@ -1,8 +1,7 @@
 import { defineService } from '../src/cds-hooks/service.js';
 import type { CdsService } from '../src/cds-hooks/service.js';
-import { b12Advice } from './b12/advice.js';
-import type { ClinicalConfig } from './b12/clinical-config.js';
-import { B12_PREFETCH } from './b12/prefetch.js';
+import { B12_PREFETCH, b12Advice } from './b12/index.js';
+import type { ClinicalConfig } from './b12/index.js';
 
 export const b12PatientView = (config: ClinicalConfig): CdsService =>
   defineService({

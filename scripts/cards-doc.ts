@@ -4,13 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import {
   CARD_CATALOG,
+  DEFAULT_CLINICAL_CONFIG,
   OVERRIDE_REASONS,
   OVERRIDE_SYSTEM,
   TOPIC_SYSTEM,
-} from '../cds-services/b12/catalog.js';
-import type { CardCode } from '../cds-services/b12/catalog.js';
-import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
-import { triggerOf } from '../cds-services/b12/guidance.js';
+  triggerOf,
+} from '../cds-services/b12/index.js';
+import type { CardCode } from '../cds-services/b12/index.js';
 import type { Card } from '../src/cds-hooks/cards.js';
 import { evaluateFile, loadEvaluator } from '../src/main/cli/evaluate.js';
 

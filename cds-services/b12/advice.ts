@@ -4,11 +4,35 @@ import type { HookName } from '../../src/cds-hooks/hook-request.js';
 import type { ServiceCall } from '../../src/cds-hooks/service.js';
 import { utcDay } from '../../src/fhir/dates.js';
 import { toCard } from './cards.js';
+import type { CardSpec } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';
 import type { Hook } from './catalog.js';
 import { evaluate } from './evaluate.js';
 import { ruleContext } from './rule.js';
 import { readPatientFacts } from './patient-facts.js';
+import type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
+
+/**
+ * The three steps of the B12 advice, the one path from data to cards: {@link factsOf} reads the
+ * request's resources into facts (units, codes, dates, data-quality notes), {@link adviceOf} runs
+ * the hook's rules on them (today is an input), {@link cardsOf} makes each conclusion a card.
+ */
+export const factsOf = (input: FactsInput, config: ClinicalConfig): PatientFacts =>
+  readPatientFacts(input, config);
+
+export const adviceOf = (
+  hook: Hook,
+  patientId: string,
+  facts: PatientFacts,
+  config: ClinicalConfig,
+): CardSpec[] => evaluate(ruleContext(hook, patientId, facts, config));
+
+/** The cards, linking to their guidance pages under the service's public URL. */
+export const cardsOf = (
+  advice: readonly CardSpec[],
+  notes: readonly DataNote[],
+  publicUrl: string,
+): CdsResponse => cdsResponse(advice.map((spec) => toCard(spec, notes, publicUrl)));
 
 /**
  * The B12 advice for one hook call: the request's data read into facts, the rules run for the
@@ -21,7 +45,7 @@ export function b12Advice<H extends HookName>(
   return ({ request, prefetch, now, report, publicUrl }) => {
     const context: Record<string, unknown> = request.context;
     const patientId = request.context.patientId;
-    const facts = readPatientFacts(
+    const facts = factsOf(
       {
         patientId,
         today: utcDay(now),
@@ -45,7 +69,10 @@ export function b12Advice<H extends HookName>(
         });
       }
     }
-    const specs = evaluate(ruleContext(request.hook as Hook, patientId, facts, config));
-    return cdsResponse(specs.map((spec) => toCard(spec, facts.notes, publicUrl)));
+    return cardsOf(
+      adviceOf(request.hook as Hook, patientId, facts, config),
+      facts.notes,
+      publicUrl,
+    );
   };
 }

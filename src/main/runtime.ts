@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { b12Services } from '../../cds-services/index.js';
-import {
-  DEFAULT_CLINICAL_CONFIG,
-  clinicalConfigFrom,
-} from '../../cds-services/b12/clinical-config.js';
-import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
+import { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from '../../cds-services/b12/index.js';
+import type { ClinicalConfig } from '../../cds-services/b12/index.js';
 import type { CdsService } from '../cds-hooks/service.js';
 import { readTrustedClients, requireFhirServers } from '../http/auth/trusted-clients.js';
 import type { TrustedClient } from '../http/auth/trusted-clients.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { guidanceRouter } from '../../cds-services/b12/guidance-page.js';
+import { guidanceRouter } from '../../cds-services/b12/index.js';
 import { demoRouter } from '../../demo/router.js';
 import { ReopeningStore, configuredStore } from '../feedback/availability.js';
 import { startRetention } from '../feedback/retention.js';

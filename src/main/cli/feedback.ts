@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { OVERRIDE_REASONS } from '../../../cds-services/b12/catalog.js';
+import { OVERRIDE_REASONS } from '../../../cds-services/b12/index.js';
 import { ConfigError } from '../config.js';
 import { loadRuntime } from '../runtime.js';
 import { openDatabase } from '../../feedback/database.js';

@@ -1,0 +1,24 @@
+/**
+ * The B12 knowledge layer's one entry. Everything outside `cds-services/b12/` (the services'
+ * declarations, the server and command lines, the demo, the benchmark, and tests other than
+ * `test/b12/`, which test its modules one by one) imports from here; lint enforces it
+ * (eslint.config.js). The advice runs in three steps, `factsOf` → `adviceOf` → `cardsOf`, which
+ * `b12Advice` composes for a hook call.
+ */
+
+export { adviceOf, b12Advice, cardsOf, factsOf } from './advice.js';
+export type { CardSpec } from './cards.js';
+export {
+  CARD_CATALOG,
+  OVERRIDE_REASONS,
+  OVERRIDE_SYSTEM,
+  SOURCE_LABEL,
+  TOPIC_SYSTEM,
+} from './catalog.js';
+export type { CardCode, Hook } from './catalog.js';
+export { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from './clinical-config.js';
+export type { ClinicalConfig } from './clinical-config.js';
+export { triggerOf } from './guidance.js';
+export { guidanceRouter } from './guidance-page.js';
+export type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
+export { B12_PREFETCH } from './prefetch.js';
