@@ -1,7 +1,7 @@
 import { cdsResponse } from '../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../src/cds-hooks/cards.js';
 import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
-import type { HookName, HookRequest } from '../src/cds-hooks/hook-request.js';
+import type { HookRequest } from '../src/cds-hooks/hook-request.js';
 import { jsonDepth } from '../src/http/limits.js';
 import { resolvePrefetch } from '../src/cds-hooks/prefetch.js';
 import type { PrefetchData } from '../src/cds-hooks/prefetch.js';
@@ -14,7 +14,8 @@ import { evaluate } from '../cds-services/b12/evaluate.js';
 import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
 import { ruleContext } from '../cds-services/b12/rule.js';
 import { BENCH_NOW, hookRequest, prefetchOf } from './patient.js';
-import type { BenchHook, GeneratedPatient } from './patient.js';
+import type { GeneratedPatient } from './patient.js';
+import type { HookName } from '../src/cds-hooks/hooks.js';
 import { benchConfig } from './servers.js';
 import { timeIt } from './timing.js';
 import type { Timing, TimingOptions } from './timing.js';
@@ -30,7 +31,7 @@ const ignoreEvent = (): void => undefined;
 
 type Handler = (call: ServiceCall<HookName>) => CdsResponse | Promise<CdsResponse>;
 
-function serviceFor(hook: BenchHook): CdsService {
+function serviceFor(hook: HookName): CdsService {
   const service = b12Services().find((candidate) => candidate.hook === hook);
   if (!service) throw new Error(`no service for ${hook}`);
   return service;
@@ -55,7 +56,7 @@ function prefetchData(patient: GeneratedPatient): PrefetchData {
   ) as PrefetchData;
 }
 
-function validated(hook: BenchHook, body: unknown): HookRequest {
+function validated(hook: HookName, body: unknown): HookRequest {
   const parsed = hookRequestSchemas[hook].safeParse(body);
   if (!parsed.success) throw new Error(`benchmark request is invalid: ${parsed.error.message}`);
   return parsed.data;

@@ -1,11 +1,10 @@
 import { cdsResponse } from '../../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../../src/cds-hooks/cards.js';
-import type { HookName } from '../../src/cds-hooks/hook-request.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import type { ServiceCall } from '../../src/cds-hooks/service.js';
 import { utcDay } from '../../src/fhir/dates.js';
 import { toCard } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';
-import type { Hook } from './catalog.js';
 import { evaluate } from './evaluate.js';
 import { ruleContext } from './rule.js';
 import { readPatientFacts } from './patient-facts.js';
@@ -45,7 +44,7 @@ export function b12Advice<H extends HookName>(
         });
       }
     }
-    const specs = evaluate(ruleContext(request.hook as Hook, patientId, facts, config));
+    const specs = evaluate(ruleContext(request.hook as HookName, patientId, facts, config));
     return cdsResponse(specs.map((spec) => toCard(spec, facts.notes, publicUrl)));
   };
 }
