@@ -13,7 +13,7 @@ const KNOWLEDGE_ENTRY = {
 };
 const NO_DEMO = { regex: '(^|/)demo/', message: 'Only src/main mounts the demo.' };
 const NO_TEST = { regex: '(^|/)test/', message: 'Shipped code never imports tests.' };
-const layering = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const RESTRICT = 'no-restricted-imports';
 
 export default tseslint.config(
   {
@@ -55,14 +55,33 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
-  { files: ['src/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY, NO_DEMO, NO_TEST) },
-  { files: ['src/main/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY, NO_TEST) },
-  { files: ['bench/**/*.ts', 'scripts/**/*.ts'], rules: layering(KNOWLEDGE_ENTRY) },
+  {
+    files: ['src/**/*.ts'],
+    rules: { [RESTRICT]: ['error', { patterns: [KNOWLEDGE_ENTRY, NO_DEMO, NO_TEST] }] },
+  },
+  // It mounts the demo page when DEMO_PAGE is on.
+  {
+    files: ['src/main/server.ts'],
+    rules: { [RESTRICT]: ['error', { patterns: [KNOWLEDGE_ENTRY, NO_TEST] }] },
+  },
+  {
+    files: ['bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: { [RESTRICT]: ['error', { patterns: [KNOWLEDGE_ENTRY] }] },
+  },
   {
     files: ['cds-services/*.ts'],
-    rules: layering({
-      regex: '^\\./b12/(?!index\\.js$)',
-      message: 'Import the B12 knowledge through ./b12/index.js.',
-    }),
+    rules: {
+      [RESTRICT]: [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\./b12/(?!index\\.js$)',
+              message: 'Import the B12 knowledge through ./b12/index.js.',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

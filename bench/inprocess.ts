@@ -1,6 +1,6 @@
 import type { CdsResponse } from '../src/cds-hooks/cards.js';
 import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
-import type { HookName, HookRequest } from '../src/cds-hooks/hook-request.js';
+import type { HookRequest } from '../src/cds-hooks/hook-request.js';
 import { jsonDepth } from '../src/http/limits.js';
 import { resolvePrefetch } from '../src/cds-hooks/prefetch.js';
 import type { PrefetchData } from '../src/cds-hooks/prefetch.js';
@@ -9,7 +9,8 @@ import { utcDay } from '../src/fhir/dates.js';
 import { b12Services } from '../cds-services/index.js';
 import { DEFAULT_CLINICAL_CONFIG, adviceOf, cardsOf, factsOf } from '../cds-services/b12/index.js';
 import { BENCH_NOW, hookRequest, prefetchOf } from './patient.js';
-import type { BenchHook, GeneratedPatient } from './patient.js';
+import type { GeneratedPatient } from './patient.js';
+import type { HookName } from '../src/cds-hooks/hooks.js';
 import { benchConfig } from './servers.js';
 import { timeIt } from './timing.js';
 import type { Timing, TimingOptions } from './timing.js';
@@ -25,7 +26,7 @@ const ignoreEvent = (): void => undefined;
 
 type Handler = (call: ServiceCall<HookName>) => CdsResponse | Promise<CdsResponse>;
 
-function serviceFor(hook: BenchHook): CdsService {
+function serviceFor(hook: HookName): CdsService {
   const service = b12Services().find((candidate) => candidate.hook === hook);
   if (!service) throw new Error(`no service for ${hook}`);
   return service;
@@ -50,7 +51,7 @@ function prefetchData(patient: GeneratedPatient): PrefetchData {
   ) as PrefetchData;
 }
 
-function validated(hook: BenchHook, body: unknown): HookRequest {
+function validated(hook: HookName, body: unknown): HookRequest {
   const parsed = hookRequestSchemas[hook].safeParse(body);
   if (!parsed.success) throw new Error(`benchmark request is invalid: ${parsed.error.message}`);
   return parsed.data;

@@ -10,6 +10,9 @@ import type {
   Patient,
   Quantity,
 } from 'fhir/r4.js';
+import { draftOrder } from '../cds-services/b12/index.js';
+import { isOrderHook } from '../src/cds-hooks/hooks.js';
+import type { HookName } from '../src/cds-hooks/hooks.js';
 
 /**
  * A deterministic, Synthea-like patient for the benchmark: the same seed and size always give the
@@ -696,35 +699,6 @@ export function prefetchOf(patient: GeneratedPatient): Record<string, FhirResour
   };
 }
 
-export const FOLIC_ACID_DRAFT_ID = 'draft-folic-acid-5mg';
-
-/** A folic acid 5 mg once-daily draft order (RxNorm ingredient code, UK-style product text). */
-export function folicAcidDraft(patient: GeneratedPatient): MedicationRequest {
-  return {
-    resourceType: 'MedicationRequest',
-    id: FOLIC_ACID_DRAFT_ID,
-    status: 'draft',
-    intent: 'order',
-    medicationCodeableConcept: {
-      coding: [{ system: RXNORM, code: '4511', display: 'folic acid' }],
-      text: 'Folic acid 5 mg tablets',
-    },
-    subject: { reference: `Patient/${patient.patientId}` },
-    authoredOn: patient.today,
-    dosageInstruction: [
-      {
-        sequence: 1,
-        text: '5 mg oral once daily',
-        timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
-        route: { coding: [{ system: SNOMED, code: '26643006', display: 'Oral route' }] },
-        doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg', system: UCUM, code: 'mg' } }],
-      },
-    ],
-  };
-}
-
-export type BenchHook = 'patient-view' | 'order-select' | 'order-sign';
-
 export interface HookRequestOptions {
   /** Fill the prefetch keys (default); without, the service must use `fhirServer`. */
   prefetch?: boolean;
@@ -733,7 +707,7 @@ export interface HookRequestOptions {
 
 /** A CDS Hooks 2.0 request body for `hook` about `patient`; order hooks carry the folic acid draft. */
 export function hookRequest(
-  hook: BenchHook,
+  hook: HookName,
   patient: GeneratedPatient,
   options: HookRequestOptions = {},
 ): Record<string, unknown> {
@@ -742,14 +716,16 @@ export function hookRequest(
     patientId: patient.patientId,
     encounterId: 'bench-encounter',
   };
-  if (hook !== 'patient-view') {
+  if (isOrderHook(hook)) {
+    // The folic acid 5 mg draft of the demo page and the CLI.
+    const draft = draftOrder('folic-acid-5mg', patient.patientId, patient.today);
     context.draftOrders = {
       resourceType: 'Bundle',
       type: 'collection',
-      entry: [{ resource: folicAcidDraft(patient) }],
+      entry: [{ resource: draft }],
     };
+    if (hook === 'order-select') context.selections = [`MedicationRequest/${draft.id ?? ''}`];
   }
-  if (hook === 'order-select') context.selections = [`MedicationRequest/${FOLIC_ACID_DRAFT_ID}`];
   return {
     hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
     hook,

@@ -15,7 +15,9 @@ import { CONNECTIONS, runLoad } from './load.js';
 import { memoryRun } from './memory.js';
 import { startMonitor } from './monitor.js';
 import { allResources, generatePatient, hookRequest } from './patient.js';
-import type { BenchHook, GeneratedPatient } from './patient.js';
+import type { GeneratedPatient } from './patient.js';
+import { ORDER_HOOKS } from '../src/cds-hooks/hooks.js';
+import type { HookName } from '../src/cds-hooks/hooks.js';
 import { report } from './report.js';
 import type { HttpRow, Machine, Results, Target } from './report.js';
 import { ROOT, startFhirServerProcess, startFloor, startService } from './servers.js';
@@ -89,7 +91,7 @@ const progress = (message: string): void => {
   process.stderr.write(`[bench ${seconds} s] ${message}\n`);
 };
 
-const hookUrl = (baseUrl: string, hook: BenchHook): string => `${baseUrl}/cds-services/b12-${hook}`;
+const hookUrl = (baseUrl: string, hook: HookName): string => `${baseUrl}/cds-services/b12-${hook}`;
 
 const codesOf = (cards: readonly Card[]): string[] =>
   cards.map((card) => card.source.topic?.code ?? card.source.label);
@@ -158,7 +160,7 @@ async function httpRow(spec: RowSpec): Promise<HttpRow> {
   };
 }
 
-const body = (hook: BenchHook, patient: GeneratedPatient, fhirServer?: string): string =>
+const body = (hook: HookName, patient: GeneratedPatient, fhirServer?: string): string =>
   JSON.stringify(
     hookRequest(hook, patient, fhirServer === undefined ? {} : { prefetch: false, fhirServer }),
   );
@@ -385,7 +387,7 @@ async function main(): Promise<void> {
       await withStore.close().catch(() => undefined);
     }
 
-    for (const hook of ['order-select', 'order-sign'] as const) {
+    for (const hook of ORDER_HOOKS) {
       http.push(
         await httpRow({
           id: `${hook}-300`,

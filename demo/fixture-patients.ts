@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asHookRequest } from './requests.js';
-import type { HookRequestBody } from './requests.js';
+import { asHookRequest } from '../src/cds-hooks/request-body.js';
+import type { HookRequestBody } from '../src/cds-hooks/request-body.js';
 
 /**
  * The patients the demo page offers: every request in fixtures/examples and fixtures/cards (one

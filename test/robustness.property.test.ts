@@ -7,7 +7,7 @@ import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { toCard } from '../cds-services/b12/cards.js';
-import type { Hook } from '../cds-services/b12/catalog.js';
+import type { HookName } from '../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
 import { evaluate } from '../cds-services/b12/evaluate.js';
 import { findingsOf } from '../cds-services/b12/findings.js';
@@ -64,8 +64,8 @@ const RUNS = {
 
 const NOW = new Date('2026-11-21T09:30:00Z');
 const TODAY = '2026-11-21';
-const HOOKS: readonly Hook[] = ['patient-view', 'order-select', 'order-sign'];
-const SERVICE_OF: Readonly<Record<Hook, string>> = {
+const HOOKS: readonly HookName[] = ['patient-view', 'order-select', 'order-sign'];
+const SERVICE_OF: Readonly<Record<HookName, string>> = {
   'patient-view': '/cds-services/b12-patient-view',
   'order-select': '/cds-services/b12-order-select',
   'order-sign': '/cds-services/b12-order-sign',
@@ -162,7 +162,7 @@ async function expectHealthy(running: Running): Promise<void> {
 // Valid requests to start from
 
 /** A complete prefetch for a public scenario, as the e2e tests send it. */
-function scenarioRequests(): { hook: Hook; body: JsonObject }[] {
+function scenarioRequests(): { hook: HookName; body: JsonObject }[] {
   return loadPublicScenarios().map((scenario) => {
     const converted = scenarioToFhir(scenario, TODAY);
     const ofType = (type: string): FhirResource[] =>
@@ -199,7 +199,7 @@ function scenarioRequests(): { hook: Hook; body: JsonObject }[] {
 }
 
 /** Captured real requests; their fhirServer is pointed at the in-memory FHIR server. */
-function captureRequests(fhirBase: string): { hook: Hook; body: JsonObject }[] {
+function captureRequests(fhirBase: string): { hook: HookName; body: JsonObject }[] {
   return allCaptures().flatMap((capture) => {
     const hook = capture.body.hook;
     if (hook !== 'patient-view' && hook !== 'order-select' && hook !== 'order-sign') return [];
@@ -355,7 +355,7 @@ describe('arbitrary bodies never give a 5xx', () => {
 });
 
 describe('mutated valid requests never give a 5xx', () => {
-  const bases = (): { hook: Hook; body: JsonObject }[] => [
+  const bases = (): { hook: HookName; body: JsonObject }[] => [
     { hook: 'patient-view', body: patientViewBody() },
     { hook: 'order-select', body: orderSelectBody() },
     { hook: 'order-sign', body: orderSignBody() },
@@ -701,7 +701,7 @@ describe('regressions found by the properties', () => {
   const CYANOCOBALAMIN_INJECTION = '309594';
 
   function hookBody(
-    hook: Hook,
+    hook: HookName,
     data: { labs?: JsonObject[]; meds?: JsonObject[]; conditions?: JsonObject[] },
     drafts: JsonObject[] = [],
   ): JsonObject {
@@ -731,7 +731,7 @@ describe('regressions found by the properties', () => {
     };
   }
 
-  async function answer(hook: Hook, body: JsonObject): Promise<JsonObject> {
+  async function answer(hook: HookName, body: JsonObject): Promise<JsonObject> {
     const sent = JSON.stringify(body);
     const res = await post(main, SERVICE_OF[hook], sent);
     expectAnswered(main, res, sent);

@@ -1,12 +1,11 @@
 import { cdsResponse } from '../../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../../src/cds-hooks/cards.js';
-import type { HookName } from '../../src/cds-hooks/hook-request.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import type { ServiceCall } from '../../src/cds-hooks/service.js';
 import { utcDay } from '../../src/fhir/dates.js';
 import { toCard } from './cards.js';
 import type { CardSpec } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';
-import type { Hook } from './catalog.js';
 import { evaluate } from './evaluate.js';
 import { ruleContext } from './rule.js';
 import { readPatientFacts } from './patient-facts.js';
@@ -21,7 +20,7 @@ export const factsOf = (input: FactsInput, config: ClinicalConfig): PatientFacts
   readPatientFacts(input, config);
 
 export const adviceOf = (
-  hook: Hook,
+  hook: HookName,
   patientId: string,
   facts: PatientFacts,
   config: ClinicalConfig,
@@ -70,7 +69,7 @@ export function b12Advice<H extends HookName>(
       }
     }
     return cardsOf(
-      adviceOf(request.hook as Hook, patientId, facts, config),
+      adviceOf(request.hook as HookName, patientId, facts, config),
       facts.notes,
       publicUrl,
     );

@@ -1,4 +1,6 @@
 import type { Coding, Indicator, Link } from '../../src/cds-hooks/cards.js';
+import { HOOKS, ORDER_HOOKS } from '../../src/cds-hooks/hooks.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**
@@ -58,8 +60,6 @@ export const OVERRIDE_REASONS = {
 
 type OverrideReason = keyof typeof OVERRIDE_REASONS;
 
-export type Hook = 'patient-view' | 'order-select' | 'order-sign';
-
 /**
  * The kinds of data a card's trigger or evidence reads: a data note about other data is never
  * appended to it (RULES.md 10.5.3).
@@ -74,7 +74,7 @@ interface CatalogEntry {
   /** The code in words: `source.topic.display`. */
   display: string;
   indicator: Indicator;
-  hooks: readonly Hook[];
+  hooks: readonly HookName[];
   overrideReasons: readonly OverrideReason[];
   links: readonly LinkKey[];
   uses: DataUse;
@@ -103,8 +103,7 @@ const TREATMENT_USES: DataUse = {
   conditions: [...CAUSES, 'neuro', 'pregnancy', 'ckd345'],
 };
 
-const PATIENT_VIEW: readonly Hook[] = ['patient-view'];
-const ORDER_HOOKS: readonly Hook[] = ['order-select', 'order-sign'];
+const PATIENT_VIEW: readonly HookName[] = ['patient-view'];
 
 export const CARD_CATALOG = {
   'b12-test-recommended': {
@@ -206,7 +205,7 @@ export const CARD_CATALOG = {
   'severe-anaemia-urgent': {
     display: 'Severe anaemia: urgent assessment',
     indicator: 'critical',
-    hooks: ['patient-view', 'order-select', 'order-sign'],
+    hooks: HOOKS,
     overrideReasons: ['already-addressed', 'specialist-managing', 'result-not-representative'],
     links: ['who2011', 'cks'],
     uses: {

@@ -2,14 +2,8 @@ import { asArray, asObject, asString, canonicalSystem } from '../../src/fhir/cod
 import type { Code } from '../../src/fhir/coding.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
-import {
-  CONDITION_GROUPS,
-  ICD10_CM_SYSTEM,
-  ICD10_WHO_SYSTEM,
-  SNOMED_SYSTEM,
-  anyOf,
-  dotlessIcd10,
-} from './terminology.js';
+import { ICD10_CM_SYSTEM, ICD10_WHO_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
+import { CONDITION_GROUPS, anyOf, dotlessIcd10 } from './terminology.js';
 import type { ConditionGroup } from './terminology.js';
 
 /** A recorded condition (or procedure, or diet observation) that puts the patient in a group. */

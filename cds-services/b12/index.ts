@@ -15,10 +15,13 @@ export {
   SOURCE_LABEL,
   TOPIC_SYSTEM,
 } from './catalog.js';
-export type { CardCode, Hook } from './catalog.js';
+export type { CardCode } from './catalog.js';
 export { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from './clinical-config.js';
+export { DRAFT_KEYS, draftOrder, draftWording, isDraftKey, retargetWithDraft } from './drafts.js';
+export type { DraftChoice, DraftKey } from './drafts.js';
 export type { ClinicalConfig } from './clinical-config.js';
 export { triggerOf } from './guidance.js';
 export { guidanceRouter } from './guidance-page.js';
 export type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
 export { B12_PREFETCH } from './prefetch.js';
+export { PREFETCH_RESOURCE_TYPES } from './prefetch-keys.js';

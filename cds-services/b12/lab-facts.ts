@@ -6,7 +6,8 @@ import type { AnalyteReader, LabResult } from '../../src/fhir/observations.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import { siteRecognisers } from './site-recognisers.js';
 import type { MedicationFact } from './medication-facts.js';
-import { ANALYTES, LOINC_SYSTEM, PREGNANCY_STATUS } from './terminology.js';
+import { LOINC_SYSTEM } from './code-systems.js';
+import { ANALYTES, PREGNANCY_STATUS } from './terminology.js';
 import type { Analyte } from './terminology.js';
 
 /** Analytes whose results B12 treatment distorts (RULES.md 2.2 "diagnostic results"). */

@@ -4,9 +4,9 @@ import type { EpochDay } from '../../src/fhir/dates.js';
 import type { MedicationResourceType, MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import type { SiteRecognisers } from './site-recognisers.js';
+import { ATC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import {
   ANY_MEDICATION_TEXT,
-  ATC_SYSTEM,
   CYANIDE_ANTIDOTE_MIN_MG,
   CYANOKIT_TEXT,
   MEDICATION_TEXT,
@@ -16,8 +16,6 @@ import {
   ROUTE_TEXT,
   RXNORM_INGREDIENTS,
   RXNORM_PRODUCTS,
-  RXNORM_SYSTEM,
-  SNOMED_SYSTEM,
   classifyAtc,
   isAtcCobalaminCombination,
 } from './terminology.js';

@@ -5,9 +5,8 @@ import type {
   Timing,
   CodeableConcept,
 } from 'fhir/r4.js';
-import { z } from 'zod';
 import type { Action } from '../../src/cds-hooks/cards.js';
-import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './terminology.js';
+import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 
 /**
  * The resources a suggestion creates (RULES.md 5.0 "Suggestion resources"): draft orders for the
@@ -22,30 +21,45 @@ const ROUTES = {
   oral: { system: SNOMED_SYSTEM, code: '26643006', display: 'Oral route' },
 } as const;
 
-const HYDROXOCOBALAMIN_INJECTION: CodeableConcept = {
-  coding: [
-    {
-      system: RXNORM_SYSTEM,
-      code: '317106',
-      display: 'hydroxocobalamin 1 MG/ML Injectable Solution',
-    },
-    { system: ATC_SYSTEM, code: 'B03BA03', display: 'hydroxocobalamin' },
-  ],
-  text: 'Hydroxocobalamin 1 mg/1 mL injection',
-};
+const CYANOCOBALAMIN_ATC = { system: ATC_SYSTEM, code: 'B03BA01', display: 'cyanocobalamin' };
 
-const CYANOCOBALAMIN_TABLET: CodeableConcept = {
-  coding: [{ system: ATC_SYSTEM, code: 'B03BA01', display: 'cyanocobalamin' }],
-  text: 'Cyanocobalamin 1 mg tablet',
-};
-
-const FOLIC_ACID_TABLET: CodeableConcept = {
-  coding: [
-    { system: RXNORM_SYSTEM, code: '4511', display: 'folic acid' },
-    { system: ATC_SYSTEM, code: 'B03BB01', display: 'folic acid' },
-  ],
-  text: 'Folic acid 5 mg tablet',
-};
+/** The medicinal products orders name. */
+export const PRODUCTS = {
+  hydroxocobalaminInjection: {
+    coding: [
+      {
+        system: RXNORM_SYSTEM,
+        code: '317106',
+        display: 'hydroxocobalamin 1 MG/ML Injectable Solution',
+      },
+      { system: ATC_SYSTEM, code: 'B03BA03', display: 'hydroxocobalamin' },
+    ],
+    text: 'Hydroxocobalamin 1 mg/1 mL injection',
+  },
+  cyanocobalaminTablet: {
+    coding: [CYANOCOBALAMIN_ATC],
+    text: 'Cyanocobalamin 1 mg tablet',
+  },
+  /** Never suggested (RULES.md 5.0 injects hydroxocobalamin); a draft order may name it (drafts.ts). */
+  cyanocobalaminInjection: {
+    coding: [
+      {
+        system: RXNORM_SYSTEM,
+        code: '309594',
+        display: 'cyanocobalamin 1 MG/ML Injectable Solution',
+      },
+      CYANOCOBALAMIN_ATC,
+    ],
+    text: 'Cyanocobalamin 1000 micrograms/1 mL injection',
+  },
+  folicAcidTablet: {
+    coding: [
+      { system: RXNORM_SYSTEM, code: '4511', display: 'folic acid' },
+      { system: ATC_SYSTEM, code: 'B03BB01', display: 'folic acid' },
+    ],
+    text: 'Folic acid 5 mg tablet',
+  },
+} satisfies Record<string, CodeableConcept>;
 
 type Repeat = NonNullable<Timing['repeat']>;
 
@@ -56,7 +70,7 @@ const duration = (value: number, unit: 'wk' | 'mo'): Repeat['boundsDuration'] =>
   code: unit,
 });
 
-function dosage(
+export function dosage(
   sequence: number,
   text: string,
   route: keyof typeof ROUTES,
@@ -72,7 +86,7 @@ function dosage(
   };
 }
 
-function medicationRequest(
+export function medicationRequest(
   patientId: string,
   medication: CodeableConcept,
   dosageInstruction: Dosage[],
@@ -83,85 +97,16 @@ function medicationRequest(
     intent: 'order',
     medicationCodeableConcept: medication,
     subject: { reference: `Patient/${patientId}` },
-    // FHIR forbids empty arrays: a copied order without dosage carries none.
+    // FHIR forbids empty arrays: a copied order without dosage carries none (copied-dosage.ts).
     ...(dosageInstruction.length > 0 ? { dosageInstruction } : {}),
   };
-}
-
-const nonEmpty = z.string().min(1);
-const coding = z.strictObject({
-  system: nonEmpty.optional(),
-  version: nonEmpty.optional(),
-  code: nonEmpty.optional(),
-  display: nonEmpty.optional(),
-  userSelected: z.boolean().optional(),
-});
-const concept = z.strictObject({
-  coding: z.array(coding).min(1).optional(),
-  text: nonEmpty.optional(),
-});
-const quantity = z.strictObject({
-  value: z.number(),
-  comparator: z.enum(['<', '<=', '>=', '>']).optional(),
-  unit: nonEmpty.optional(),
-  system: nonEmpty.optional(),
-  code: nonEmpty.optional(),
-});
-const repeat = z.strictObject({
-  boundsDuration: quantity.optional(),
-  count: z.number().int().positive().optional(),
-  duration: z.number().positive().optional(),
-  durationUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
-  frequency: z.number().int().positive().optional(),
-  frequencyMax: z.number().int().positive().optional(),
-  period: z.number().positive().optional(),
-  periodMax: z.number().positive().optional(),
-  periodUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
-  dayOfWeek: z
-    .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
-    .min(1)
-    .optional(),
-  timeOfDay: z.array(nonEmpty).min(1).optional(),
-  when: z.array(nonEmpty).min(1).optional(),
-  offset: z.number().int().nonnegative().optional(),
-});
-/** The parts of an R4 Dosage a copied schedule may carry; anything else is not copied. */
-const dosageSchema = z.strictObject({
-  sequence: z.number().int().optional(),
-  text: nonEmpty.optional(),
-  patientInstruction: nonEmpty.optional(),
-  timing: z
-    .strictObject({
-      repeat: repeat.optional(),
-      code: concept.optional(),
-      event: z.array(nonEmpty).min(1).optional(),
-    })
-    .optional(),
-  asNeededBoolean: z.boolean().optional(),
-  site: concept.optional(),
-  route: concept.optional(),
-  method: concept.optional(),
-  doseAndRate: z
-    .array(z.strictObject({ type: concept.optional(), doseQuantity: quantity.optional() }))
-    .min(1)
-    .optional(),
-});
-
-/** FHIR allows no empty objects (a dosage with nothing in it is not a schedule). */
-function hasEmptyValue(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length === 0 || value.some(hasEmptyValue);
-  if (typeof value === 'object' && value !== null) {
-    const children = Object.values(value);
-    return children.length === 0 || children.some(hasEmptyValue);
-  }
-  return false;
 }
 
 /** The regimens of RULES.md 5.0, as MedicationRequests for one patient. */
 export const regimens = {
   /** MR-LOAD: BNF loading then maintenance. */
   load: (patientId: string): MedicationRequest =>
-    medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, [
+    medicationRequest(patientId, PRODUCTS.hydroxocobalaminInjection, [
       dosage(1, '1 mg IM three times a week for 2 weeks', 'intramuscular', 1, {
         frequency: 3,
         period: 1,
@@ -176,7 +121,7 @@ export const regimens = {
     ]),
   /** MR-NEURO: BNF with neurological involvement. */
   neuro: (patientId: string): MedicationRequest =>
-    medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, [
+    medicationRequest(patientId, PRODUCTS.hydroxocobalaminInjection, [
       dosage(1, '1 mg IM on alternate days until no further improvement', 'intramuscular', 1, {
         frequency: 1,
         period: 2,
@@ -190,12 +135,12 @@ export const regimens = {
     ]),
   /** MR-ORAL: NICE NG239 oral alternative. */
   oral: (patientId: string): MedicationRequest =>
-    medicationRequest(patientId, CYANOCOBALAMIN_TABLET, [
+    medicationRequest(patientId, PRODUCTS.cyanocobalaminTablet, [
       dosage(1, '1 mg orally once daily', 'oral', 1, { frequency: 1, period: 1, periodUnit: 'd' }),
     ]),
   /** MR-PROPH: BNF lifelong prophylaxis. */
   prophylaxis: (patientId: string): MedicationRequest =>
-    medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, [
+    medicationRequest(patientId, PRODUCTS.hydroxocobalaminInjection, [
       dosage(1, '1 mg IM every 3 months', 'intramuscular', 1, {
         frequency: 1,
         period: 3,
@@ -204,7 +149,7 @@ export const regimens = {
     ]),
   /** MR-FOLIC5: BNF folic acid for about 4 months. */
   folicAcid5: (patientId: string): MedicationRequest =>
-    medicationRequest(patientId, FOLIC_ACID_TABLET, [
+    medicationRequest(patientId, PRODUCTS.folicAcidTablet, [
       dosage(1, '5 mg orally once daily for 4 months', 'oral', 5, {
         frequency: 1,
         period: 1,
@@ -212,19 +157,6 @@ export const regimens = {
         boundsDuration: duration(4, 'mo'),
       }),
     ]),
-  /**
-   * A hydroxocobalamin order with another order's dosage (RULES.md 5.14), or `undefined` when that
-   * dosage is not well-formed R4: a schedule is copied whole or not at all (none given, none copied).
-   */
-  hydroxocobalaminWith: (
-    patientId: string,
-    dosageInstruction: readonly unknown[],
-  ): MedicationRequest | undefined => {
-    const copied = z.array(dosageSchema).safeParse(dosageInstruction);
-    return copied.success && !copied.data.some(hasEmptyValue)
-      ? medicationRequest(patientId, HYDROXOCOBALAMIN_INJECTION, copied.data as Dosage[])
-      : undefined;
-  },
 };
 
 /** Tests a suggestion can order (RULES.md 5.0 SR-x, LOINC); displays only where checked. */

@@ -21,7 +21,8 @@ import type {
 } from './lab-facts.js';
 import { exposureOf, medicationFact, otherRiskDrug } from './medication-facts.js';
 import type { Exposure, MedicationFact } from './medication-facts.js';
-import { ANALYTES, LOINC_SYSTEM } from './terminology.js';
+import { LOINC_SYSTEM } from './code-systems.js';
+import { ANALYTES } from './terminology.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**

@@ -1,11 +1,6 @@
 import type { PrefetchKey } from './prefetch-keys.js';
-import {
-  ANALYTES,
-  CONDITION_GROUPS,
-  LOINC_SYSTEM,
-  PREGNANCY_STATUS,
-  SNOMED_SYSTEM,
-} from './terminology.js';
+import { LOINC_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
+import { ANALYTES, CONDITION_GROUPS, PREGNANCY_STATUS } from './terminology.js';
 
 /**
  * Every laboratory code the B12 facts read, and the SNOMED CT findings an Observation can record

@@ -1,5 +1,5 @@
 import type { CardSpec } from './cards.js';
-import type { Hook } from './catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import type { ClinicalConfig } from './clinical-config.js';
 import { findingsOf } from './findings.js';
 import type { Findings } from './findings.js';
@@ -10,7 +10,7 @@ import type { DraftMedication, PatientFacts } from './patient-facts.js';
  * configuration they were derived with, the hook, and for order hooks the drafts (RULES.md 6).
  */
 export interface RuleContext {
-  hook: Hook;
+  hook: HookName;
   patientId: string;
   facts: PatientFacts;
   findings: Findings;
@@ -28,7 +28,7 @@ export type Rule = (context: RuleContext) => CardSpec | undefined;
 
 /** The context for one hook call's facts. */
 export function ruleContext(
-  hook: Hook,
+  hook: HookName,
   patientId: string,
   facts: PatientFacts,
   config: ClinicalConfig,

@@ -25,14 +25,13 @@ import { createRequire } from 'node:module';
 import type Fhirpath from 'fhirpath';
 import type R4Model from 'fhirpath/fhir-context/r4';
 import { z } from 'zod';
+import { LOINC_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import {
   ANALYTES,
   ATC_NAMES,
   CONDITION_GROUPS,
-  LOINC_SYSTEM,
   MEDICATION_TEXT,
   RXNORM_INGREDIENTS,
-  SNOMED_SYSTEM,
 } from './terminology.js';
 import type { Analyte, ConditionGroup, Ingredient } from './terminology.js';
 

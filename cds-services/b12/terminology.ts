@@ -13,6 +13,13 @@
 
 import { lookup } from '../../src/fhir/coding.js';
 import {
+  ATC_SYSTEM,
+  ICD10_CM_SYSTEM,
+  LOINC_SYSTEM,
+  RXNORM_SYSTEM,
+  SNOMED_SYSTEM,
+} from './code-systems.js';
+import {
   booleanExtension,
   codeExtension,
   codesIn,
@@ -24,14 +31,6 @@ import {
   stringExtension,
 } from './valuesets.js';
 import type { ValueSetConcept } from './valuesets.js';
-
-export const LOINC_SYSTEM = 'http://loinc.org';
-export const SNOMED_SYSTEM = 'http://snomed.info/sct';
-export const RXNORM_SYSTEM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const ATC_SYSTEM = 'http://www.whocc.no/atc';
-/** ICD-10 codes are read in both systems, by dotless prefix (RULES.md 10.5.1, 10.6). */
-export const ICD10_CM_SYSTEM = 'http://hl7.org/fhir/sid/icd-10-cm';
-export const ICD10_WHO_SYSTEM = 'http://hl7.org/fhir/sid/icd-10';
 
 /** Lookup tables are built once, at module load, and never change (guarded by a test). */
 const frozen = <T extends object>(table: T): Readonly<T> => Object.freeze(table);

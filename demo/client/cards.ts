@@ -1,6 +1,6 @@
 import type { Card, Coding, Suggestion } from '../../src/cds-hooks/cards.js';
 import { h } from './dom.js';
-import { renderMarkdown } from './markdown.js';
+import { markdownHtml } from './markdown.js';
 
 /**
  * Cards drawn as an EHR shows them (CDS Hooks 2.0 §Card attributes): indicator, summary, detail,
@@ -11,6 +11,13 @@ import { renderMarkdown } from './markdown.js';
 export type SendFeedback = (feedback: Record<string, unknown>) => Promise<void>;
 
 const INDICATOR_NAMES = { info: 'Info', warning: 'Warning', critical: 'Critical' } as const;
+
+function detailBlock(detail: string): HTMLElement {
+  const block = h('div', { class: 'markdown' });
+  // The only HTML string on the page: markdown-it's, in which card text is escaped (markdown.ts).
+  block.innerHTML = markdownHtml(detail);
+  return block;
+}
 
 function actionsText(suggestion: Suggestion): string {
   return (suggestion.actions ?? [])
@@ -96,7 +103,7 @@ export function renderCard(card: Card, send: SendFeedback): HTMLElement {
       h('span', { class: 'indicator' }, INDICATOR_NAMES[card.indicator]),
       h('h3', { class: 'summary' }, card.summary),
     ),
-    card.detail === undefined ? null : renderMarkdown(card.detail),
+    card.detail === undefined ? null : detailBlock(card.detail),
     h(
       'p',
       { class: 'source' },

@@ -1,15 +1,15 @@
 import type { Card } from '../../src/cds-hooks/cards.js';
 import type { ChartData } from '../chart-types.js';
 import {
-  DRAFTS,
   DRAFT_KEYS,
-  HOOKS,
+  draftWording,
   isDraftKey,
-  isHook,
-  requestFromJson,
-  retarget,
-} from '../requests.js';
-import type { HookRequestBody } from '../requests.js';
+  retargetWithDraft,
+} from '../../cds-services/b12/drafts.js';
+import { PREFETCH_RESOURCE_TYPES } from '../../cds-services/b12/prefetch-keys.js';
+import { HOOKS, isHook } from '../../src/cds-hooks/hooks.js';
+import { requestFromJson } from '../../src/cds-hooks/patient-bundle.js';
+import type { HookRequestBody } from '../../src/cds-hooks/request-body.js';
 import { renderCard } from './cards.js';
 import { renderChart } from './chart.js';
 import { byId, h } from './dom.js';
@@ -69,12 +69,13 @@ function syncDraft(): void {
 
 async function sourceRequest(): Promise<HookRequestBody> {
   const text = pasted.value.trim();
-  if (text !== '') return requestFromJson(JSON.parse(text));
+  if (text !== '') return requestFromJson(JSON.parse(text), PREFETCH_RESOURCE_TYPES);
   const [folder, name] = patientSelect.value.split('/');
   return requestFromJson(
     await getJson(
       `api/patients/${encodeURIComponent(folder ?? '')}/${encodeURIComponent(name ?? '')}`,
     ),
+    PREFETCH_RESOURCE_TYPES,
   );
 }
 
@@ -87,7 +88,7 @@ async function fireHook(): Promise<void> {
     const hook = hookSelect.value;
     const draft = draftSelect.value;
     if (!isHook(hook)) throw new Error(`unknown hook ${hook}`);
-    const request = retarget(await sourceRequest(), {
+    const request = retargetWithDraft(await sourceRequest(), {
       hook,
       draft: isDraftKey(draft) ? draft : undefined,
       today,
@@ -127,7 +128,10 @@ async function fireHook(): Promise<void> {
 async function start(): Promise<void> {
   for (const hook of HOOKS) hookSelect.append(h('option', { value: hook }, hook));
   draftSelect.append(h('option', { value: OWN_DRAFTS }, 'The request’s own draft orders'));
-  for (const key of DRAFT_KEYS) draftSelect.append(h('option', { value: key }, DRAFTS[key].label));
+  for (const key of DRAFT_KEYS) {
+    const { product, schedule } = draftWording(key);
+    draftSelect.append(h('option', { value: key }, `${product}: ${schedule}`));
+  }
   const listing = await getJson<{ today: string; patients: PatientEntry[] }>('api/patients');
   today = listing.today;
   for (const patient of listing.patients) {

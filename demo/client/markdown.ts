@@ -1,42 +1,20 @@
-import { parseMarkdown } from '../markdown.js';
-import type { Inline } from '../markdown.js';
-import { h } from './dom.js';
+import MarkdownIt from 'markdown-it';
 
-/** Card Markdown (parsed by demo/markdown.ts) as DOM nodes: text is only ever text. */
+/**
+ * A card's `detail` as HTML: CDS Hooks 2.0 makes it GitHub-flavoured Markdown, rendered here by
+ * markdown-it. Card text never becomes markup: raw HTML is escaped (`html: false`), and only
+ * http(s) URLs become links (no `javascript:` or `data:`), opened in a new tab that cannot reach
+ * this page. No DOM, so it is tested without a browser.
+ */
 
-function inlineNode(node: Inline): Node {
-  switch (node.kind) {
-    case 'text':
-      return document.createTextNode(node.text);
-    case 'code':
-      return h('code', {}, node.text);
-    case 'link':
-      return h('a', { href: node.href, target: '_blank', rel: 'noopener noreferrer' }, node.text);
-    case 'strong':
-    case 'em':
-      return h(node.kind, {}, ...node.children.map(inlineNode));
-  }
-}
+const markdown = new MarkdownIt({ html: false, linkify: false });
 
-export function renderMarkdown(markdown: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'markdown' },
-    ...parseMarkdown(markdown).map((block) =>
-      block.kind === 'list'
-        ? h(
-            block.ordered ? 'ol' : 'ul',
-            {},
-            ...block.items.map((item) => h('li', {}, ...item.map(inlineNode))),
-          )
-        : h(
-            'p',
-            {},
-            ...block.lines.flatMap((line, index) => [
-              index > 0 ? h('br') : null,
-              ...line.map(inlineNode),
-            ]),
-          ),
-    ),
-  );
-}
+markdown.validateLink = (url) => /^https?:\/\//i.test(url);
+
+markdown.renderer.rules.link_open = (tokens, index, options, _env, renderer) => {
+  tokens[index]?.attrSet('target', '_blank');
+  tokens[index]?.attrSet('rel', 'noopener noreferrer');
+  return renderer.renderToken(tokens, index, options);
+};
+
+export const markdownHtml = (text: string): string => markdown.render(text);

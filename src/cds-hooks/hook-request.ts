@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fhirResourceSchema } from '../fhir/client/fhir-resource.js';
+import type { HookName } from './hooks.js';
 import { FHIR_ID, RELATIVE_REFERENCE } from './references.js';
 
 /**
@@ -8,9 +9,6 @@ import { FHIR_ID, RELATIVE_REFERENCE } from './references.js';
  * extras) are tolerated and passed through, as real clients send them.
  * See {@link https://cds-hooks.hl7.org/2.0/#http-request | HTTP Request}.
  */
-
-export const HOOKS = ['patient-view', 'order-select', 'order-sign'] as const;
-export type HookName = (typeof HOOKS)[number];
 
 /**
  * A UUID in its 8-4-4-4-12 hex form, any version (the Sandbox sends v4, fixture generators v5):

@@ -1,4 +1,4 @@
-import type { HookName } from './hook-request.js';
+import type { HookName } from './hooks.js';
 
 /**
  * Prefetch template tokens (CDS Hooks 2.0 §Prefetch tokens): `{{context.<field>}}` for a

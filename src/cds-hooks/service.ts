@@ -1,5 +1,6 @@
 import type { CdsResponse } from './cards.js';
-import type { HookName, HookRequest } from './hook-request.js';
+import type { HookRequest } from './hook-request.js';
+import type { HookName } from './hooks.js';
 import type { PrefetchData } from './prefetch.js';
 import { notFound } from '../fhir/operation-outcome.js';
 import { checkTemplate } from './prefetch-template.js';

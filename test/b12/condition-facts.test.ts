@@ -6,7 +6,10 @@ import {
   mayCountAsObservation,
   readConditionGroups,
 } from '../../cds-services/b12/condition-facts.js';
-import { LOINC_SYSTEM as LOINC, SNOMED_SYSTEM as SCT } from '../../cds-services/b12/terminology.js';
+import {
+  LOINC_SYSTEM as LOINC,
+  SNOMED_SYSTEM as SCT,
+} from '../../cds-services/b12/code-systems.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { fields, loincConcept, maybe, snomedConcept } from '../support/arbitraries.js';
 import {

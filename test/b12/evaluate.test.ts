@@ -2,7 +2,8 @@ import { ruleContext } from '../../cds-services/b12/rule.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { FhirResource, Patient } from 'fhir/r4.js';
 import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
-import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';
+import type { CardCode } from '../../cds-services/b12/catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { evaluate } from '../../cds-services/b12/evaluate.js';
 import type { Rule, RuleContext } from '../../cds-services/b12/rule.js';
@@ -122,7 +123,7 @@ const FOLIC_ACID_DRAFT = draftOrder(concept([rx('310410', 'folic acid 1 MG Oral 
 interface Case {
   patient?: Patient;
   resources: FhirResource[];
-  hook?: Hook;
+  hook?: HookName;
   draftOrders?: FhirResource[];
 }
 
@@ -292,7 +293,7 @@ describe('a patient recorded as dead gets no card on any hook (RULES.md 10.1.1)'
       route: concept([sct('78421000', 'Intramuscular route')]),
     }),
   ];
-  const HOOKS: Hook[] = ['patient-view', 'order-select', 'order-sign'];
+  const HOOKS: HookName[] = ['patient-view', 'order-select', 'order-sign'];
 
   it.each<[string, Partial<Patient>]>([
     ['deceasedBoolean true', { deceasedBoolean: true }],
@@ -551,7 +552,7 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
     );
   });
 
-  it.each<[Hook]>([['patient-view'], ['order-select'], ['order-sign']])(
+  it.each<[HookName]>([['patient-view'], ['order-select'], ['order-sign']])(
     'on %s, a card is returned only if its catalog entry lists the hook',
     (hook) => {
       const allowed = ALL_CODES.filter((code) =>

@@ -4,7 +4,8 @@ import { expect } from 'vitest';
 import type { Card, Suggestion } from '../../src/cds-hooks/cards.js';
 import { toCard } from '../../cds-services/b12/cards.js';
 import type { CardSpec } from '../../cds-services/b12/cards.js';
-import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';
+import type { CardCode } from '../../cds-services/b12/catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import {
   DEFAULT_CLINICAL_CONFIG,
   DEFAULT_THRESHOLDS,
@@ -47,7 +48,7 @@ import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js
  */
 
 export interface RunOptions extends Omit<FactsOptions, 'config'> {
-  hook?: Hook;
+  hook?: HookName;
   /** Threshold overrides on the rule book's defaults (RULES.md 4). */
   thresholds?: Partial<Thresholds>;
 }
@@ -69,7 +70,11 @@ function configOf(thresholds: Partial<Thresholds> = {}): ClinicalConfig {
   return { ...DEFAULT_CLINICAL_CONFIG, thresholds: { ...DEFAULT_THRESHOLDS, ...thresholds } };
 }
 
-function contextOf(patientFacts: PatientFacts, hook: Hook, config: ClinicalConfig): RuleContext {
+function contextOf(
+  patientFacts: PatientFacts,
+  hook: HookName,
+  config: ClinicalConfig,
+): RuleContext {
   return ruleContext(hook, PATIENT_ID, patientFacts, config);
 }
 

@@ -4,7 +4,8 @@ import { expect } from 'vitest';
 import type { Card } from '../../src/cds-hooks/cards.js';
 import { toCard } from '../../cds-services/b12/cards.js';
 import type { CardSpec } from '../../cds-services/b12/cards.js';
-import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';
+import type { CardCode } from '../../cds-services/b12/catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig, Thresholds } from '../../cds-services/b12/clinical-config.js';
 import { evaluate } from '../../cds-services/b12/evaluate.js';
@@ -33,7 +34,7 @@ import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js
  */
 
 export interface RunOptions extends Omit<FactsOptions, 'config'> {
-  hook?: Hook;
+  hook?: HookName;
   config?: ClinicalConfig;
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CardSpec } from '../../cds-services/b12/cards.js';
-import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';
+import type { CardCode } from '../../cds-services/b12/catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { MAX_DETAIL_LENGTH, detailLength } from '../../cds-services/b12/detail.js';
 import { evaluate } from '../../cds-services/b12/evaluate.js';
@@ -54,7 +55,7 @@ function fixtureSpecs(code: CardCode): CardSpec[] {
     },
     DEFAULT_CLINICAL_CONFIG,
   );
-  return evaluate(ruleContext(body.hook as Hook, patientId, facts, DEFAULT_CLINICAL_CONFIG));
+  return evaluate(ruleContext(body.hook as HookName, patientId, facts, DEFAULT_CLINICAL_CONFIG));
 }
 
 const FIXTURE_SPECS = CARD_CODES.map((code) => [code, fixtureSpecs(code)] as const);

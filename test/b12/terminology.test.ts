@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ICD10_CM_SYSTEM, ICD10_WHO_SYSTEM } from '../../cds-services/b12/code-systems.js';
 import {
   ANALYTES,
   ANY_MEDICATION_TEXT,
@@ -8,8 +9,6 @@ import {
   CONDITION_GROUPS,
   CYANIDE_ANTIDOTE_MIN_MG,
   CYANOKIT_TEXT,
-  ICD10_CM_SYSTEM,
-  ICD10_WHO_SYSTEM,
   MEDICATION_TEXT,
   PREGNANCY_STATUS,
   ROUTE_CODES,

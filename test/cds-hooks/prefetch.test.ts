@@ -15,10 +15,10 @@ import type {
   Procedure,
 } from 'fhir/r4.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
+import { LOINC_SYSTEM } from '../../cds-services/b12/code-systems.js';
 import {
   ANALYTES,
   CONDITION_GROUPS,
-  LOINC_SYSTEM,
   PREGNANCY_STATUS,
 } from '../../cds-services/b12/terminology.js';
 import { cdsResponse } from '../../src/cds-hooks/cards.js';

@@ -1,73 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { parseInline, parseMarkdown } from '../../demo/markdown.js';
+import { markdownHtml } from '../../demo/client/markdown.js';
 
-/** The demo page's Markdown subset for card details (demo/markdown.ts). */
+/** Card details as the demo page shows them (demo/client/markdown.ts, markdown-it). */
 
-describe('parseMarkdown', () => {
-  it('splits paragraphs on blank lines and keeps line breaks within one', () => {
-    expect(parseMarkdown('Evidence: B12 142 ng/L\nHb 112 g/L\n\nStart treatment.')).toEqual([
-      {
-        kind: 'paragraph',
-        lines: [
-          [{ kind: 'text', text: 'Evidence: B12 142 ng/L' }],
-          [{ kind: 'text', text: 'Hb 112 g/L' }],
-        ],
-      },
-      { kind: 'paragraph', lines: [[{ kind: 'text', text: 'Start treatment.' }]] },
-    ]);
-  });
-
-  it('reads bulleted and numbered lists', () => {
-    expect(parseMarkdown('- one\n- **two**\n\n1. first\n2. second')).toEqual([
-      {
-        kind: 'list',
-        ordered: false,
-        items: [
-          [{ kind: 'text', text: 'one' }],
-          [{ kind: 'strong', children: [{ kind: 'text', text: 'two' }] }],
-        ],
-      },
-      {
-        kind: 'list',
-        ordered: true,
-        items: [[{ kind: 'text', text: 'first' }], [{ kind: 'text', text: 'second' }]],
-      },
-    ]);
-  });
-});
-
-describe('parseInline', () => {
-  it('reads bold, italic, code and http(s) links', () => {
+describe('markdownHtml', () => {
+  it('renders paragraphs split on blank lines, and lists', () => {
     expect(
-      parseInline(
+      markdownHtml('Evidence: B12 142 ng/L\n\nStart treatment.\n\n- one\n- **two**\n\n1. first'),
+    ).toBe(
+      '<p>Evidence: B12 142 ng/L</p>\n<p>Start treatment.</p>\n' +
+        '<ul>\n<li>one</li>\n<li><strong>two</strong></li>\n</ul>\n<ol>\n<li>first</li>\n</ol>\n',
+    );
+  });
+
+  it('renders bold, italic, code and http(s) links, opened in a new tab without an opener', () => {
+    expect(
+      markdownHtml(
         '**Never** give *folic acid* `alone`: see [NG239](https://www.nice.org.uk/guidance/ng239)',
       ),
-    ).toEqual([
-      { kind: 'strong', children: [{ kind: 'text', text: 'Never' }] },
-      { kind: 'text', text: ' give ' },
-      { kind: 'em', children: [{ kind: 'text', text: 'folic acid' }] },
-      { kind: 'text', text: ' ' },
-      { kind: 'code', text: 'alone' },
-      { kind: 'text', text: ': see ' },
-      { kind: 'link', text: 'NG239', href: 'https://www.nice.org.uk/guidance/ng239' },
-    ]);
+    ).toBe(
+      '<p><strong>Never</strong> give <em>folic acid</em> <code>alone</code>: see ' +
+        '<a href="https://www.nice.org.uk/guidance/ng239" target="_blank" rel="noopener noreferrer">NG239</a></p>\n',
+    );
   });
 
   it.each([
     ['a javascript: link', '[click](javascript:alert(1))'],
     ['a data: link', '[x](data:text/html,<script>alert(1)</script>)'],
-  ])('leaves %s as literal text', (_name, text) => {
-    expect(parseInline(text).every((node) => node.kind === 'text')).toBe(true);
-    expect(
-      parseInline(text)
-        .map((node) => (node.kind === 'text' ? node.text : ''))
-        .join(''),
-    ).toBe(text);
+    ['a relative link', '[x](/cds-services)'],
+    ['an autolink to javascript:', '<javascript:alert(1)>'],
+  ])('leaves %s as text', (_name, text) => {
+    expect(markdownHtml(text)).not.toContain('<a');
+    expect(markdownHtml(text)).not.toContain('<script');
   });
 
-  it('keeps HTML as text: it is never markup', () => {
-    expect(parseInline('<img src=x onerror=alert(1)> <script>alert(1)</script>')).toEqual([
-      { kind: 'text', text: '<img src=x onerror=alert(1)> <script>alert(1)</script>' },
-    ]);
+  it('escapes HTML: card text is never markup', () => {
+    expect(markdownHtml('<img src=x onerror=alert(1)> <script>alert(1)</script>')).toBe(
+      '<p>&lt;img src=x onerror=alert(1)&gt; &lt;script&gt;alert(1)&lt;/script&gt;</p>\n',
+    );
   });
 });

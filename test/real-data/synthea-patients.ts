@@ -3,8 +3,9 @@ import type { FhirResource } from 'fhir/r4.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
-import type { DemoHook, DraftKey } from '../../demo/requests.js';
+import type { DraftKey } from '../../cds-services/b12/drafts.js';
 import type { Card, CdsResponse } from '../../src/cds-hooks/cards.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import {
   evaluateFile,
   hookRequestFrom,
@@ -70,7 +71,7 @@ const evaluator = loadEvaluator({});
 
 /** The hook and draft order of `--hook` and `--draft`; patient-view without them. */
 export interface HookChoice {
-  hook?: DemoHook;
+  hook?: HookName;
   draft?: DraftKey;
 }
 

@@ -1,16 +1,18 @@
 import fc from 'fast-check';
 import {
+  ATC_SYSTEM,
+  LOINC_SYSTEM,
+  RXNORM_SYSTEM,
+  SNOMED_SYSTEM,
+} from '../../cds-services/b12/code-systems.js';
+import {
   ANALYTES,
   ATC_NAMES,
-  ATC_SYSTEM,
   CONDITION_GROUPS,
-  LOINC_SYSTEM,
   PREGNANCY_STATUS,
   ROUTE_CODES,
   RXNORM_INGREDIENTS,
   RXNORM_PRODUCTS,
-  RXNORM_SYSTEM,
-  SNOMED_SYSTEM,
 } from '../../cds-services/b12/terminology.js';
 import { LAB_UNIT_SYNONYMS } from '../../src/fhir/units.js';
 

@@ -12,7 +12,8 @@ import type {
   TimingRepeat,
 } from 'fhir/r4.js';
 import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
-import type { CardCode, Hook } from '../../cds-services/b12/catalog.js';
+import type { CardCode } from '../../cds-services/b12/catalog.js';
+import type { HookName } from '../../src/cds-hooks/hooks.js';
 import {
   CONDITION_CLINICAL,
   CONDITION_VERIFICATION,
@@ -444,7 +445,7 @@ function conditionResource(spec: ConditionSpec, patient: PatientSpec): Condition
 export interface CardFixtureSpec {
   /** What the patient shows, for the README table. */
   story: string;
-  hook: Hook;
+  hook: HookName;
   patient: PatientSpec;
   labs: LabSpec[];
   meds: MedSpec[];

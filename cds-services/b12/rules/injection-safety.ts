@@ -6,7 +6,8 @@ import { evidenceLine, plateletCount, resultText, valueText } from '../evidence.
 import { recordNames } from '../condition-facts.js';
 import type { Analyte } from '../terminology.js';
 import { below } from '../findings.js';
-import { actions, regimens } from '../orders.js';
+import { hydroxocobalaminWith } from '../copied-dosage.js';
+import { actions } from '../orders.js';
 import type { DraftMedication } from '../patient-facts.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { detailOf } from '../detail.js';
@@ -167,7 +168,7 @@ export function cyanocobalaminRenal(context: RuleContext): CardSpec | undefined 
   const injectable = drafts.filter(isInjectable);
   const first = injectable.find((draft) => draft.id !== undefined);
   // MR-LOAD's medication with the draft's own schedule; none when that schedule cannot be copied.
-  const replacement = first && regimens.hydroxocobalaminWith(patientId, first.dosageInstruction);
+  const replacement = first && hydroxocobalaminWith(patientId, first.dosageInstruction);
   const suggestions: SuggestionInput[] =
     first?.id === undefined || replacement === undefined
       ? []

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DRAFTS, DRAFT_KEYS, HOOKS, isDraftKey, isHook } from '../../../demo/requests.js';
-import type { DemoHook, DraftKey } from '../../../demo/requests.js';
+import { DRAFT_KEYS, draftWording, isDraftKey } from '../../../cds-services/b12/index.js';
+import type { DraftKey } from '../../../cds-services/b12/index.js';
+import { HOOKS, ORDER_HOOKS, isHook, isOrderHook } from '../../cds-hooks/hooks.js';
+import type { HookName } from '../../cds-hooks/hooks.js';
 import { UsageError } from './errors.js';
 
 /** The command line of `b12-cds`: which command, with which options. */
@@ -9,7 +11,7 @@ export interface EvaluateCommand {
   name: 'evaluate';
   file: string;
   /** Send the request's patient to this hook instead of the request's own. */
-  hook: DemoHook | undefined;
+  hook: HookName | undefined;
   /** The draft order of an order hook (only with `hook`). */
   draft: DraftKey | undefined;
   /** The evaluation date, YYYY-MM-DD; today (UTC) when absent. */
@@ -19,9 +21,10 @@ export interface EvaluateCommand {
 
 export type Command = { name: 'help' } | { name: 'serve' } | EvaluateCommand;
 
-const ORDER_HOOKS: readonly DemoHook[] = ['order-select', 'order-sign'];
-
-const draftLines = DRAFT_KEYS.map((key) => `        ${key.padEnd(24)} ${DRAFTS[key].label}`);
+const draftLines = DRAFT_KEYS.map((key) => {
+  const { product, schedule } = draftWording(key);
+  return `        ${key.padEnd(24)} ${product}:\n${' '.repeat(33)}${schedule}`;
+});
 
 export const USAGE = `Usage:
   b12-cds evaluate <hook-request.json | patient-bundle.json> [options]
@@ -32,7 +35,7 @@ evaluate  Evaluates a CDS Hooks request, or a FHIR Bundle of one patient's data,
           server but exactly as the service does, and prints the cards.
     --hook <hook>     ${HOOKS.join(', ')}: sends the same patient to this hook
                       (default: the request's own hook; patient-view for a Bundle)
-    --draft <draft>   the draft order for --hook order-select or order-sign (default: the
+    --draft <draft>   the draft order for --hook ${ORDER_HOOKS.join(' or ')} (default: the
                       request's own draft orders; a request without any needs one of):
 ${draftLines.join('\n')}
     --date <date>     the evaluation date, YYYY-MM-DD (default: today, UTC)
@@ -130,9 +133,10 @@ function evaluateCommand(
   if (draft !== undefined && !isDraftKey(draft)) {
     throw new UsageError(`unknown draft '${draft}': use ${DRAFT_KEYS.join(', ')}`);
   }
-  const orderHook = hook !== undefined && ORDER_HOOKS.includes(hook);
-  if (!orderHook && draft !== undefined) {
-    throw new UsageError('--draft goes with --hook order-select or --hook order-sign');
+  if (draft !== undefined && (hook === undefined || !isOrderHook(hook))) {
+    throw new UsageError(
+      `--draft goes with ${ORDER_HOOKS.map((orderHook) => `--hook ${orderHook}`).join(' or ')}`,
+    );
   }
   return {
     name: 'evaluate',

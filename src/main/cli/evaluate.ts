@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { RequestInputError, requestFromJson, retarget } from '../../../demo/requests.js';
-import type { DemoHook, DraftKey, HookRequestBody } from '../../../demo/requests.js';
+import { PREFETCH_RESOURCE_TYPES, retargetWithDraft } from '../../../cds-services/b12/index.js';
+import type { DraftKey } from '../../../cds-services/b12/index.js';
+import type { HookName } from '../../cds-hooks/hooks.js';
+import { requestFromJson } from '../../cds-hooks/patient-bundle.js';
+import { RequestInputError } from '../../cds-hooks/request-body.js';
+import type { HookRequestBody } from '../../cds-hooks/request-body.js';
 import type { CdsResponse } from '../../cds-hooks/cards.js';
 import { callService } from '../../cds-hooks/hook-call.js';
 import { OperationOutcomeError } from '../../fhir/operation-outcome.js';
@@ -24,7 +28,7 @@ export interface Evaluator {
 
 export interface EvaluateOptions {
   /** Send the request's patient to this hook instead of the request's own. */
-  hook?: DemoHook | undefined;
+  hook?: HookName | undefined;
   /** The draft order for an order hook. */
   draft?: DraftKey | undefined;
   /** The evaluation date (YYYY-MM-DD); today, in UTC, when absent. */
@@ -87,10 +91,14 @@ export function hookRequestFrom(
   options: EvaluateOptions & { date: string },
 ): HookRequestBody {
   try {
-    const request = requestFromJson(value);
+    const request = requestFromJson(value, PREFETCH_RESOURCE_TYPES);
     return options.hook === undefined
       ? request
-      : retarget(request, { hook: options.hook, draft: options.draft, today: options.date });
+      : retargetWithDraft(request, {
+          hook: options.hook,
+          draft: options.draft,
+          today: options.date,
+        });
   } catch (error) {
     if (error instanceof RequestInputError) {
       throw new InputError(`${file} is not a hook request or a patient Bundle: ${error.message}`);

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CdsResponse } from '../../../src/cds-hooks/cards.js';
-import { retarget } from '../../../demo/requests.js';
-import type { HookRequestBody } from '../../../demo/requests.js';
+import { retargetWithDraft } from '../../../cds-services/b12/drafts.js';
+import type { HookRequestBody } from '../../../src/cds-hooks/request-body.js';
 import { CARD_CODES, EVALUATION_DATE } from '../../support/card-fixtures.js';
 import {
   cardCodesOf,
@@ -102,7 +102,7 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
       const response = parsed(run.stdout);
       expect(cardCodesOf(response)).toEqual(['folate-order-b12-untreated']);
       const http = await httpResponse(
-        retarget(readFixture('b12-deficiency-treat') as unknown as HookRequestBody, {
+        retargetWithDraft(readFixture('b12-deficiency-treat') as unknown as HookRequestBody, {
           hook: 'order-select',
           draft: 'folic-acid-5mg',
           today: EVALUATION_DATE,
