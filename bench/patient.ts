@@ -13,6 +13,16 @@ import type {
 import { draftOrder } from '../cds-services/b12/index.js';
 import { isOrderHook } from '../src/cds-hooks/hooks.js';
 import type { HookName } from '../src/cds-hooks/hooks.js';
+import {
+  CONDITION_CATEGORY,
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  LOINC,
+  OBSERVATION_CATEGORY,
+  RXNORM,
+  SNOMED,
+  UCUM,
+} from '../src/fhir/systems.js';
 
 /**
  * A deterministic, Synthea-like patient for the benchmark: the same seed and size always give the
@@ -23,15 +33,6 @@ import type { HookName } from '../src/cds-hooks/hooks.js';
  * low B12 with anaemia, so patient-view gives `b12-deficiency-treat` and a folic acid draft gives
  * a folate safety card at every size, down to 10 Observations.
  */
-
-export const LOINC = 'http://loinc.org';
-export const SNOMED = 'http://snomed.info/sct';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const UCUM = 'http://unitsofmeasure.org';
-const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
-const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
-const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
 const US_CORE = 'http://hl7.org/fhir/us/core/StructureDefinition';
 
 /** The evaluation day the benchmark fixes (the service is given the same clock). */

@@ -42,6 +42,7 @@ import {
   patientViewBody,
 } from './support/hook-calls.js';
 import { draftOrdersBundle, loadPublicScenarios, scenarioToFhir } from './support/scenarios.js';
+import { RXNORM, SNOMED } from '../src/fhir/systems.js';
 
 /**
  * Robustness properties (fast-check, fixed seed): the service never answers 5xx whatever it is
@@ -662,8 +663,6 @@ describe('the clinical engine never throws on partial or wrong-typed FHIR', () =
 // What these properties found, pinned as plain examples over HTTP
 
 describe('regressions found by the properties', () => {
-  const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-  const SNOMED = 'http://snomed.info/sct';
   const subject = { reference: 'Patient/pat-1' };
   const searchset = (resources: readonly JsonObject[]): JsonObject => ({
     resourceType: 'Bundle',

@@ -2,9 +2,9 @@ import { asArray, asObject, asString, canonicalSystem } from '../../src/fhir/cod
 import type { Code } from '../../src/fhir/coding.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
-import { ICD10_CM_SYSTEM, ICD10_WHO_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import { CONDITION_GROUPS, anyOf, dotlessIcd10 } from './terminology.js';
 import type { ConditionGroup } from './terminology.js';
+import { ICD10_CM, ICD10_WHO, SNOMED } from '../../src/fhir/systems.js';
 
 /** A recorded condition (or procedure, or diet observation) that puts the patient in a group. */
 export interface ConditionEvidence {
@@ -59,7 +59,7 @@ for (const [group, definition] of GROUPS) {
     GROUPS_BY_ICD10.set(prefix, [...(GROUPS_BY_ICD10.get(prefix) ?? []), group]);
   }
 }
-const ICD10_SYSTEMS = new Set([ICD10_CM_SYSTEM, ICD10_WHO_SYSTEM]);
+const ICD10_SYSTEMS = new Set([ICD10_CM, ICD10_WHO]);
 
 /**
  * ICD-10 prefixes that name a group only with the right words (E53.8 is B12 deficiency only when
@@ -92,7 +92,7 @@ function codedGroups(record: ProblemRecord): Set<ConditionGroup> {
   const coded = new Set<ConditionGroup>();
   const text = record.texts.join(' ');
   for (const code of record.codes) {
-    if (code.system === SNOMED_SYSTEM) {
+    if (code.system === SNOMED) {
       for (const group of GROUPS_BY_SNOMED.get(code.code) ?? []) coded.add(group);
     } else if (ICD10_SYSTEMS.has(code.system)) {
       for (const group of icd10Groups(code.code, text)) coded.add(group);
@@ -126,9 +126,8 @@ const SYMPTOM_GROUPS: ReadonlySet<ConditionGroup> = new Set(['neuro', 'symptom']
 
 function isFamilyHistory(record: ProblemRecord): boolean {
   return (
-    record.codes.some(
-      (code) => code.system === SNOMED_SYSTEM && FAMILY_HISTORY_CODES.has(code.code),
-    ) || record.texts.some((text) => FAMILY_HISTORY_TEXT.test(text))
+    record.codes.some((code) => code.system === SNOMED && FAMILY_HISTORY_CODES.has(code.code)) ||
+    record.texts.some((text) => FAMILY_HISTORY_TEXT.test(text))
   );
 }
 
@@ -182,7 +181,7 @@ function namesGroup(value: unknown, type: ProblemRecord['resourceType']): boolea
     if (system !== undefined && ICD10_SYSTEMS.has(canonicalSystem(system))) return true;
     if (
       system !== undefined &&
-      canonicalSystem(system) === SNOMED_SYSTEM &&
+      canonicalSystem(system) === SNOMED &&
       coded?.some((group) => CANDIDATES[type].includes(group))
     ) {
       return true;

@@ -6,9 +6,9 @@ import type { AnalyteReader, LabResult } from '../../src/fhir/observations.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import { siteRecognisers } from './site-recognisers.js';
 import type { MedicationFact } from './medication-facts.js';
-import { LOINC_SYSTEM } from './code-systems.js';
 import { ANALYTES, PREGNANCY_STATUS } from './terminology.js';
 import type { Analyte } from './terminology.js';
+import { LOINC } from '../../src/fhir/systems.js';
 
 /** Analytes whose results B12 treatment distorts (RULES.md 2.2 "diagnostic results"). */
 export const B12_MARKERS = ['totalB12', 'activeB12', 'methylmalonicAcid'] as const;
@@ -80,7 +80,7 @@ export function analyteReader(
     Analyte,
     { loinc: readonly string[] },
   ][]) {
-    for (const code of definition.loinc) add(LOINC_SYSTEM, code, analyte);
+    for (const code of definition.loinc) add(LOINC, code, analyte);
   }
   for (const local of config.localCodes) add(local.system, local.code, local.analyte);
   const site = siteRecognisers(config);
@@ -270,7 +270,7 @@ export function readLabFacts(
 
 const isPregnancyStatus = (observation: Record<string, unknown>): boolean =>
   codesOf(observation.code).some(
-    (code) => code.system === LOINC_SYSTEM && code.code === PREGNANCY_STATUS.loinc,
+    (code) => code.system === LOINC && code.code === PREGNANCY_STATUS.loinc,
   );
 
 const USABLE_STATUS = new Set(['final', 'amended', 'corrected']);

@@ -4,7 +4,6 @@ import type { EpochDay } from '../../src/fhir/dates.js';
 import type { MedicationResourceType, MedicationUse } from '../../src/fhir/medications.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import type { SiteRecognisers } from './site-recognisers.js';
-import { ATC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import {
   ANY_MEDICATION_TEXT,
   CYANIDE_ANTIDOTE_MIN_MG,
@@ -20,6 +19,7 @@ import {
   isAtcCobalaminCombination,
 } from './terminology.js';
 import type { CobalaminForm, Ingredient, MedicationClass, Route } from './terminology.js';
+import { ATC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 /** A medication as the rules see it (RULES.md 2.3). */
 export interface MedicationFact {
@@ -74,7 +74,7 @@ function conceptsRead<T>(use: MedicationUse, read: (concept: unknown) => T[]): T
 
 function byCode(use: MedicationUse, texts: readonly string[]): Classification | undefined {
   const codes = conceptsRead(use, codesOf);
-  const rxnorm = codes.filter((code) => code.system === RXNORM_SYSTEM);
+  const rxnorm = codes.filter((code) => code.system === RXNORM);
   const products = mapDefined(rxnorm, (code) => lookup(RXNORM_PRODUCTS, code.code));
   const ingredients = [
     ...products.flatMap((product) => product.ingredients),
@@ -90,7 +90,7 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
       antidote: products.some((product) => product.notB12Therapy),
     };
   }
-  const atc = codes.filter((code) => code.system === ATC_SYSTEM);
+  const atc = codes.filter((code) => code.system === ATC);
   const text = texts.join(' ');
   const atcIngredients = mapDefined(atc, (code) => classifyAtc(code.code, text));
   if (atcIngredients.length === 0) return undefined;
@@ -142,7 +142,7 @@ function routeOf(
 ): Route | undefined {
   const route = use.dosage?.route;
   const coded = codesOf(route).find(
-    (code) => code.system === SNOMED_SYSTEM && lookup(ROUTE_CODES, code.code) !== undefined,
+    (code) => code.system === SNOMED && lookup(ROUTE_CODES, code.code) !== undefined,
   );
   if (coded) return lookup(ROUTE_CODES, coded.code);
   const routeText = [...textOf(route), use.dosage?.text ?? ''].join(' ');

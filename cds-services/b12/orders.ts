@@ -6,7 +6,7 @@ import type {
   CodeableConcept,
 } from 'fhir/r4.js';
 import type { Action } from '../../src/cds-hooks/cards.js';
-import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
+import { ATC, LOINC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 
 /**
  * The resources a suggestion creates (RULES.md 5.0 "Suggestion resources"): draft orders for the
@@ -14,25 +14,23 @@ import { ATC_SYSTEM, LOINC_SYSTEM, RXNORM_SYSTEM, SNOMED_SYSTEM } from './code-s
  * place them as they are. Created resources carry no id.
  */
 
-const UCUM = 'http://unitsofmeasure.org';
-
 const ROUTES = {
-  intramuscular: { system: SNOMED_SYSTEM, code: '78421000', display: 'Intramuscular route' },
-  oral: { system: SNOMED_SYSTEM, code: '26643006', display: 'Oral route' },
+  intramuscular: { system: SNOMED, code: '78421000', display: 'Intramuscular route' },
+  oral: { system: SNOMED, code: '26643006', display: 'Oral route' },
 } as const;
 
-const CYANOCOBALAMIN_ATC = { system: ATC_SYSTEM, code: 'B03BA01', display: 'cyanocobalamin' };
+const CYANOCOBALAMIN_ATC = { system: ATC, code: 'B03BA01', display: 'cyanocobalamin' };
 
 /** The medicinal products orders name. */
 export const PRODUCTS = {
   hydroxocobalaminInjection: {
     coding: [
       {
-        system: RXNORM_SYSTEM,
+        system: RXNORM,
         code: '317106',
         display: 'hydroxocobalamin 1 MG/ML Injectable Solution',
       },
-      { system: ATC_SYSTEM, code: 'B03BA03', display: 'hydroxocobalamin' },
+      { system: ATC, code: 'B03BA03', display: 'hydroxocobalamin' },
     ],
     text: 'Hydroxocobalamin 1 mg/1 mL injection',
   },
@@ -44,7 +42,7 @@ export const PRODUCTS = {
   cyanocobalaminInjection: {
     coding: [
       {
-        system: RXNORM_SYSTEM,
+        system: RXNORM,
         code: '309594',
         display: 'cyanocobalamin 1 MG/ML Injectable Solution',
       },
@@ -54,8 +52,8 @@ export const PRODUCTS = {
   },
   folicAcidTablet: {
     coding: [
-      { system: RXNORM_SYSTEM, code: '4511', display: 'folic acid' },
-      { system: ATC_SYSTEM, code: 'B03BB01', display: 'folic acid' },
+      { system: RXNORM, code: '4511', display: 'folic acid' },
+      { system: ATC, code: 'B03BB01', display: 'folic acid' },
     ],
     text: 'Folic acid 5 mg tablet',
   },
@@ -204,7 +202,7 @@ export function serviceRequest(patientId: string, test: TestName): ServiceReques
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'order',
-    code: { coding: [{ system: LOINC_SYSTEM, code, ...(display ? { display } : {}) }], text },
+    code: { coding: [{ system: LOINC, code, ...(display ? { display } : {}) }], text },
     subject: { reference: `Patient/${patientId}` },
   };
 }

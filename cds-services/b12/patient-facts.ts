@@ -21,9 +21,9 @@ import type {
 } from './lab-facts.js';
 import { exposureOf, medicationFact, otherRiskDrug } from './medication-facts.js';
 import type { Exposure, MedicationFact } from './medication-facts.js';
-import { LOINC_SYSTEM } from './code-systems.js';
 import { ANALYTES } from './terminology.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
+import { LOINC } from '../../src/fhir/systems.js';
 
 /**
  * Everything the B12 rules know about a patient, read once from the hook request's FHIR data
@@ -256,7 +256,7 @@ const B12_TEST_TEXT = /\b(vitamin\s*)?b[\s-]?12\b|cobalamin|holotranscobalamin|a
 function isB12TestOrder(resource: Resource, b12TestCodes: ReadonlySet<string>): boolean {
   if (resource.resourceType !== 'ServiceRequest') return false;
   const codes = codesOf(resource.code);
-  if (codes.some((code) => code.system === LOINC_SYSTEM && b12TestCodes.has(code.code))) {
+  if (codes.some((code) => code.system === LOINC && b12TestCodes.has(code.code))) {
     return true;
   }
   return textOf(resource.code).some((text) => B12_TEST_TEXT.test(text));

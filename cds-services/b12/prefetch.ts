@@ -1,6 +1,6 @@
 import type { PrefetchKey } from './prefetch-keys.js';
-import { LOINC_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import { ANALYTES, CONDITION_GROUPS, PREGNANCY_STATUS } from './terminology.js';
+import { LOINC, SNOMED } from '../../src/fhir/systems.js';
 
 /**
  * Every laboratory code the B12 facts read, and the SNOMED CT findings an Observation can record
@@ -9,11 +9,11 @@ import { ANALYTES, CONDITION_GROUPS, PREGNANCY_STATUS } from './terminology.js';
  */
 const labCodes = [
   ...[...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc), PREGNANCY_STATUS.loinc].map(
-    (code) => `${LOINC_SYSTEM}|${code}`,
+    (code) => `${LOINC}|${code}`,
   ),
   ...(['neuro', 'symptom', 'veganDiet'] as const)
     .flatMap((group) => CONDITION_GROUPS[group].snomed)
-    .map((code) => `${SNOMED_SYSTEM}|${code}`),
+    .map((code) => `${SNOMED}|${code}`),
 ].join(',');
 
 /**

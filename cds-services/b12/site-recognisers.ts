@@ -25,7 +25,6 @@ import { createRequire } from 'node:module';
 import type Fhirpath from 'fhirpath';
 import type R4Model from 'fhirpath/fhir-context/r4';
 import { z } from 'zod';
-import { LOINC_SYSTEM, SNOMED_SYSTEM } from './code-systems.js';
 import {
   ANALYTES,
   ATC_NAMES,
@@ -34,6 +33,7 @@ import {
   RXNORM_INGREDIENTS,
 } from './terminology.js';
 import type { Analyte, ConditionGroup, Ingredient } from './terminology.js';
+import { LOINC, SNOMED } from '../../src/fhir/systems.js';
 
 /**
  * fhirpath.js and its R4 model (about 13 MB) are loaded on the first recogniser: most sites
@@ -255,8 +255,8 @@ function resourceTypesOf(entry: SiteRecogniserConfig): readonly SiteResourceType
 const environment = (root: unknown): Record<string, unknown> => ({
   resource: root,
   rootResource: root,
-  sct: SNOMED_SYSTEM,
-  loinc: LOINC_SYSTEM,
+  sct: SNOMED,
+  loinc: LOINC,
 });
 
 type Outcome = 'holds' | 'does-not-hold' | 'not-boolean';

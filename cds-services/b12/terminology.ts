@@ -13,13 +13,6 @@
 
 import { lookup } from '../../src/fhir/coding.js';
 import {
-  ATC_SYSTEM,
-  ICD10_CM_SYSTEM,
-  LOINC_SYSTEM,
-  RXNORM_SYSTEM,
-  SNOMED_SYSTEM,
-} from './code-systems.js';
-import {
   booleanExtension,
   codeExtension,
   codesIn,
@@ -31,6 +24,7 @@ import {
   stringExtension,
 } from './valuesets.js';
 import type { ValueSetConcept } from './valuesets.js';
+import { ATC, ICD10_CM, LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 /** Lookup tables are built once, at module load, and never change (guarded by a test). */
 const frozen = <T extends object>(table: T): Readonly<T> => Object.freeze(table);
@@ -68,7 +62,7 @@ const HB_G_PER_MOL = 16_110;
 const CREATININE_G_PER_MOL = 113.12;
 
 /** The LOINC codes of an analyte's ValueSet (RULES.md 7.1, 10.2.3). */
-const loincCodes = (id: string): readonly string[] => frozen(codesIn(id, LOINC_SYSTEM));
+const loincCodes = (id: string): readonly string[] => frozen(codesIn(id, LOINC));
 
 export const ANALYTES = {
   totalB12: {
@@ -183,7 +177,7 @@ export const PREGNANCY_STATUS: {
   readonly pregnant: readonly { system: string; code: string }[];
   readonly notPregnant: readonly { system: string; code: string }[];
 } = frozen({
-  loinc: onlyCode('pregnancy-status-observation', LOINC_SYSTEM),
+  loinc: onlyCode('pregnancy-status-observation', LOINC),
   pregnant: codingsOf('pregnancy-status-pregnant'),
   notPregnant: codingsOf('pregnancy-status-not-pregnant'),
 });
@@ -228,7 +222,7 @@ function classIngredient(name: string, element: Extensible, where: string): Ingr
 /** RxNorm ingredient (IN) codes (RULES.md 7.2). */
 export const RXNORM_INGREDIENTS: Readonly<Record<string, Ingredient>> = frozen(
   Object.fromEntries(
-    conceptsOf('rxnorm-ingredients', RXNORM_SYSTEM).map(({ concept }) => [
+    conceptsOf('rxnorm-ingredients', RXNORM).map(({ concept }) => [
       concept.code,
       classIngredient(concept.display, concept, `rxnorm-ingredients ${concept.code}`),
     ]),
@@ -327,7 +321,7 @@ export function productFromConcept(
 function productTable(): Record<string, Product> {
   const table: Record<string, Product> = {};
   for (const id of PRODUCT_VALUE_SETS) {
-    for (const { concept } of conceptsOf(id, RXNORM_SYSTEM)) {
+    for (const { concept } of conceptsOf(id, RXNORM)) {
       const where = `${id} ${concept.code}`;
       // One code, one meaning: a product listed in two sets is a data error (RULES.md 10.4.3).
       if (Object.hasOwn(table, concept.code) || Object.hasOwn(RXNORM_INGREDIENTS, concept.code))
@@ -344,7 +338,7 @@ export const RXNORM_PRODUCTS: Readonly<Record<string, Product>> = frozen(product
 /** ATC codes (RULES.md 7.3). Prefix rules follow the table in {@link classifyAtc}. */
 export const ATC_NAMES: Readonly<Record<string, Ingredient>> = frozen(
   Object.fromEntries(
-    conceptsOf('atc-codes', ATC_SYSTEM).map(({ concept }) => [
+    conceptsOf('atc-codes', ATC).map(({ concept }) => [
       concept.code,
       classIngredient(concept.display, concept, `atc-codes ${concept.code}`),
     ]),
@@ -391,7 +385,7 @@ function brandPattern(brand: string, brands: readonly string[]): RegExp {
 }
 
 function brandNames(): BrandName[] {
-  const named = conceptsOf('rxnorm-ingredients', RXNORM_SYSTEM).flatMap(({ concept }) =>
+  const named = conceptsOf('rxnorm-ingredients', RXNORM).flatMap(({ concept }) =>
     designationsOf(concept, 'brand-name').map((brand) => ({ brand, code: concept.code })),
   );
   const all = named.map((entry) => entry.brand);
@@ -525,7 +519,7 @@ export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_CODES: Readonly<Record<string, Route>> = frozen(
   Object.fromEntries(
-    conceptsOf('medication-routes', SNOMED_SYSTEM).map(({ concept }) => {
+    conceptsOf('medication-routes', SNOMED).map(({ concept }) => {
       const route = oneOf(ROUTES, codeExtension(concept, 'key'));
       if (!route) throw new Error(`medication-routes ${concept.code}: no route key`);
       return [concept.code, route];
@@ -573,7 +567,7 @@ export interface ConditionGroupDefinition {
   snomed: readonly string[];
   /**
    * ICD-10 code prefixes, dotless and upper case (`K500` covers K50.00 and K50.011), read in both
-   * ICD10_CM_SYSTEM and ICD10_WHO_SYSTEM (RULES.md 10.5.1, 10.6).
+   * ICD10_CM and ICD10_WHO_SYSTEM (RULES.md 10.5.1, 10.6).
    */
   icd10: readonly string[];
   /**
@@ -598,7 +592,7 @@ export const dotlessIcd10 = (code: string): string => code.trim().replaceAll('.'
 function groupCodes(
   id: string,
 ): Pick<ConditionGroupDefinition, 'snomed' | 'icd10' | 'icd10RequiresText'> {
-  const icd = conceptsOf(`condition-${id}`, ICD10_CM_SYSTEM);
+  const icd = conceptsOf(`condition-${id}`, ICD10_CM);
   const requiresText = Object.fromEntries(
     icd.flatMap(({ concept }) => {
       const pattern = stringExtension(concept, 'requires-text');
@@ -606,7 +600,7 @@ function groupCodes(
     }),
   );
   return {
-    snomed: frozen(codesIn(`condition-${id}`, SNOMED_SYSTEM)),
+    snomed: frozen(codesIn(`condition-${id}`, SNOMED)),
     icd10: frozen(icd.map(({ concept }) => dotlessIcd10(concept.code))),
     ...(Object.keys(requiresText).length > 0 ? { icd10RequiresText: frozen(requiresText) } : {}),
   };

@@ -9,11 +9,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UCUM } from '../../src/fhir/systems.js';
 
 export const VALUE_SET_BASE = 'https://b12-cds.org/fhir/ValueSet/';
 export const EXTENSION_BASE = 'https://b12-cds.org/fhir/StructureDefinition/';
 export const DESIGNATION_USE_SYSTEM = 'https://b12-cds.org/fhir/CodeSystem/designation-use';
-const UCUM_SYSTEM = 'http://unitsofmeasure.org';
 
 /** Confidence of a code as RULES.md 7 grades it: V confirmed, M one secondary source, U unverified. */
 export type Confidence = 'V' | 'M' | 'U';
@@ -31,7 +31,7 @@ const coding = z.strictObject({
 const quantity = z.strictObject({
   value: z.number().nonnegative(),
   unit: text,
-  system: z.literal(UCUM_SYSTEM),
+  system: z.literal(UCUM),
   code,
 });
 

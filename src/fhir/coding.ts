@@ -1,3 +1,4 @@
+import { SYSTEM_BY_OID } from './systems.js';
 /**
  * Reading CodeableConcepts and Codings from untrusted JSON: EHRs send what they send, so every
  * field is checked before use. Matching is by system and code; text is read separately, and only
@@ -50,19 +51,6 @@ export function asString(value: unknown): string | undefined {
 export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
-
-/**
- * Code systems that EHRs send under their HL7 OID are the same systems as their URLs
- * (RULES.md 10.2.1; OIDs from the HL7 OID registry as listed there).
- */
-const SYSTEM_BY_OID: Readonly<Record<string, string>> = {
-  'urn:oid:2.16.840.1.113883.6.1': 'http://loinc.org',
-  'urn:oid:2.16.840.1.113883.6.96': 'http://snomed.info/sct',
-  'urn:oid:2.16.840.1.113883.6.88': 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  'urn:oid:2.16.840.1.113883.6.90': 'http://hl7.org/fhir/sid/icd-10-cm',
-  'urn:oid:2.16.840.1.113883.6.3': 'http://hl7.org/fhir/sid/icd-10',
-  'urn:oid:2.16.840.1.113883.6.73': 'http://www.whocc.no/atc',
-};
 
 /** The one place a code system is named: its URL, whether sent as URL or OID (RULES.md 10.2.1). */
 export const canonicalSystem = (system: string): string => lookup(SYSTEM_BY_OID, system) ?? system;

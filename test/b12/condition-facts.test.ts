@@ -6,16 +6,10 @@ import {
   mayCountAsObservation,
   readConditionGroups,
 } from '../../cds-services/b12/condition-facts.js';
-import {
-  LOINC_SYSTEM as LOINC,
-  SNOMED_SYSTEM as SCT,
-} from '../../cds-services/b12/code-systems.js';
 import { readProblem } from '../../src/fhir/conditions.js';
 import { fields, loincConcept, maybe, snomedConcept } from '../support/arbitraries.js';
 import {
   ABSENT,
-  ICD10_CM,
-  ICD10_WHO,
   NO,
   OID,
   PRESENT,
@@ -33,6 +27,7 @@ import {
 } from './factories.js';
 import type { FindingValue } from './factories.js';
 import type { ConditionOptions } from './factories.js';
+import { ICD10_CM, ICD10_WHO, LOINC, SNOMED } from '../../src/fhir/systems.js';
 
 /** Conditions and procedures (RULES.md 2.4, 7.4). */
 
@@ -332,7 +327,7 @@ describe('vegan diet from an Observation (RULES.md 7.4)', () => {
     ['the vegan code in the value', { valueCodeableConcept: concept([sct('1255165006')]) }],
     [
       'the vegan code with stray spaces',
-      { code: { coding: [{ system: ` ${SCT} `, code: ' 1255165006 ' }] } },
+      { code: { coding: [{ system: ` ${SNOMED} `, code: ' 1255165006 ' }] } },
     ],
     ['"vegan" in a display', { code: { coding: [{ display: 'Vegan diet' }] } }],
     ['"vegan" in the text', { valueCodeableConcept: { text: 'strict VEGAN' } }],

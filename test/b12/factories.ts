@@ -21,16 +21,18 @@ import { DEFAULT_DATA_RULES } from '../../cds-services/b12/clinical-config.js';
 import type { DataRulesConfig } from '../../cds-services/b12/clinical-config.js';
 import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
+import { daysBefore, draftOrdersBundle, epochDayOf } from '../support/scenarios.js';
 import {
+  ATC,
   CONDITION_CLINICAL,
   CONDITION_VERIFICATION,
+  ICD10_CM,
   LOINC,
   OBSERVATION_CATEGORY,
   RXNORM,
   SNOMED,
   UCUM,
-} from '../support/fhir-r4.js';
-import { daysBefore, draftOrdersBundle, epochDayOf } from '../support/scenarios.js';
+} from '../../src/fhir/systems.js';
 
 /**
  * Small typed factories for valid FHIR R4 test data, written from the R4 specification (each is
@@ -41,9 +43,6 @@ import { daysBefore, draftOrdersBundle, epochDayOf } from '../support/scenarios.
 export const TODAY = '2026-11-21';
 export const TODAY_DAY = epochDayOf(TODAY);
 export const PATIENT_ID = 'pat-1';
-export const ATC = 'http://www.whocc.no/atc';
-export const ICD10_CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-export const ICD10_WHO = 'http://hl7.org/fhir/sid/icd-10';
 
 /** Code systems as EHRs send them under their HL7 OIDs (RULES.md 10.2.1). */
 export const OID = {

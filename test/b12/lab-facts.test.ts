@@ -20,6 +20,7 @@ import {
   rx,
   textOnly,
 } from './factories.js';
+import { OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 
 /** Laboratory results (RULES.md 2.2, 3): units, status, dates, windows, diagnostic results. */
 
@@ -753,9 +754,8 @@ describe('more haemoglobin codes are Hb (RULES.md 10.2.3)', () => {
 });
 
 describe('panels: components are results of their own (RULES.md 10.2.2)', () => {
-  const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
   const flag = (code: string): Observation['interpretation'] => [
-    { coding: [{ system: INTERPRETATION, code }] },
+    { coding: [{ system: OBSERVATION_INTERPRETATION, code }] },
   ];
 
   it('the Hb of a full blood count panel is read, named <panel id>#<index>, with the panel date and issued', () => {

@@ -62,16 +62,12 @@ import {
   textOf,
   totalB12,
 } from './rule-harness.js';
+import { ATC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 
 /**
  * The treatment rules on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16), run through the whole
  * pipeline (facts → findings → evaluate → cards) on FHIR R4 patients.
  */
-
-const UCUM = 'http://unitsofmeasure.org';
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const ATC = 'http://www.whocc.no/atc';
-const SNOMED = 'http://snomed.info/sct';
 const D5 = ago(5);
 
 const TREAT = 'b12-deficiency-treat';

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ICD10_CM_SYSTEM, ICD10_WHO_SYSTEM } from '../../cds-services/b12/code-systems.js';
 import {
   ANALYTES,
   ANY_MEDICATION_TEXT,
@@ -23,6 +22,7 @@ import { TESTS } from '../../cds-services/b12/orders.js';
 import { EXTENSION_BASE, valueSetLoads } from '../../cds-services/b12/valuesets.js';
 import type { ValueSetConcept } from '../../cds-services/b12/valuesets.js';
 import { textArb } from '../support/arbitraries.js';
+import { ICD10_CM, ICD10_WHO } from '../../src/fhir/systems.js';
 
 const classesOf = (code: string): MedicationClass[] =>
   (RXNORM_PRODUCTS[code]?.ingredients ?? []).map((found) => found.class);
@@ -306,8 +306,8 @@ describe('condition codes (RULES.md 7.4, 10.6)', () => {
   const icd = (group: ConditionGroup): readonly string[] => CONDITION_GROUPS[group].icd10;
 
   it('ICD-10 prefixes are dotless, upper case, and read in ICD-10-CM and WHO ICD-10', () => {
-    expect(ICD10_CM_SYSTEM).toBe('http://hl7.org/fhir/sid/icd-10-cm');
-    expect(ICD10_WHO_SYSTEM).toBe('http://hl7.org/fhir/sid/icd-10');
+    expect(ICD10_CM).toBe('http://hl7.org/fhir/sid/icd-10-cm');
+    expect(ICD10_WHO).toBe('http://hl7.org/fhir/sid/icd-10');
     for (const definition of Object.values(CONDITION_GROUPS))
       for (const prefix of definition.icd10) expect(prefix).toMatch(/^[A-Z][0-9][0-9A-Z]{1,5}$/);
   });

@@ -14,11 +14,9 @@ import {
   uriExtension,
   booleanExtension,
 } from '../../cds-services/b12/valuesets.js';
+import { ICD10_CM, ICD10_WHO } from '../../src/fhir/systems.js';
 
 /** The code lists are FHIR ValueSets that must load, validate and say where each code came from. */
-
-const ICD10_CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-const ICD10_WHO = 'http://hl7.org/fhir/sid/icd-10';
 
 const allConcepts = [...VALUE_SETS.values()].flatMap((valueSet) =>
   conceptsOf(valueSet.id).map((entry) => ({ id: valueSet.id, ...entry })),

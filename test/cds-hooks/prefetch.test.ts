@@ -15,7 +15,6 @@ import type {
   Procedure,
 } from 'fhir/r4.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { LOINC_SYSTEM } from '../../cds-services/b12/code-systems.js';
 import {
   ANALYTES,
   CONDITION_GROUPS,
@@ -26,6 +25,7 @@ import { defineService } from '../../src/cds-hooks/service.js';
 import type { PrefetchData } from '../../src/cds-hooks/prefetch.js';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { LOINC } from '../../src/fhir/systems.js';
 
 /**
  * Prefetch resolution and the FHIR-server fallback (CDS Hooks 2.0 §Prefetch, §FHIR Resource
@@ -54,7 +54,7 @@ const observation = (id: string, code: string, date: string): Observation => ({
   id,
   status: 'final',
   subject: { reference: `Patient/${PATIENT_ID}` },
-  code: { coding: [{ system: LOINC_SYSTEM, code }] },
+  code: { coding: [{ system: LOINC, code }] },
   effectiveDateTime: date,
 });
 
@@ -139,7 +139,7 @@ const NO_PROCEDURES_OR_STATEMENTS = { procedures: null, medStatements: null };
 /** What the service is expected to request for each key, from `context.patientId = pat-1`. */
 const labCodes = [
   ...[...Object.values(ANALYTES).flatMap((analyte) => analyte.loinc), PREGNANCY_STATUS.loinc].map(
-    (code) => `${LOINC_SYSTEM}|${code}`,
+    (code) => `${LOINC}|${code}`,
   ),
   // Findings recorded as an Observation's code (RULES.md 10.2.5).
   ...[

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource, Observation, Procedure } from 'fhir/r4.js';
 import { b12Services } from '../../cds-services/index.js';
 import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { LOINC_SYSTEM } from '../../cds-services/b12/code-systems.js';
 import { cdsResponse } from '../../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../../src/cds-hooks/cards.js';
 import { defineService } from '../../src/cds-hooks/service.js';
@@ -13,14 +12,12 @@ import { startFhirServer } from '../support/fhir-server.js';
 import type { TestFhirServer } from '../support/fhir-server.js';
 import { testApp } from '../support/app.js';
 import type { TestApp } from '../support/app.js';
+import { LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 /**
  * The B12 prefetch templates run, unchanged, as real R4 searches against an in-memory FHIR server
  * (Medplum), through the service's FHIR fallback (CDS Hooks 2.0 §FHIR Resource Access).
  */
-
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const SNOMED = 'http://snomed.info/sct';
 
 /** A completed total gastrectomy, as an EHR's surgical history records it (RULES.md 2.4). */
 const gastrectomy = (id: string, patient: string): Procedure => ({
@@ -37,7 +34,7 @@ const observation = (id: string, patient: string, code: string, date: string): O
   id,
   status: 'final',
   subject: { reference: `Patient/${patient}` },
-  code: { coding: [{ system: LOINC_SYSTEM, code }] },
+  code: { coding: [{ system: LOINC, code }] },
   effectiveDateTime: date,
 });
 

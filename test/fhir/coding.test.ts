@@ -9,7 +9,7 @@ import {
   findCode,
   textOf,
 } from '../../src/fhir/coding.js';
-import { LOINC, SNOMED } from './support.js';
+import { LOINC, SNOMED } from '../../src/fhir/systems.js';
 
 /* Untrusted JSON: every field is checked; matching is by system and code (RULES.md 2.2, 2.4). */
 

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readProblem } from '../../src/fhir/conditions.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
-import {
-  SNOMED,
-  condition,
-  day,
-  medicationRequest,
-  observation,
-  procedure,
-  snomed,
-} from './support.js';
+import { condition, day, medicationRequest, observation, procedure, snomed } from './support.js';
 import type { Json } from './support.js';
+import { CONDITION_CLINICAL, CONDITION_VERIFICATION, SNOMED } from '../../src/fhir/systems.js';
 
 /* RULES.md 2.4 (conditions and procedures) and the vegan-diet Observation of 7.4. */
-
-const CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-const VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
 
 const status = (system: string, code: string): { coding: { system: string; code: string }[] } => ({
   coding: [{ system, code }],
@@ -36,7 +26,7 @@ describe('Condition clinicalStatus (RULES.md 2.4)', () => {
     { clinicalStatus: 'inactive', active: false },
     { clinicalStatus: 'remission', active: false },
   ])('clinicalStatus $clinicalStatus → active $active', ({ clinicalStatus, active }) => {
-    const read = problem(condition({ clinicalStatus: status(CLINICAL, clinicalStatus) }));
+    const read = problem(condition({ clinicalStatus: status(CONDITION_CLINICAL, clinicalStatus) }));
     expect(read.active).toBe(active);
     expect(read.excluded).toBe(false);
   });
@@ -58,7 +48,7 @@ describe('Condition verificationStatus (RULES.md 2.4)', () => {
     'verificationStatus $verificationStatus → excluded $excluded',
     ({ verificationStatus, excluded }) => {
       const read = problem(
-        condition({ verificationStatus: status(VERIFICATION, verificationStatus) }),
+        condition({ verificationStatus: status(CONDITION_VERIFICATION, verificationStatus) }),
       );
       expect(read.excluded).toBe(excluded);
     },
@@ -71,8 +61,8 @@ describe('Condition verificationStatus (RULES.md 2.4)', () => {
   it('a refuted Condition is excluded even when clinically active', () => {
     const read = problem(
       condition({
-        clinicalStatus: status(CLINICAL, 'active'),
-        verificationStatus: status(VERIFICATION, 'refuted'),
+        clinicalStatus: status(CONDITION_CLINICAL, 'active'),
+        verificationStatus: status(CONDITION_VERIFICATION, 'refuted'),
       }),
     );
     expect(read).toMatchObject({ active: true, excluded: true });
@@ -81,8 +71,8 @@ describe('Condition verificationStatus (RULES.md 2.4)', () => {
   it('a resolved but confirmed Condition is inactive and not excluded (permanent risks still count)', () => {
     const read = problem(
       condition({
-        clinicalStatus: status(CLINICAL, 'resolved'),
-        verificationStatus: status(VERIFICATION, 'confirmed'),
+        clinicalStatus: status(CONDITION_CLINICAL, 'resolved'),
+        verificationStatus: status(CONDITION_VERIFICATION, 'confirmed'),
         abatementDateTime: '2020-01-01',
       }),
     );

@@ -7,8 +7,6 @@ import {
 } from '../../src/fhir/medications.js';
 import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.js';
 import {
-  RXNORM,
-  SNOMED,
   condition,
   containedMedication,
   day,
@@ -20,6 +18,7 @@ import {
   validR4,
 } from './support.js';
 import type { Json } from './support.js';
+import { RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 /* RULES.md 2.3 (medications) and 6 (medicationReference resolution). */
 

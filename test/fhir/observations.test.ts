@@ -4,7 +4,6 @@ import type { Analyte } from '../../cds-services/b12/terminology.js';
 import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
 import type { LabResult, ObservationReading } from '../../src/fhir/observations.js';
 import {
-  LOINC,
   READER,
   day,
   lab,
@@ -17,12 +16,11 @@ import {
   utcMs,
 } from './support.js';
 import type { Json } from './support.js';
+import { DATA_ABSENT_REASON, LOINC, OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 
 /* RULES.md 2.2 (observations) with the units of RULES.md 3 and 10.3. "Today" is 2026-11-21 (UTC). */
 
 const TODAY = day('2026-11-21');
-const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
-const DATA_ABSENT = 'http://terminology.hl7.org/CodeSystem/data-absent-reason';
 
 const read = (resource: Json): ObservationReading<Analyte> =>
   readObservation(resource, READER, TODAY);
@@ -137,7 +135,7 @@ describe('value (RULES.md 2.2)', () => {
   it('a dataAbsentReason is missing', () => {
     const absent = observation({
       valueQuantity: undefined,
-      dataAbsentReason: { coding: [{ system: DATA_ABSENT, code: 'not-performed' }] },
+      dataAbsentReason: { coding: [{ system: DATA_ABSENT_REASON, code: 'not-performed' }] },
     });
     expect(read(absent)).toEqual({
       kind: 'missing',
@@ -506,8 +504,8 @@ describe('referenceRange.high and interpretation (RULES.md 2.5 mmaRaised, 3)', (
   it('interpretation codes are upper-cased, from every concept', () => {
     const resource = mma({
       interpretation: [
-        { coding: [{ system: V3_INTERPRETATION, code: 'h' }] },
-        { coding: [{ system: V3_INTERPRETATION, code: 'Hu' }] },
+        { coding: [{ system: OBSERVATION_INTERPRETATION, code: 'h' }] },
+        { coding: [{ system: OBSERVATION_INTERPRETATION, code: 'Hu' }] },
       ],
     });
     expect(resultOf(read(resource)).interpretation).toEqual(['H', 'HU']);

@@ -10,11 +10,12 @@ import type {
   Quantity,
 } from 'fhir/r4.js';
 import { expect } from 'vitest';
-import { LOINC, RXNORM, SNOMED, UCUM, r4Problems } from '../support/fhir-r4.js';
+import { r4Problems } from '../support/fhir-r4.js';
 import { analyteReader } from '../../cds-services/b12/lab-facts.js';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhir/observations.js';
+import { LOINC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 
 /**
  * Fixtures for the src/fhir unit tests. Every factory builds a FHIR R4 resource and checks it
@@ -26,7 +27,6 @@ import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhi
 
 export type Json = Record<string, unknown>;
 
-export { LOINC, RXNORM, SNOMED, UCUM } from '../support/fhir-r4.js';
 export const PATIENT = { reference: 'Patient/p1' };
 
 /** Fails the test unless `resource` is valid FHIR R4; returns it as plain JSON. */

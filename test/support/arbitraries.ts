@@ -1,11 +1,5 @@
 import fc from 'fast-check';
 import {
-  ATC_SYSTEM,
-  LOINC_SYSTEM,
-  RXNORM_SYSTEM,
-  SNOMED_SYSTEM,
-} from '../../cds-services/b12/code-systems.js';
-import {
   ANALYTES,
   ATC_NAMES,
   CONDITION_GROUPS,
@@ -15,6 +9,7 @@ import {
   RXNORM_PRODUCTS,
 } from '../../cds-services/b12/terminology.js';
 import { LAB_UNIT_SYNONYMS } from '../../src/fhir/units.js';
+import { ATC, LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 /**
  * fast-check arbitraries for the robustness properties: FHIR-shaped resources in which any field
@@ -217,7 +212,7 @@ export const textArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 200 }) },
 );
 
-const SYSTEMS = [LOINC_SYSTEM, SNOMED_SYSTEM, RXNORM_SYSTEM, ATC_SYSTEM, 'urn:oid:1.2.3', ''];
+const SYSTEMS = [LOINC, SNOMED, RXNORM, ATC, 'urn:oid:1.2.3', ''];
 
 /** A Coding whose code is usually one `system` knows, and whose fields may be missing or wrong. */
 function codingArb(systems: readonly string[], codes: readonly string[]): fc.Arbitrary<JsonObject> {
@@ -266,12 +261,9 @@ export function conceptArb(
   );
 }
 
-export const loincConcept = conceptArb([LOINC_SYSTEM], ALL_LOINC);
-export const snomedConcept = conceptArb([SNOMED_SYSTEM], ALL_SNOMED);
-export const medicationConcept = conceptArb(
-  [RXNORM_SYSTEM, RXNORM_SYSTEM, ATC_SYSTEM],
-  [...ALL_RXNORM, ...ALL_ATC],
-);
+export const loincConcept = conceptArb([LOINC], ALL_LOINC);
+export const snomedConcept = conceptArb([SNOMED], ALL_SNOMED);
+export const medicationConcept = conceptArb([RXNORM, RXNORM, ATC], [...ALL_RXNORM, ...ALL_ATC]);
 const statusConcept = (codes: readonly string[]): fc.Arbitrary<Json | undefined> =>
   conceptArb(
     [

@@ -15,14 +15,17 @@ import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
 import type { HookName } from '../../src/cds-hooks/hooks.js';
 import {
+  ATC,
+  CONDITION_CATEGORY,
   CONDITION_CLINICAL,
   CONDITION_VERIFICATION,
   LOINC,
   OBSERVATION_CATEGORY,
+  OBSERVATION_INTERPRETATION,
   RXNORM,
   SNOMED,
   UCUM,
-} from './fhir-r4.js';
+} from '../../src/fhir/systems.js';
 
 /**
  * One realistic CDS Hooks request per card of the catalog: `fixtures/cards/<card-code>.json`.
@@ -44,9 +47,6 @@ export const FIXTURES_DIR = new URL('../../fixtures/cards/', import.meta.url);
 const USER_ID = 'Practitioner/prac-gp-1187';
 const REQUESTER = { reference: USER_ID, display: 'Dr Hannah Lowe' };
 const MRN_SYSTEM = 'https://ehr.example.org/fhir/sid/mrn';
-const ATC = 'http://www.whocc.no/atc';
-const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
-const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
 
 // ---------------------------------------------------------------------------------------------
 // Patients
@@ -296,7 +296,9 @@ function labResource(spec: LabSpec, patient: PatientSpec): Observation {
             ...(spec.printedUnit ? { unit: spec.printedUnit } : {}),
           },
         }),
-    ...(flag ? { interpretation: [{ coding: [{ system: INTERPRETATION, ...flag }] }] } : {}),
+    ...(flag
+      ? { interpretation: [{ coding: [{ system: OBSERVATION_INTERPRETATION, ...flag }] }] }
+      : {}),
     ...(range && spec.value !== undefined ? { referenceRange: [range] } : {}),
   };
 }

@@ -1,14 +1,5 @@
 import { Fhir } from 'fhir';
 
-/** Code systems used when building test resources. */
-export const LOINC = 'http://loinc.org';
-export const SNOMED = 'http://snomed.info/sct';
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const UCUM = 'http://unitsofmeasure.org';
-export const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-export const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
-export const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
-
 const validator = new Fhir();
 
 /**

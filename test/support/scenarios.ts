@@ -1,14 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  CONDITION_CLINICAL,
-  CONDITION_VERIFICATION,
-  LOINC,
-  OBSERVATION_CATEGORY,
-  RXNORM,
-  SNOMED,
-  UCUM,
-} from './fhir-r4.js';
 import type {
   Bundle,
   Condition,
@@ -20,6 +11,15 @@ import type {
   Quantity,
   TimingRepeat,
 } from 'fhir/r4.js';
+import {
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  LOINC,
+  OBSERVATION_CATEGORY,
+  RXNORM,
+  SNOMED,
+  UCUM,
+} from '../../src/fhir/systems.js';
 
 /**
  * The public clinical scenarios as FHIR R4: `test/data/scenarios.public.json`, the repository's
