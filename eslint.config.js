@@ -65,8 +65,26 @@ export default tseslint.config(
     rules: { [RESTRICT]: ['error', { patterns: [KNOWLEDGE_ENTRY, NO_TEST] }] },
   },
   {
-    files: ['bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['bench/**/*.ts', 'scripts/**/*.ts', 'demo/**/*.ts'],
     rules: { [RESTRICT]: ['error', { patterns: [KNOWLEDGE_ENTRY] }] },
+  },
+  // The page's browser bundle cannot load the knowledge's entry (its value sets are read from
+  // disk): it builds draft orders and prefetch keys from these two browser-safe modules only.
+  {
+    files: ['demo/client/**/*.ts'],
+    rules: {
+      [RESTRICT]: [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)cds-services/b12/(?!(index|drafts|prefetch-keys)\\.js$)',
+              message: 'The browser bundle may use only drafts.js and prefetch-keys.js.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['cds-services/*.ts'],

@@ -1,9 +1,16 @@
-import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
-import { hbLimits } from '../cds-services/b12/findings.js';
-import type { PatientFacts } from '../cds-services/b12/patient-facts.js';
-import { displayUnit, reportedText, valueText } from '../cds-services/b12/evidence.js';
-import { ANALYTES } from '../cds-services/b12/terminology.js';
-import type { Analyte, MedicationClass } from '../cds-services/b12/terminology.js';
+import {
+  ANALYTES,
+  displayUnit,
+  hbLimits,
+  reportedText,
+  valueText,
+} from '../cds-services/b12/index.js';
+import type {
+  Analyte,
+  ClinicalConfig,
+  MedicationClass,
+  PatientFacts,
+} from '../cds-services/b12/index.js';
 import { mapDefined } from '../src/fhir/coding.js';
 import { isoDay } from '../src/fhir/dates.js';
 import type { ChartData, ChartSeries, ExposureBar, ThresholdBand } from './chart-types.js';

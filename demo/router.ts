@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
-import type { ClinicalConfig } from '../cds-services/b12/clinical-config.js';
-import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
+import { factsOf } from '../cds-services/b12/index.js';
+import type { ClinicalConfig } from '../cds-services/b12/index.js';
 import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
 import type { HookRequest } from '../src/cds-hooks/hook-request.js';
 import { OperationOutcomeError } from '../src/fhir/operation-outcome.js';
@@ -95,7 +95,7 @@ export function demoRouter({
       config.auth === 'required' ? withoutFhirServer(request) : request,
       { ...config.fhir, allowedServers: undefined, maxResources: config.maxPrefetchResources },
     );
-    const facts = readPatientFacts(
+    const facts = factsOf(
       {
         patientId: request.context.patientId,
         today: utcDay(now()),

@@ -20,8 +20,12 @@ export { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from './clinical-config.j
 export { DRAFT_KEYS, draftOrder, draftWording, isDraftKey, retargetWithDraft } from './drafts.js';
 export type { DraftChoice, DraftKey } from './drafts.js';
 export type { ClinicalConfig } from './clinical-config.js';
+export { displayUnit, reportedText, valueText } from './evidence.js';
+export { hbLimits } from './findings.js';
 export { triggerOf } from './guidance.js';
 export { guidanceRouter } from './guidance-page.js';
 export type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
 export { B12_PREFETCH } from './prefetch.js';
 export { PREFETCH_RESOURCE_TYPES } from './prefetch-keys.js';
+export { ANALYTES } from './terminology.js';
+export type { Analyte, MedicationClass } from './terminology.js';
