@@ -78,7 +78,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)cds-services/b12/(?!(index|drafts|prefetch-keys)\\.js$)',
+              regex: '(^|/)cds-services/b12/(?!(drafts|prefetch-keys)\\.js$)',
               message: 'The browser bundle may use only drafts.js and prefetch-keys.js.',
             },
           ],
