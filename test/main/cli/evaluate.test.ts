@@ -1,7 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
@@ -10,6 +7,8 @@ import type { CdsResponse } from '../../../src/cds-hooks/cards.js';
 import { retargetWithDraft } from '../../../cds-services/b12/drafts.js';
 import type { HookRequestBody } from '../../../src/cds-hooks/request-body.js';
 import { CARD_CODES, EVALUATION_DATE } from '../../support/card-fixtures.js';
+import { loopback } from '../../support/loopback.js';
+import type { Loopback } from '../../support/loopback.js';
 import {
   cardCodesOf,
   fixturePath,
@@ -234,8 +233,10 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
   );
 
   describe('a request without prefetch but with fhirServer', () => {
-    let server: Server;
-    let base: string;
+    let fhir: Loopback;
+    /** `/fhir/Observation?…` → `Observation` */
+    const resourceTypeOf = (path: string): string =>
+      new URL(path, 'http://localhost').pathname.split('/')[2] ?? '';
     const body = readFixture('b12-deficiency-treat');
     const prefetch = body.prefetch as Record<string, FhirResource | null>;
     /** The prefetch key each search of the B12 templates answers. */
@@ -249,35 +250,34 @@ describe('b12-cds evaluate: another hook, a patient Bundle, the data source and 
     };
     /** A key the fixture prefetches as null ("no data") is a search that matches nothing. */
     const noMatch = { resourceType: 'Bundle', type: 'searchset', total: 0 };
-    const requested: string[] = [];
 
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        const type = new URL(req.url ?? '/', 'http://localhost').pathname.split('/')[2] ?? '';
-        requested.push(type);
+      fhir = await loopback((req, res) => {
+        const type = resourceTypeOf(req.url ?? '/');
         const key = KEY_OF[type] ?? '';
         const value = prefetch[key] === null ? noMatch : prefetch[key];
         res.writeHead(value ? 200 : 404, { 'Content-Type': 'application/fhir+json' });
         res.end(JSON.stringify(value ?? { resourceType: 'OperationOutcome', issue: [] }));
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/fhir`;
     });
     afterAll(async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await fhir.close();
     });
 
     it(
       'is fetched from the FHIR server, and gets the same cards as with prefetch',
       async () => {
         const file = join(dir, 'no-prefetch.json');
-        writeFileSync(file, JSON.stringify({ ...omit(body, 'prefetch'), fhirServer: base }));
+        writeFileSync(
+          file,
+          JSON.stringify({ ...omit(body, 'prefetch'), fhirServer: fhir.baseUrl }),
+        );
         const [run, expected] = await Promise.all([
           runCli(['evaluate', file, ...DATE, '--json']),
           httpResponse(body),
         ]);
         expect(run.code, run.stderr).toBe(0);
-        expect([...new Set(requested)].sort()).toEqual([
+        expect([...new Set(fhir.paths.map(resourceTypeOf))].sort()).toEqual([
           'Condition',
           'MedicationRequest',
           'MedicationStatement',
