@@ -27,20 +27,20 @@ import {
 } from './factories.js';
 import type { FindingValue } from './factories.js';
 import {
+  aged,
   FOLIC_ATC,
+  hb,
   HYDROXO_INJ,
   IM,
-  hb,
   imB12Draft,
   mg,
-  ofAge,
   paragraphs,
   platelets,
   run,
   shown,
   textOf,
   totalB12,
-} from './rule-harness.js';
+} from './rule-cases.js';
 
 /**
  * Real EHR data (RULES.md 10) end to end: FHIR resources as Epic, Cerner, LabCorp or a US
@@ -545,7 +545,7 @@ describe('b12-result-unreadable (RULES.md 10.8, 5.19)', () => {
   });
 
   it('under 16: no card', () => {
-    expect(run([UNREADABLE_B12()], { patient: ofAge(15) }).codes).toEqual([]);
+    expect(run([UNREADABLE_B12()], aged(15)).codes).toEqual([]);
   });
 
   it('an unreadable platelet count is no B12 result: no 5.19', () => {

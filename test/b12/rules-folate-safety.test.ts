@@ -19,32 +19,31 @@ import {
   serviceRequest,
 } from './factories.js';
 import {
-  CKD4,
-  FOLIC_1MG,
-  HYDROXO_INJ,
-  PARAESTHESIA,
+  aged,
+  activeB12,
+  ckdStage4,
   coded,
   created,
   deleted,
   egfr,
   expectScenario,
+  FOLIC_ACID_1MG,
   folicDraft,
   hb,
+  HYDROXO_INJ,
   imB12Draft,
-  male,
   mcv,
   mg,
   micrograms,
   mma,
-  ofAge,
   orderedTests,
+  paraesthesia,
   paragraphs,
   run,
   suggestion,
   textOf,
   totalB12,
-  activeB12,
-} from './rule-harness.js';
+} from './rule-cases.js';
 
 /**
  * Folic acid ordered before B12 deficiency is excluded or treated (RULES.md 5.11, 5.12) on the
@@ -91,7 +90,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
   });
 
   it('with neurological features: R-NEURO and MR-NEURO, never "three times a week"', () => {
-    const card = run([totalB12(150), PARAESTHESIA()], { draftOrders: [FOLIC_5MG()] }).card(
+    const card = run([totalB12(150), paraesthesia()], { draftOrders: [FOLIC_5MG()] }).card(
       UNTREATED,
     );
     expect(paragraphs(card)[1]).toBe(`${START_FIRST}${NEUROLOGICAL_REGIMEN}`);
@@ -230,7 +229,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
     it('an unselected folic acid draft on order-select is context only: no card', () => {
       const result = run([totalB12(150)], {
         hook: 'order-select',
-        draftOrders: [FOLIC_5MG(), draftOrder(FOLIC_1MG, { id: 'd-other' })],
+        draftOrders: [FOLIC_5MG(), draftOrder(FOLIC_ACID_1MG, { id: 'd-other' })],
         selections: ['MedicationRequest/d-none'],
       });
       expect(result.codes).not.toContain(UNTREATED);
@@ -257,7 +256,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
   describe('under 16 (RULES.md 1)', () => {
     it('15 years: "Seek paediatric advice" instead of a regimen, and no regimen suggestion', () => {
       const card = run([totalB12(150)], {
-        patient: ofAge(15),
+        ...aged(15),
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
       expect(paragraphs(card)[1]).toBe(`${START_FIRST}Seek paediatric advice.`);
@@ -268,7 +267,7 @@ describe('folate-order-b12-untreated (RULES.md 5.11)', () => {
 
     it('16 years: the adult regimen and its suggestion', () => {
       const card = run([totalB12(150)], {
-        patient: ofAge(16),
+        ...aged(16),
         draftOrders: [FOLIC_5MG()],
       }).card(UNTREATED);
       expect(paragraphs(card)[1]).toBe(`${START_FIRST}${LOADING_REGIMEN}`);
@@ -286,7 +285,7 @@ describe('folate-order-b12-unknown (RULES.md 5.12)', () => {
 
   it('warning, rule book summary; detail: evidence, measure B12, then R-FOLATE', () => {
     const card = run([mcv(109), hb(122)], {
-      patient: male(48),
+      ...aged(48, 'male'),
       draftOrders: [FOLIC_1MG_DRAFT()],
     }).card(UNKNOWN);
     expect(card.indicator).toBe('warning');
@@ -405,7 +404,7 @@ describe('folate-order-b12-unknown (RULES.md 5.12)', () => {
       ],
       [
         'indeterminate with a non-raised MMA since and CKD stage 4, no eGFR',
-        [totalB12(250, { daysAgo: 20 }), mma(0.3), CKD4()],
+        [totalB12(250, { daysAgo: 20 }), mma(0.3), ckdStage4()],
         true,
       ],
       [

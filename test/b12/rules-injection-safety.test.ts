@@ -17,31 +17,31 @@ import {
   textOnly,
 } from './factories.js';
 import {
-  CKD4,
+  aged,
+  ckdStage4,
+  created,
   CYANO_INJ,
   CYANO_TABLET,
   DAILY,
-  HYDROXO_INJ,
-  IM,
-  ORAL,
-  SC,
-  created,
   deleted,
   egfr,
   expectScenario,
   folicDraft,
+  HYDROXO_INJ,
+  IM,
   imB12Draft,
   mg,
-  ofAge,
+  ORAL,
   paragraphs,
   platelets,
   ruleOn,
   run,
+  SC,
   shown,
   suggestion,
   textOf,
   valueOf,
-} from './rule-harness.js';
+} from './rule-cases.js';
 
 /**
  * Safety of the B12 injection being ordered (RULES.md 5.13, 5.14) on the order hooks, through the
@@ -276,7 +276,7 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
 
     it('under 16: the recheck warning suggests only the full blood count (no adult oral regimen)', () => {
       const card = run([platelets(30, { daysAgo: 40 })], {
-        patient: ofAge(15),
+        ...aged(15),
         draftOrders: [imDraft()],
       }).card(IM_CARD);
       expect(card.suggestions?.map((item) => item.label)).toEqual([FBC_LABEL]);
@@ -414,7 +414,7 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
     });
 
     it('under 16 the card fires but proposes no adult oral regimen (RULES.md 1)', () => {
-      const result = run([platelets(20)], { patient: ofAge(15), draftOrders: [imDraft()] });
+      const result = run([platelets(20)], { ...aged(15), draftOrders: [imDraft()] });
       const card = result.card(IM_CARD);
       expect(card.suggestions).toBeUndefined();
       expect(paragraphs(card)).toEqual([
@@ -422,7 +422,7 @@ describe('im-injection-thrombocytopenia (RULES.md 5.13)', () => {
         TIER_10_24,
         'Seek paediatric advice.',
       ]);
-      const adult = run([platelets(20)], { patient: ofAge(16), draftOrders: [imDraft()] });
+      const adult = run([platelets(20)], { ...aged(16), draftOrders: [imDraft()] });
       expect(adult.card(IM_CARD).suggestions?.map((s) => s.label)).toEqual([REPLACE_LABEL]);
     });
   });
@@ -469,15 +469,15 @@ describe('cyanocobalamin-renal (RULES.md 5.14)', () => {
     ['eGFR 59.9 is renal impairment', [egfr(59.9)], true],
     ['eGFR 60 is not', [egfr(60)], false],
     ['eGFR >90 is not', [egfr(90, { comparator: '>' })], false],
-    ['no eGFR: CKD stage 4 recorded', [CKD4()], true],
+    ['no eGFR: CKD stage 4 recorded', [ckdStage4()], true],
     ['no eGFR and no CKD', [], false],
-    ['eGFR 75 outranks a CKD stage 4 record', [egfr(75), CKD4()], false],
+    ['eGFR 75 outranks a CKD stage 4 record', [egfr(75), ckdStage4()], false],
   ])('%s', (_name, resources, fires) => {
     expect(run(resources, { draftOrders: [cyanoIm()] }).codes.includes(RENAL)).toBe(fires);
   });
 
   it('renal impairment from a CKD record names it, without claiming an eGFR', () => {
-    const card = run([CKD4()], { draftOrders: [cyanoIm()] }).card(RENAL);
+    const card = run([ckdStage4()], { draftOrders: [cyanoIm()] }).card(RENAL);
     expect(card.summary).toBe(
       'Chronic kidney disease (no eGFR): hydroxocobalamin is preferred to cyanocobalamin in renal impairment',
     );

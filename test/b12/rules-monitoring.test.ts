@@ -25,29 +25,28 @@ import {
   textOnly,
 } from './factories.js';
 import {
-  HYDROXOCOBALAMIN,
   activeB12,
   aged,
   b12Draft,
-  cardOf,
-  codesFor,
+  expectScenario,
   expectValidSuggestionResources,
   folicDraft,
   hb,
   hydroxocobalamin,
+  HYDROXOCOBALAMIN,
   mcv,
   metforminDraft,
-  mustHave,
-  orderedLoinc,
-  paragraphs,
+  orderedTests,
   paraesthesia,
+  paragraphs,
   platelets,
   ruleCard,
-  ruleSpec,
+  ruleOn,
+  run,
+  suggestion,
   totalB12,
-} from './rule-run.js';
-import type { RunOptions } from './rule-run.js';
-import { expectScenario } from './rule-scenarios.js';
+} from './rule-cases.js';
+import type { RunOptions } from './rule-cases.js';
 
 /**
  * Following B12 treatment (RULES.md 5.18 review due, 5.15 potassium in severe anaemia): triggers,
@@ -64,7 +63,7 @@ const PERSISTING_LINE =
 
 describe('b12-review-due (RULES.md 5.18)', () => {
   it('fires 90 days after starting B12 with no full blood count since, with the exact wording', () => {
-    const card = mustHave(cardOf('b12-review-due', [hydroxocobalamin(90)]));
+    const card = run([hydroxocobalamin(90)]).card('b12-review-due');
     expect(card.summary).toBe(
       `On B12 since ${ago(90)} with no full blood count since: review response (NG239 review at 3 months)`,
     );
@@ -90,12 +89,12 @@ describe('b12-review-due (RULES.md 5.18)', () => {
   });
 
   it('suggests a recommended full blood count (LOINC 58410-2)', () => {
-    const card = mustHave(ruleCard(b12ReviewDue, [hydroxocobalamin(120)]));
+    const card = ruleCard(b12ReviewDue, [hydroxocobalamin(120)]);
     expect(card.selectionBehavior).toBe('at-most-one');
     expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
       ['Order full blood count', true],
     ]);
-    expect(orderedLoinc(card, 'Order full blood count')).toEqual(['58410-2']);
+    expect(orderedTests(suggestion(card, 'Order full blood count'))).toEqual(['58410-2']);
     expectValidSuggestionResources(card);
   });
 
@@ -103,7 +102,7 @@ describe('b12-review-due (RULES.md 5.18)', () => {
     [89, false],
     [90, true],
   ])('B12 started %s days ago, not pregnant: due %s (3 months)', (days, due) => {
-    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(days)])?.code).toBe(
+    expect(ruleOn(b12ReviewDue, [hydroxocobalamin(days)])?.code).toBe(
       due ? 'b12-review-due' : undefined,
     );
   });
@@ -112,13 +111,13 @@ describe('b12-review-due (RULES.md 5.18)', () => {
     [29, false],
     [30, true],
   ])('B12 started %s days ago in pregnancy: due %s (1 month)', (days, due) => {
-    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(days), PREGNANT], aged(30))?.code).toBe(
+    expect(ruleOn(b12ReviewDue, [hydroxocobalamin(days), PREGNANT], aged(30))?.code).toBe(
       due ? 'b12-review-due' : undefined,
     );
   });
 
   it('uses the pregnancy summary and names the pregnancy in the evidence', () => {
-    const card = mustHave(ruleCard(b12ReviewDue, [hydroxocobalamin(30), PREGNANT], aged(30)));
+    const card = ruleCard(b12ReviewDue, [hydroxocobalamin(30), PREGNANT], aged(30));
     expect(card.summary).toBe(
       `On B12 since ${ago(30)} with no full blood count since: review response (NG239 review at 1 month in pregnancy)`,
     );
@@ -139,16 +138,16 @@ describe('b12-review-due (RULES.md 5.18)', () => {
     ['a preliminary Hb after the start', hb(130, { daysAgo: 50, status: 'preliminary' }), true],
     ['a total B12 after the start', totalB12(900, { daysAgo: 30 }), true],
   ])('B12 for 100 days with %s: due %s', (_name, result, due) => {
-    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(100), result])?.code).toBe(
+    expect(ruleOn(b12ReviewDue, [hydroxocobalamin(100), result])?.code).toBe(
       due ? 'b12-review-due' : undefined,
     );
   });
 
   it('counts from the start of the continuous treatment chain', () => {
     const earlier = hydroxocobalamin(200, { status: 'completed' });
-    const card = mustHave(ruleCard(b12ReviewDue, [earlier, hydroxocobalamin(60)]));
+    const card = ruleCard(b12ReviewDue, [earlier, hydroxocobalamin(60)]);
     expect(card.summary).toContain(`On B12 since ${ago(200)} `);
-    expect(ruleSpec(b12ReviewDue, [hydroxocobalamin(60)])).toBeUndefined();
+    expect(ruleOn(b12ReviewDue, [hydroxocobalamin(60)])).toBeUndefined();
   });
 
   it.each<[string, FhirResource[]]>([
@@ -164,7 +163,7 @@ describe('b12-review-due (RULES.md 5.18)', () => {
       ],
     ],
   ])('does not fire with %s', (_name, resources) => {
-    expect(ruleSpec(b12ReviewDue, resources)).toBeUndefined();
+    expect(ruleOn(b12ReviewDue, resources)).toBeUndefined();
   });
 
   it('fires for oral cyanocobalamin too', () => {
@@ -172,12 +171,12 @@ describe('b12-review-due (RULES.md 5.18)', () => {
       concept([atc('B03BA01', 'cyanocobalamin')], 'Cyanocobalamin 1 mg tablet'),
       { startedDaysAgo: 150, route: concept([sct('26643006', 'Oral route')]) },
     );
-    expect(ruleSpec(b12ReviewDue, [oral])?.code).toBe('b12-review-due');
+    expect(ruleOn(b12ReviewDue, [oral])?.code).toBe('b12-review-due');
   });
 
   it('is dropped under 16 and kept at 16 (RULES.md 5.1.1), and survives onB12 (5.1.7)', () => {
-    expect(codesFor([hydroxocobalamin(100)], aged(15))).not.toContain('b12-review-due');
-    expect(codesFor([hydroxocobalamin(100)], aged(16))).toContain('b12-review-due');
+    expect(run([hydroxocobalamin(100)], aged(15)).codes).not.toContain('b12-review-due');
+    expect(run([hydroxocobalamin(100)], aged(16)).codes).toContain('b12-review-due');
   });
 });
 
@@ -191,8 +190,8 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
   });
 
   it('fires for a B12 order in severe anaemia with the exact wording and a potassium suggestion', () => {
-    const card = mustHave(
-      cardOf('hypokalaemia-monitoring', [hb(79.9, { daysAgo: 2 })], sign([b12Draft()])),
+    const card = run([hb(79.9, { daysAgo: 2 })], sign([b12Draft()])).card(
+      'hypokalaemia-monitoring',
     );
     expect(card.summary).toBe(
       'Severe anaemia (Hb 79.9 g/L): check potassium in the first 48 hours of B12 treatment',
@@ -211,7 +210,7 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     expect(card.suggestions?.map((item) => [item.label, item.isRecommended])).toEqual([
       ['Order serum potassium', true],
     ]);
-    expect(orderedLoinc(card, 'Order serum potassium')).toEqual(['2823-3']);
+    expect(orderedTests(suggestion(card, 'Order serum potassium'))).toEqual(['2823-3']);
     expectValidSuggestionResources(card);
     expect(card.overrideReasons?.map((reason) => reason.code)).toEqual([
       'already-addressed',
@@ -233,7 +232,7 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
   ])('%s', (_name, value, pregnant, fires) => {
     const resources = [hb(value), ...(pregnant ? [PREGNANT] : [])];
     expect(
-      ruleSpec(hypokalaemiaMonitoring, resources, { ...aged(30), ...sign([b12Draft()]) })?.code,
+      ruleOn(hypokalaemiaMonitoring, resources, { ...aged(30), ...sign([b12Draft()]) })?.code,
     ).toBe(fires ? 'hypokalaemia-monitoring' : undefined);
   });
 
@@ -259,7 +258,7 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     ['order-sign, metformin draft only', sign([metforminDraft()]), false],
     [
       'order-select, B12 draft selected',
-      sign([b12Draft('b'), folicDraft('f')], {
+      sign([b12Draft('b'), folicDraft(undefined, { id: 'f' })], {
         hook: 'order-select',
         selections: ['MedicationRequest/b'],
       }),
@@ -267,7 +266,7 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     ],
     [
       'order-select, B12 draft not selected (context only)',
-      sign([b12Draft('b'), folicDraft('f')], {
+      sign([b12Draft('b'), folicDraft(undefined, { id: 'f' })], {
         hook: 'order-select',
         selections: ['MedicationRequest/f'],
       }),
@@ -275,17 +274,17 @@ describe('hypokalaemia-monitoring (RULES.md 5.15)', () => {
     ],
     ['patient-view (not a hook of this card)', { hook: 'patient-view' }, false],
   ])('Hb 70 with %s: fires %s', (_name, options, fires) => {
-    expect(codesFor([hb(70)], options).includes('hypokalaemia-monitoring')).toBe(fires);
+    expect(run([hb(70)], options).codes.includes('hypokalaemia-monitoring')).toBe(fires);
   });
 
   it('fires for a patient already on B12 therapy (a draft is not current therapy)', () => {
-    expect(codesFor([hb(70), hydroxocobalamin(30)], sign([b12Draft()]))).toContain(
+    expect(run([hb(70), hydroxocobalamin(30)], sign([b12Draft()])).codes).toContain(
       'hypokalaemia-monitoring',
     );
   });
 
   it('fires under 16 (an order-safety card, RULES.md 1)', () => {
-    expect(codesFor([hb(70)], { ...aged(12), ...sign([b12Draft()]) })).toContain(
+    expect(run([hb(70)], { ...aged(12), ...sign([b12Draft()]) }).codes).toContain(
       'hypokalaemia-monitoring',
     );
   });
@@ -310,7 +309,7 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     'NICE NG239: if symptoms persist on oral treatment increase the dose or switch to intramuscular; malabsorption (pernicious anaemia, gastrectomy, ileal disease, metformin, acid suppression) makes oral treatment less reliable.';
 
   it('oral cyanocobalamin started 125 days ago and total B12 150 ng/L 5 days ago (120 days after the start): warning, exact wording, MR-LOAD', () => {
-    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(125), totalB12(150, { daysAgo: 5 })]));
+    const card = run([oralB12(125), totalB12(150, { daysAgo: 5 })]).card(LOW_ON_ORAL);
     expect(card.indicator).toBe('warning');
     expect(card.summary).toBe(
       `Low B12 (total B12 150 ng/L, ${ago(5)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
@@ -350,8 +349,8 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
   });
 
   it('with neurological features: R-NEURO and MR-NEURO, never the loading regimen (RULES.md 5.0)', () => {
-    const card = mustHave(
-      cardOf(LOW_ON_ORAL, [oralB12(125), totalB12(150, { daysAgo: 5 }), paraesthesia()]),
+    const card = run([oralB12(125), totalB12(150, { daysAgo: 5 }), paraesthesia()]).card(
+      LOW_ON_ORAL,
     );
     expect(paragraphs(card)).toContain(NEUROLOGICAL_REGIMEN);
     expect(card.detail).not.toContain('three times a week');
@@ -369,12 +368,12 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     ['exactly 90 days after the start: fires', 95, true],
     ['120 days after the start: fires', 125, true],
   ])('%s', (_name, startedDaysAgo, fires) => {
-    const spec = ruleSpec(b12LowOnOral, [oralB12(startedDaysAgo), totalB12(150, { daysAgo: 5 })]);
+    const spec = ruleOn(b12LowOnOral, [oralB12(startedDaysAgo), totalB12(150, { daysAgo: 5 })]);
     expect(spec?.code).toBe(fires ? LOW_ON_ORAL : undefined);
   });
 
   it('active B12 20 pmol/L (< 25) on oral B12 fires and names active B12', () => {
-    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(125), activeB12(20, { daysAgo: 5 })]));
+    const card = run([oralB12(125), activeB12(20, { daysAgo: 5 })]).card(LOW_ON_ORAL);
     expect(card.summary).toBe(
       `Low B12 (active B12 20 pmol/L, ${ago(5)}) on oral B12: check adherence and absorption; consider IM hydroxocobalamin`,
     );
@@ -384,23 +383,23 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
     ['total B12 exactly 180 ng/L (indeterminate, not low)', 180],
     ['total B12 400 ng/L', 400],
   ])('%s on oral B12: no card', (_name, value) => {
-    expect(ruleSpec(b12LowOnOral, [oralB12(125), totalB12(value, { daysAgo: 5 })])).toBeUndefined();
+    expect(ruleOn(b12LowOnOral, [oralB12(125), totalB12(value, { daysAgo: 5 })])).toBeUndefined();
   });
 
   it('start unknown: a low result at any time in the last 365 days fires, and says "start unknown"', () => {
-    const card = mustHave(cardOf(LOW_ON_ORAL, [oralB12(null), totalB12(150, { daysAgo: 300 })]));
+    const card = run([oralB12(null), totalB12(150, { daysAgo: 300 })]).card(LOW_ON_ORAL);
     expect(paragraphs(card)[0]).toBe(
       `Evidence: total B12 150 ng/L, ${ago(300)}; on cyanocobalamin (start unknown).`,
     );
   });
 
   it('a low result 366 days ago is outside the lookback: no card', () => {
-    expect(ruleSpec(b12LowOnOral, [oralB12(600), totalB12(150, { daysAgo: 366 })])).toBeUndefined();
+    expect(ruleOn(b12LowOnOral, [oralB12(600), totalB12(150, { daysAgo: 366 })])).toBeUndefined();
   });
 
   it('with current injections as well (an IM hydroxocobalamin course): no card', () => {
     expect(
-      ruleSpec(b12LowOnOral, [
+      ruleOn(b12LowOnOral, [
         oralB12(125),
         hydroxocobalamin(20, { route: concept([sct('78421000', 'Intramuscular route')]) }),
         totalB12(150, { daysAgo: 5 }),
@@ -410,7 +409,7 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
 
   it('with a B12 injection given 40 days ago (MedicationAdministration): no card', () => {
     expect(
-      ruleSpec(b12LowOnOral, [
+      ruleOn(b12LowOnOral, [
         oralB12(125),
         medicationAdministration(HYDROXOCOBALAMIN, 40, {
           route: concept([sct('78421000', 'Intramuscular route')]),
@@ -422,7 +421,7 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
 
   it('injections only (no oral B12): no card', () => {
     expect(
-      ruleSpec(b12LowOnOral, [hydroxocobalamin(125), totalB12(150, { daysAgo: 5 })]),
+      ruleOn(b12LowOnOral, [hydroxocobalamin(125), totalB12(150, { daysAgo: 5 })]),
     ).toBeUndefined();
   });
 
@@ -442,13 +441,11 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
       medicationStatement(textOnly('Vitamin B12 1000 mcg tablet'), { startedDaysAgo: 200 }),
     ],
   ])('fires on %s', (_name, therapy) => {
-    expect(ruleSpec(b12LowOnOral, [therapy, totalB12(150, { daysAgo: 5 })])?.code).toBe(
-      LOW_ON_ORAL,
-    );
+    expect(ruleOn(b12LowOnOral, [therapy, totalB12(150, { daysAgo: 5 })])?.code).toBe(LOW_ON_ORAL);
   });
 
   it('coexists with b12-review-due (RULES.md 10.8: 5.18 still coexists) and survives onB12 (5.1.2)', () => {
-    const codes = codesFor([oralB12(125), totalB12(150, { daysAgo: 5 })]);
+    const codes = run([oralB12(125), totalB12(150, { daysAgo: 5 })]).codes;
     expect(codes).toContain(LOW_ON_ORAL);
     expect(codes).toContain('b12-review-due');
     expect(codes).not.toContain('b12-deficiency-treat');
@@ -456,16 +453,16 @@ describe('b12-low-on-oral (RULES.md 10.8, 5.20)', () => {
 
   it('is dropped under 16 and kept at 16 (RULES.md 5.1.1)', () => {
     const resources = [oralB12(125), totalB12(150, { daysAgo: 5 })];
-    expect(codesFor(resources, aged(15))).not.toContain(LOW_ON_ORAL);
-    expect(codesFor(resources, aged(16))).toContain(LOW_ON_ORAL);
+    expect(run(resources, aged(15)).codes).not.toContain(LOW_ON_ORAL);
+    expect(run(resources, aged(16)).codes).toContain(LOW_ON_ORAL);
   });
 
   it('never on the order hooks', () => {
     expect(
-      codesFor([oralB12(125), totalB12(150, { daysAgo: 5 })], {
+      run([oralB12(125), totalB12(150, { daysAgo: 5 })], {
         hook: 'order-sign',
         draftOrders: [b12Draft()],
-      }),
+      }).codes,
     ).not.toContain(LOW_ON_ORAL);
   });
 });

@@ -32,37 +32,36 @@ import {
   sct,
   textOnly,
 } from './factories.js';
+import { ATC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 import {
-  FATIGUE,
-  HYDROXO_INJ,
-  PARAESTHESIA,
-  PERNICIOUS,
-  VEGAN,
   activeB12,
+  aged,
+  bullets,
   coded,
   created,
   egfr,
   expectScenario,
+  fatigue,
   hb,
-  male,
+  HYDROXO_INJ,
   mcv,
   mma,
-  ofAge,
+  named,
   orderedTests,
-  bullets,
+  paraesthesia,
   paragraphs,
+  perniciousAnaemia,
   platelets,
+  ruleOn,
   run,
   runScenario,
-  ruleOn,
   serumFolate,
   shown,
-  named,
   suggestion,
   textOf,
   totalB12,
-} from './rule-harness.js';
-import { ATC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
+  veganDiet,
+} from './rule-cases.js';
 
 /**
  * The treatment rules on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16), run through the whole
@@ -249,7 +248,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
 
   describe('suppression', () => {
     it('not with neurological features: neuro-urgent instead (RULES.md 5.0 exclusivity)', () => {
-      const result = run([...deficient(), PARAESTHESIA()]);
+      const result = run([...deficient(), paraesthesia()]);
       expect(result.codes).not.toContain(TREAT);
       expect(result.codes).toContain(NEURO);
       expect(deficiencyTreat(result.context)).toBeUndefined();
@@ -261,8 +260,8 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     });
 
     it('not under 16 (15 years); at 16 the card is shown (RULES.md 1, 5.1.1)', () => {
-      expect(run(deficient(), { patient: ofAge(15) }).codes).not.toContain(TREAT);
-      expect(run(deficient(), { patient: ofAge(16) }).codes).toContain(TREAT);
+      expect(run(deficient(), aged(15)).codes).not.toContain(TREAT);
+      expect(run(deficient(), aged(16)).codes).toContain(TREAT);
     });
 
     it('not when the low result is addressed by a later completed course', () => {
@@ -312,7 +311,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
       ['gastrectomy', coded('53442002', 'Gastrectomy')],
       ['ileal resection', coded('51346007', 'Ileectomy')],
       ['atrophic gastritis', coded('84568007', 'Atrophic gastritis')],
-      ['pernicious anaemia', PERNICIOUS()],
+      ['pernicious anaemia', perniciousAnaemia()],
     ])('%s: "Likely irreversible cause: treatment is lifelong."', (_name, cause) => {
       expect(paragraphs(run([...deficient(), cause]).card(TREAT))).toContain(
         'Likely irreversible cause: treatment is lifelong.',
@@ -321,7 +320,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
 
     it('several irreversible causes give the lifelong line once', () => {
       const lines = paragraphs(
-        run([...deficient(), coded('53442002', 'Gastrectomy'), PERNICIOUS()]).card(TREAT),
+        run([...deficient(), coded('53442002', 'Gastrectomy'), perniciousAnaemia()]).card(TREAT),
       );
       expect(lines.filter((line) => line.includes('Likely irreversible'))).toHaveLength(1);
     });
@@ -333,23 +332,25 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     });
 
     it('vegan diet without a malabsorption cause: R-DIET', () => {
-      expect(paragraphs(run([...deficient(), VEGAN()]).card(TREAT))).toContain(DIETARY_MAINTENANCE);
+      expect(paragraphs(run([...deficient(), veganDiet()]).card(TREAT))).toContain(
+        DIETARY_MAINTENANCE,
+      );
     });
 
     it.each([
       ['coeliac disease', coded('396331005', 'Coeliac disease')],
       ["ileal Crohn's disease", coded('38106008', "Crohn's disease of ileum")],
       ['bariatric surgery', coded('430715008', 'Bariatric surgery')],
-      ['pernicious anaemia', PERNICIOUS()],
+      ['pernicious anaemia', perniciousAnaemia()],
     ])('vegan diet with %s (a malabsorption cause): no R-DIET', (_name, cause) => {
-      expect(detailOf([VEGAN(), cause])).not.toContain(DIETARY_MAINTENANCE);
+      expect(detailOf([veganDiet(), cause])).not.toContain(DIETARY_MAINTENANCE);
     });
 
     it('vegan diet with metformin (a drug, not malabsorption): R-DIET and the review line', () => {
       const lines = paragraphs(
         run([
           ...deficient(),
-          VEGAN(),
+          veganDiet(),
           medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
         ]).card(TREAT),
       );
@@ -362,7 +363,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
     });
 
     it('pernicious anaemia recorded: R-IFAB and the antibody order are omitted', () => {
-      const card = run([...deficient(), PERNICIOUS()]).card(TREAT);
+      const card = run([...deficient(), perniciousAnaemia()]).card(TREAT);
       expect(card.detail).not.toContain(INTRINSIC_FACTOR_ANTIBODY_ADVICE);
       expect(orderedTests(suggestion(card, LOAD_LABEL))).toEqual([]);
       expect(orderedTests(suggestion(card, ORAL_LABEL))).toEqual([]);
@@ -421,7 +422,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
         hb(65),
         platelets(40),
         pregnancyStatus('pregnant', 10),
-        VEGAN(),
+        veganDiet(),
         medicationRequest(concept([rx('861007')]), { startedDaysAgo: 200 }),
       ]).card(TREAT);
       const list = bullets(card);
@@ -510,7 +511,7 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
-  const neuroDeficient = (): FhirResource[] => [...deficient(), PARAESTHESIA()];
+  const neuroDeficient = (): FhirResource[] => [...deficient(), paraesthesia()];
 
   it('S06: low B12 with paraesthesia and ataxia gets the neurological regimen', () => {
     expectScenario('S06', [NEURO, TREAT]);
@@ -554,7 +555,7 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
 
   describe('functional deficiency (raised MMA, eGFR ≥ 60, any B12)', () => {
     it('B12 400 ng/L with MMA 0.62 and eGFR 75: card stating the functional deficiency', () => {
-      const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA()]);
+      const result = run([totalB12(400), mma(0.62), egfr(75), paraesthesia()]);
       expect(paragraphs(result.card(NEURO))[0]).toBe(
         `Evidence: total B12 400 ng/L, ${D5}; ${shown(result, 'methylmalonicAcid')}; ${shown(result, 'egfr')}; neurological features: Paresthesia; raised ${named(result, 'methylmalonicAcid')} with eGFR ≥ 60 despite total B12 400 ng/L: functional deficiency — BSH 2014: do not delay treatment.`,
       );
@@ -566,12 +567,12 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
       ['no eGFR and no CKD: functional deficiency', [], true],
       ['no eGFR but CKD stage 4 recorded: no card', [coded('431857002', 'CKD stage 4')], false],
     ])('%s', (_name, kidneys, fires) => {
-      const result = run([totalB12(400), mma(0.62), PARAESTHESIA(), ...kidneys]);
+      const result = run([totalB12(400), mma(0.62), paraesthesia(), ...kidneys]);
       expect(result.codes.includes(NEURO)).toBe(fires);
     });
 
     it('without an eGFR the card does not claim one', () => {
-      const result = run([totalB12(400), mma(0.62), PARAESTHESIA()]);
+      const result = run([totalB12(400), mma(0.62), paraesthesia()]);
       const card = result.card(NEURO);
       expect(textOf(card)).toContain(
         `raised ${named(result, 'methylmalonicAcid')} with no renal impairment recorded (no eGFR) despite total B12 400 ng/L`,
@@ -580,11 +581,11 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     });
 
     it('MMA not raised (0.45): no card', () => {
-      expect(run([totalB12(400), mma(0.45), egfr(75), PARAESTHESIA()]).codes).not.toContain(NEURO);
+      expect(run([totalB12(400), mma(0.45), egfr(75), paraesthesia()]).codes).not.toContain(NEURO);
     });
 
     it('a raised MMA without neurological features gives neither treatment card', () => {
-      const codes = run([totalB12(400), mma(0.62), egfr(75), FATIGUE()]).codes;
+      const codes = run([totalB12(400), mma(0.62), egfr(75), fatigue()]).codes;
       expect(codes).not.toContain(NEURO);
       expect(codes).not.toContain(TREAT);
     });
@@ -603,12 +604,12 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
         'Pregnant: review at 1 month.',
       ],
     ])('%s', (_name, extra, line) => {
-      const lines = paragraphs(run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO));
+      const lines = paragraphs(run([totalB12(150), paraesthesia(), ...extra]).card(NEURO));
       expect(lines).toContain(line);
     });
 
     it('Hb 79.9 g/L: R-K gives way to the 700-character limit, and the severe anaemia card of the response carries it (RULES.md 10.9.4)', () => {
-      const result = run([totalB12(150), PARAESTHESIA(), hb(79.9)]);
+      const result = run([totalB12(150), paraesthesia(), hb(79.9)]);
       expect(result.card(NEURO).detail).not.toContain(POTASSIUM_CHECK);
       expect(paragraphs(result.card('severe-anaemia-urgent'))).toContain(POTASSIUM_CHECK);
     });
@@ -618,14 +619,14 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
       ['Hb 80 g/L: no R-K', [hb(80)], POTASSIUM_CHECK],
       ['not pregnant: no pregnancy line', [], 'Pregnant:'],
     ])('%s', (_name, extra, absent) => {
-      const card = run([totalB12(150), PARAESTHESIA(), ...extra]).card(NEURO);
+      const card = run([totalB12(150), paraesthesia(), ...extra]).card(NEURO);
       expect(paragraphs(card).slice(1).join('\n')).not.toContain(absent);
     });
 
     it('with every condition at once: safety bullets first, under 700 characters (RULES.md 10.9.4)', () => {
       const card = run([
         totalB12(150),
-        PARAESTHESIA(),
+        paraesthesia(),
         platelets(30),
         hb(65),
         pregnancyStatus('pregnant', 5),
@@ -641,7 +642,7 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     });
 
     it('pernicious anaemia recorded: no R-IFAB and no antibody order', () => {
-      const card = run([...neuroDeficient(), PERNICIOUS()]).card(NEURO);
+      const card = run([...neuroDeficient(), perniciousAnaemia()]).card(NEURO);
       expect(card.detail).not.toContain(INTRINSIC_FACTOR_ANTIBODY_ADVICE);
       expect(orderedTests(suggestion(card, NEURO_LABEL))).toEqual([]);
     });
@@ -654,12 +655,12 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     });
 
     it('not under 16; at 16 it is shown', () => {
-      expect(run(neuroDeficient(), { patient: ofAge(15) }).codes).not.toContain(NEURO);
-      expect(run(neuroDeficient(), { patient: ofAge(16) }).codes).toContain(NEURO);
+      expect(run(neuroDeficient(), aged(15)).codes).not.toContain(NEURO);
+      expect(run(neuroDeficient(), aged(16)).codes).toContain(NEURO);
     });
 
     it('not with an indeterminate B12 and no MMA', () => {
-      expect(run([totalB12(180), PARAESTHESIA()]).codes).not.toContain(NEURO);
+      expect(run([totalB12(180), paraesthesia()]).codes).not.toContain(NEURO);
     });
   });
 
@@ -726,7 +727,7 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
   });
 
   it('with neurological features: folic acid 5 mg alone, the B12 regimen on the urgent card (RULES.md 10.9.3)', () => {
-    const result = run([...combined(), PARAESTHESIA()]);
+    const result = run([...combined(), paraesthesia()]);
     const card = result.card(COMBINED);
     expect(card.suggestions?.map((s) => [s.label, s.isRecommended])).toEqual([
       ['Add folic acid 5 mg daily (B12 first or together)', true],
@@ -748,7 +749,7 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
   });
 
   it('functional deficiency with neurological features: MR-NEURO stays on the urgent card', () => {
-    const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA(), serumFolate(2)]);
+    const result = run([totalB12(400), mma(0.62), egfr(75), paraesthesia(), serumFolate(2)]);
     const [b12Order] = created(suggestion(result.card(NEURO), NEURO_LABEL), 'MedicationRequest');
     expect(b12Order?.dosageInstruction?.[0]?.timing?.repeat).toEqual({
       frequency: 1,
@@ -775,7 +776,7 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
   });
 
   it('functional deficiency with neurological features and low folate: card', () => {
-    const result = run([totalB12(400), mma(0.62), egfr(75), PARAESTHESIA(), serumFolate(2)]);
+    const result = run([totalB12(400), mma(0.62), egfr(75), paraesthesia(), serumFolate(2)]);
     expect(result.codes).toContain(COMBINED);
   });
 
@@ -790,7 +791,7 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
   it('not for a patient on B12 therapy, nor under 16', () => {
     expect(run([...combined(), currentB12Therapy()]).codes).not.toContain(COMBINED);
     expect(combinedB12FolateDeficiency(onB12(run(combined()).context))).toBeUndefined();
-    expect(run(combined(), { patient: ofAge(15) }).codes).not.toContain(COMBINED);
+    expect(run(combined(), aged(15)).codes).not.toContain(COMBINED);
   });
 
   it('suggestion: MR-LOAD + MR-FOLIC5 together (recommended), valid R4', () => {
@@ -983,8 +984,8 @@ describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
     });
 
     it('not under 16; at 16 it is shown', () => {
-      expect(run([GASTRECTOMY()], { patient: ofAge(15) }).codes).not.toContain(PROPHYLAXIS);
-      expect(run([GASTRECTOMY()], { patient: ofAge(16) }).codes).toContain(PROPHYLAXIS);
+      expect(run([GASTRECTOMY()], aged(15)).codes).not.toContain(PROPHYLAXIS);
+      expect(run([GASTRECTOMY()], aged(16)).codes).toContain(PROPHYLAXIS);
     });
 
     it('superseded by b12-deficiency-treat (RULES.md 5.1.6), though its rule still fires', () => {
@@ -1000,7 +1001,7 @@ describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
   });
 
   it('a male adult and an unknown age are adults too', () => {
-    expect(run([GASTRECTOMY()], { patient: male(40) }).codes).toContain(PROPHYLAXIS);
+    expect(run([GASTRECTOMY()], aged(40, 'male')).codes).toContain(PROPHYLAXIS);
     expect(run([GASTRECTOMY()], { patient: patient({ birthDate: undefined }) }).codes).toContain(
       PROPHYLAXIS,
     );

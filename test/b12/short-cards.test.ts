@@ -16,7 +16,7 @@ import {
   fixtureFile,
 } from '../support/card-fixtures.js';
 import { loadPublicScenarios } from '../support/scenarios.js';
-import { scenarioCards } from './rule-scenarios.js';
+import { runScenario } from './rule-cases.js';
 
 /**
  * Cards a clinician reads in seconds (RULES.md 10.9.2–10.9.4), over every card fixture evaluated
@@ -119,7 +119,7 @@ describe.each(FIXTURE_SPECS)('fixture %s on its evaluation date', (code, specs) 
 
 describe.each(loadPublicScenarios().map((scenario) => scenario.id))('public scenario %s', (id) => {
   it('no two cards create the same medication, and each lists its recommended suggestion first (RULES.md 10.9.2, 10.9.3)', () => {
-    const cards = scenarioCards(id);
+    const { cards } = runScenario(id).run;
     const all = cards.flatMap((card) => [...new Set(createdMedications(card.suggestions))]);
     expect(all.length).toBe(new Set(all).size);
     for (const card of cards) {
