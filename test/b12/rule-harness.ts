@@ -19,28 +19,26 @@ import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { Rule, RuleContext } from '../../cds-services/b12/rule.js';
 import {
-  birthDateForAge,
-  draftOrdersBundle,
-  loadPublicScenarios,
-  scenarioToFhir,
-} from '../support/scenarios.js';
-import type { Scenario } from '../support/scenarios.js';
-import {
   PATIENT_ID,
   TODAY,
   TODAY_DAY,
   atc,
+  birthDateForAge,
   concept,
   condition,
   draftOrder,
-  facts,
+  draftOrdersBundle,
   lab,
   patient,
   quantity,
   rx,
   sct,
-} from './factories.js';
-import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js';
+} from '../support/fhir.js';
+import type { LabOptions, MedicationOptions } from '../support/fhir.js';
+import { loadPublicScenarios, scenarioToFhir } from '../support/scenarios.js';
+import { facts } from './facts.js';
+import type { FactsOptions } from './facts.js';
+import type { Scenario } from '../support/scenarios.js';
 
 /**
  * Runs the B12 rules as the service does (facts → findings → evaluate → cards) on patients built

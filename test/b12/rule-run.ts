@@ -11,21 +11,22 @@ import type { ClinicalConfig, Thresholds } from '../../cds-services/b12/clinical
 import { evaluate } from '../../cds-services/b12/evaluate.js';
 import type { Rule, RuleContext } from '../../cds-services/b12/rule.js';
 import { r4Problems } from '../support/fhir-r4.js';
-import { birthDateForAge } from '../support/scenarios.js';
 import {
   PATIENT_ID,
   TODAY,
+  birthDateForAge,
   concept,
   condition,
   draftOrder,
-  facts,
   lab,
   medicationRequest,
   patient,
   rx,
   sct,
-} from './factories.js';
-import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js';
+} from '../support/fhir.js';
+import type { LabOptions, MedicationOptions } from '../support/fhir.js';
+import { facts } from './facts.js';
+import type { FactsOptions } from './facts.js';
 
 /**
  * Running the B12 rules as a hook call does (cds-services/b12/advice.ts): FHIR resources read into

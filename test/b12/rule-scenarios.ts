@@ -6,9 +6,9 @@ import type { CardCode } from '../../cds-services/b12/catalog.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { evaluate } from '../../cds-services/b12/evaluate.js';
 import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
-import { draftOrdersBundle, loadPublicScenarios, scenarioToFhir } from '../support/scenarios.js';
+import { TODAY, TODAY_DAY, draftOrdersBundle } from '../support/fhir.js';
+import { loadPublicScenarios, scenarioToFhir } from '../support/scenarios.js';
 import type { Scenario } from '../support/scenarios.js';
-import { TODAY, TODAY_DAY } from './factories.js';
 
 /**
  * A public scenario (shared/clinical/scenarios.public.json) run through facts, findings and the

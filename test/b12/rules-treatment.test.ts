@@ -31,7 +31,7 @@ import {
   rx,
   sct,
   textOnly,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   FATIGUE,
   HYDROXO_INJ,
