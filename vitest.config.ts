@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /** Date-sensitive suites run again in a time zone far from UTC: day counts must not move. */
-const DATE_SENSITIVE = ['test/fhir/**/*.test.ts', 'test/b12/**/*.test.ts'];
+const DATE_SENSITIVE = [
+  'test/fhir/**/*.test.ts',
+  'test/b12/**/*.test.ts',
+  'test/support/fhir.test.ts',
+];
 /** Measures event-loop delay: it runs after every other file, alone on the machine. */
 const ALONE = ['test/event-loop.test.ts'];
 

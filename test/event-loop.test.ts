@@ -9,11 +9,11 @@ import type { TestApp } from './support/app.js';
 import {
   b12Observation,
   completePrefetch,
-  patient,
+  demoPatient,
   PATIENT_ID,
-  searchset,
   USER_ID,
 } from './support/hook-calls.js';
+import { searchset } from './support/fhir.js';
 
 /**
  * Issue 14 item 4: no request may block the event loop for more than 100 ms at the default
@@ -210,7 +210,7 @@ async function hostileFhirServer(
   const server = await loopback((req, res) => {
     res.setHeader('Content-Type', 'application/fhir+json');
     if (req.url?.startsWith('/fhir/Patient/')) {
-      res.end(JSON.stringify(patient()));
+      res.end(JSON.stringify(demoPatient()));
       return;
     }
     pages += 1;

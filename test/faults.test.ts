@@ -14,7 +14,7 @@ import { expectOperationOutcome } from './support/conformance.js';
 import type { OperationOutcome } from './support/conformance.js';
 import { startFhirServer } from './support/fhir-server.js';
 import type { TestFhirServer } from './support/fhir-server.js';
-import { draftMedication, patient, patientViewBody } from './support/hook-calls.js';
+import { draftMedication, demoPatient, patientViewBody } from './support/hook-calls.js';
 import type { JsonObject } from './support/hook-calls.js';
 
 /**
@@ -90,7 +90,7 @@ const call = (app: TestApp, body: unknown, path = SERVICE): Test =>
 /** Mocks the keys the test does not break, each answered once and well. */
 function answerWell(keys: readonly Key[]): void {
   const answers: Record<Key, FhirResource> = {
-    patient: patient(PATIENT_ID),
+    patient: demoPatient(PATIENT_ID),
     labs: searchset([observation('hb')]),
     meds: searchset([]),
     conditions: searchset([]),
@@ -160,7 +160,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
 
   let slow: TestFhirServer;
   beforeAll(async () => {
-    slow = await startFhirServer([patient(PATIENT_ID)], { latencyMs: 4000 });
+    slow = await startFhirServer([demoPatient(PATIENT_ID)], { latencyMs: 4000 });
   });
   afterAll(async () => {
     await slow.close();
@@ -223,7 +223,7 @@ describe('a FHIR server that does not answer in time: 412 within about FHIR_TIME
       const body = isLabs
         ? searchset([observation(`p${page}`)], `${paging.baseUrl}/Observation?page=${++page}`)
         : req.url?.startsWith('/fhir/Patient') === true
-          ? patient(PATIENT_ID)
+          ? demoPatient(PATIENT_ID)
           : searchset([]);
       setTimeout(() => {
         res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end(JSON.stringify(body));
@@ -299,7 +299,7 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key, the c
 
   it.each([
     ['labs', 'an Observation', observation('lonely')],
-    ['meds', 'the Patient', patient(PATIENT_ID)],
+    ['meds', 'the Patient', demoPatient(PATIENT_ID)],
     ['conditions', 'a Parameters resource', { resourceType: 'Parameters', parameter: [] }],
   ] as const)(
     'a search (%s) answered with %s instead of a Bundle: the data are incomplete, not "one result"',
@@ -341,7 +341,7 @@ describe('a FHIR server that fails or answers garbage: 412 naming the key, the c
           .writeHead(200, { 'Content-Type': 'application/fhir+json' })
           .end(
             JSON.stringify(
-              req.url?.startsWith('/fhir/Patient') ? patient(PATIENT_ID) : searchset([]),
+              req.url?.startsWith('/fhir/Patient') ? demoPatient(PATIENT_ID) : searchset([]),
             ),
           );
         return;
@@ -481,7 +481,7 @@ describe('an endless next chain: 412 after FHIR_MAX_PAGES pages', () => {
     const res = await call(
       app,
       hookRequest(FHIR_BASE, {
-        patient: patient(PATIENT_ID),
+        patient: demoPatient(PATIENT_ID),
         labs: searchset([observation('first')], `${FHIR_BASE}/Observation?page=2`),
         meds: null,
         conditions: null,
@@ -503,7 +503,7 @@ describe('request bodies beyond the input limits', () => {
   describe('more FHIR resources than PREFETCH_MAX_RESOURCES in the request: 413', () => {
     const env = { PREFETCH_MAX_RESOURCES: '10' };
     const prefetch = (labs: number): Partial<Record<Key, unknown>> => ({
-      patient: patient(PATIENT_ID),
+      patient: demoPatient(PATIENT_ID),
       labs: searchset(manyObservations(labs)),
       meds: null,
       conditions: null,

@@ -8,12 +8,12 @@ import {
   activeMedication,
   b12Observation,
   completePrefetch,
+  demoPatient,
   loadCapture,
-  patient,
   patientViewBody,
-  searchset,
 } from './support/hook-calls.js';
 import type { JsonObject } from './support/hook-calls.js';
+import { searchset } from './support/fhir.js';
 
 /**
  * CDS Hooks best practice: "never store, share, or log the FHIR access token" nor the JWT; and the
@@ -135,11 +135,11 @@ describe('log events of the advice (RULES.md 2.2, 10.1.1): named, with no patien
   }
 
   it('a deceased patient: one deceased_patient line with the service id and nothing of the patient', async () => {
-    const lines = await events({ patient: { ...patient(), deceasedDateTime: '2024-02-01' } });
+    const lines = await events({ patient: { ...demoPatient(), deceasedDateTime: '2024-02-01' } });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: 'deceased_patient', serviceId: 'b12-patient-view' });
     const line = JSON.stringify(lines[0]);
-    for (const data of [patient().id ?? '', 'Testpatient', '1948-03-02', '2024-02-01'])
+    for (const data of [demoPatient().id ?? '', 'Testpatient', '1948-03-02', '2024-02-01'])
       expect(line).not.toContain(data);
   });
 

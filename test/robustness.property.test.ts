@@ -5,7 +5,7 @@ import nock from 'nock';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { FhirResource } from 'fhir/r4.js';
 import { toCard } from '../cds-services/b12/cards.js';
 import type { HookName } from '../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
@@ -38,10 +38,11 @@ import {
   b12Observation,
   orderSelectBody,
   orderSignBody,
-  patient,
+  demoPatient,
   patientViewBody,
 } from './support/hook-calls.js';
-import { draftOrdersBundle, loadPublicScenarios, scenarioToFhir } from './support/scenarios.js';
+import { draftOrdersBundle, searchset } from './support/fhir.js';
+import { loadPublicScenarios, scenarioToFhir } from './support/scenarios.js';
 import { RXNORM, SNOMED } from '../src/fhir/systems.js';
 
 /**
@@ -102,7 +103,11 @@ let fhir: TestFhirServer;
 beforeAll(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  fhir = await startFhirServer([patient(), b12Observation(), activeMedication()] as FhirResource[]);
+  fhir = await startFhirServer([
+    demoPatient(),
+    b12Observation(),
+    activeMedication(),
+  ] as FhirResource[]);
   // LOG_LEVEL error: only unexpected errors are logged, and they are what a failure must show.
   main = await listen(testApp({ env: { LOG_LEVEL: 'error', FHIR_TIMEOUT_MS: '1000' }, now: NOW }));
   small = await listen(
@@ -168,11 +173,6 @@ function scenarioRequests(): { hook: HookName; body: JsonObject }[] {
     const converted = scenarioToFhir(scenario, TODAY);
     const ofType = (type: string): FhirResource[] =>
       converted.resources.filter((resource) => resource.resourceType === type);
-    const searchset = (resources: FhirResource[]): Bundle => ({
-      resourceType: 'Bundle',
-      type: 'searchset',
-      ...(resources.length > 0 ? { entry: resources.map((resource) => ({ resource })) } : {}),
-    });
     return {
       hook: scenario.hook,
       body: {

@@ -7,7 +7,8 @@ import { testApp } from './support/app.js';
 import { cardByCode, cardCodes, cardText, expectB12Response } from './support/card-checks.js';
 import { startFhirServer } from './support/fhir-server.js';
 import type { TestFhirServer } from './support/fhir-server.js';
-import { draftOrdersBundle, loadPublicScenarios, scenarioToFhir } from './support/scenarios.js';
+import { draftOrdersBundle } from './support/fhir.js';
+import { loadPublicScenarios, scenarioToFhir } from './support/scenarios.js';
 import type { Scenario, ScenarioFhir } from './support/scenarios.js';
 
 /**

@@ -6,7 +6,7 @@ import type { FhirResource } from 'fhir/r4.js';
 import { expectB12Response } from './support/card-checks.js';
 import { startFhirServer } from './support/fhir-server.js';
 import type { TestFhirServer } from './support/fhir-server.js';
-import { activeMedication, b12Observation, patient } from './support/hook-calls.js';
+import { activeMedication, b12Observation, demoPatient } from './support/hook-calls.js';
 import { freePort, startServerProcess } from './support/server-process.js';
 import type { ServerProcess } from './support/server-process.js';
 
@@ -102,7 +102,7 @@ describe('graceful shutdown on SIGTERM', () => {
   beforeAll(async () => {
     fhir = await startFhirServer(
       [
-        patient(PATIENT_ID),
+        demoPatient(PATIENT_ID),
         b12Observation(PATIENT_ID),
         activeMedication(PATIENT_ID),
       ] as FhirResource[],

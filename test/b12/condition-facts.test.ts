@@ -18,15 +18,14 @@ import {
   concept,
   condition,
   examFinding,
-  facts,
   icd10cm,
   lab,
   procedure,
   sct,
   textOnly,
-} from './factories.js';
-import type { FindingValue } from './factories.js';
-import type { ConditionOptions } from './factories.js';
+} from '../support/fhir.js';
+import type { ConditionOptions, FindingValue } from '../support/fhir.js';
+import { facts } from './facts.js';
 import { ICD10_CM, ICD10_WHO, LOINC, SNOMED } from '../../src/fhir/systems.js';
 
 /** Conditions and procedures (RULES.md 2.4, 7.4). */

@@ -12,14 +12,14 @@ import {
   concept,
   condition,
   draftOrder,
-  facts,
   lab,
   medicationRequest,
   patient,
   quantity,
   rx,
   sct,
-} from './factories.js';
+} from '../support/fhir.js';
+import { facts } from './facts.js';
 
 /**
  * RULES.md 5.1 (suppression and precedence on patient-view), "one card per code" and "a card

@@ -11,7 +11,6 @@ import {
   concept,
   dayAgo,
   draftOrder,
-  facts,
   lab,
   medicationRequest,
   panel,
@@ -19,7 +18,8 @@ import {
   quantity,
   rx,
   textOnly,
-} from './factories.js';
+} from '../support/fhir.js';
+import { facts } from './facts.js';
 import { OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 
 /** Laboratory results (RULES.md 2.2, 3): units, status, dates, windows, diagnostic results. */

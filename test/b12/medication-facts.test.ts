@@ -5,12 +5,11 @@ import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { CobalaminForm, MedicationClass } from '../../cds-services/b12/terminology.js';
 import {
   OID,
+  ago,
   atc,
   concept,
-  ago,
   dayAgo,
   draftOrder,
-  facts,
   medication,
   medicationAdministration,
   medicationRequest,
@@ -19,8 +18,9 @@ import {
   rx,
   sct,
   textOnly,
-} from './factories.js';
-import type { MedicationOptions } from './factories.js';
+} from '../support/fhir.js';
+import type { MedicationOptions } from '../support/fhir.js';
+import { facts } from './facts.js';
 
 /** Medications (RULES.md 2.3, 7.2, 7.3): classification, B12 therapy, route, daily dose, exposure. */
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { FhirResource, Patient } from 'fhir/r4.js';
-import { epochDayOf } from '../support/scenarios.js';
 import {
   OID,
   TODAY,
@@ -10,7 +9,7 @@ import {
   condition,
   dayAgo,
   draftOrder,
-  facts,
+  epochDayOf,
   icd10cm,
   lab,
   localServiceRequest,
@@ -22,7 +21,8 @@ import {
   rx,
   sct,
   serviceRequest,
-} from './factories.js';
+} from '../support/fhir.js';
+import { facts } from './facts.js';
 
 /** The patient (RULES.md 2.1), draft orders (RULES.md 6) and what is read at all. */
 

@@ -24,8 +24,8 @@ import {
   rx,
   sct,
   textOnly,
-} from './factories.js';
-import type { FindingValue } from './factories.js';
+} from '../support/fhir.js';
+import type { FindingValue } from '../support/fhir.js';
 import {
   aged,
   FOLIC_ATC,

@@ -22,22 +22,18 @@ import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
 import type { Rule, RuleContext } from '../../cds-services/b12/rule.js';
 import { r4Problems } from '../support/fhir-r4.js';
-import {
-  birthDateForAge,
-  draftOrdersBundle,
-  loadPublicScenarios,
-  scenarioToFhir,
-} from '../support/scenarios.js';
+import { loadPublicScenarios, scenarioToFhir } from '../support/scenarios.js';
 import type { Scenario } from '../support/scenarios.js';
 import {
   PATIENT_ID,
   TODAY,
   TODAY_DAY,
   atc,
+  birthDateForAge,
   concept,
   condition,
   draftOrder,
-  facts,
+  draftOrdersBundle,
   lab,
   medicationRequest,
   patient,
@@ -45,8 +41,10 @@ import {
   quantity,
   rx,
   sct,
-} from './factories.js';
-import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js';
+} from '../support/fhir.js';
+import type { LabOptions, MedicationOptions } from '../support/fhir.js';
+import { facts } from './facts.js';
+import type { FactsOptions } from './facts.js';
 
 /**
  * The rule cases: the B12 rules run as a hook call runs them (facts as of TODAY → findings →

@@ -17,7 +17,7 @@ import {
   medicationRequest,
   pregnancyStatus,
   serviceRequest,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   aged,
   activeB12,

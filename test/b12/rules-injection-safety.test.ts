@@ -15,7 +15,7 @@ import {
   rx,
   sct,
   textOnly,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   aged,
   ckdStage4,

@@ -16,7 +16,7 @@ import {
   patient,
   pregnancyStatus,
   sct,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   activeB12,
   aged,

@@ -23,7 +23,7 @@ import {
   pregnancyStatus,
   sct,
   textOnly,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   activeB12,
   aged,

@@ -15,7 +15,7 @@ import {
   pregnancyStatus,
   rx,
   sct,
-} from './factories.js';
+} from '../support/fhir.js';
 import {
   aged,
   ataxia,

@@ -31,7 +31,7 @@ import {
   rx,
   sct,
   textOnly,
-} from './factories.js';
+} from '../support/fhir.js';
 import { ATC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 import {
   activeB12,

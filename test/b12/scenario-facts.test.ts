@@ -10,12 +10,8 @@ import type {
   MedicationClass,
   Route,
 } from '../../cds-services/b12/terminology.js';
-import {
-  draftOrdersBundle,
-  epochDayOf,
-  loadPublicScenarios,
-  scenarioToFhir,
-} from '../support/scenarios.js';
+import { draftOrdersBundle, epochDayOf } from '../support/fhir.js';
+import { loadPublicScenarios, scenarioToFhir } from '../support/scenarios.js';
 
 /**
  * Every public scenario, converted to FHIR and read with `readPatientFacts` as of a fixed day:

@@ -1,9 +1,8 @@
 import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import type { MedicationRequest, Observation, Patient } from 'fhir/r4.js';
+import { birthDateForAge, daysBefore } from '../support/fhir.js';
 import {
-  birthDateForAge,
-  daysBefore,
   loadPublicScenarios,
   parseDose,
   parseScenario,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clinicalConfigFrom } from '../../cds-services/b12/clinical-config.js';
-import { concept, condition, facts, lab, medicationRequest, textOnly } from './factories.js';
+import { concept, condition, lab, medicationRequest, textOnly } from '../support/fhir.js';
+import { facts } from './facts.js';
 
 /**
  * A site's recognisers reach the facts (issue 12 item 4): a locally coded result, medicine or

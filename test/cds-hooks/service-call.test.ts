@@ -15,7 +15,7 @@ import {
   loadCapture,
   orderSelectBody,
   orderSignBody,
-  patient,
+  demoPatient,
   patientViewBody,
 } from '../support/hook-calls.js';
 import type { JsonObject } from '../support/hook-calls.js';
@@ -87,7 +87,7 @@ describe('POST /cds-services/{id}: malformed requests are 400 with an OperationO
   it.each(['.', '..'])(
     'answers 400 for the dot-segment patientId %j and never sends it to the FHIR server (Patient/{{context.patientId}} would resolve to another URL)',
     async (patientId) => {
-      const server = await startFhirServer([patient('b12-demo'), patient('someone-else')]);
+      const server = await startFhirServer([demoPatient('b12-demo'), demoPatient('someone-else')]);
       try {
         const body: JsonObject = { ...patientViewBody(), fhirServer: server.baseUrl };
         delete body.prefetch;

@@ -1,7 +1,8 @@
+import { epochDayOf } from '../support/fhir.js';
 import { describe, expect, it } from 'vitest';
 import { readProblem } from '../../src/fhir/conditions.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
-import { condition, day, medicationRequest, observation, procedure, snomed } from './support.js';
+import { condition, medicationRequest, observation, procedure, snomed } from './support.js';
 import type { Json } from './support.js';
 import { CONDITION_CLINICAL, CONDITION_VERIFICATION, SNOMED } from '../../src/fhir/systems.js';
 
@@ -122,7 +123,7 @@ describe('Condition codes, texts and day', () => {
       fact: 'onsetDateTime before recordedDate',
     },
   ])('the day is $fact', ({ fields, utcDate }) => {
-    expect(problem(condition(fields)).day).toBe(day(utcDate));
+    expect(problem(condition(fields)).day).toBe(epochDayOf(utcDate));
   });
 
   it('a Condition without dates has no day', () => {
@@ -136,7 +137,7 @@ describe('Condition codes, texts and day', () => {
         recordedDate: '2026-03-05',
       }),
     );
-    expect(read.day).toBe(day('2026-02-10'));
+    expect(read.day).toBe(epochDayOf('2026-02-10'));
   });
 });
 
@@ -144,17 +145,17 @@ describe('Condition abatement: when it ended (RULES.md 10.1.3)', () => {
   it.each([
     {
       fields: { abatementDateTime: '2026-10-01' },
-      abated: day('2026-10-01'),
+      abated: epochDayOf('2026-10-01'),
       fact: 'abatementDateTime',
     },
     {
       fields: { abatementDateTime: '2026-10-01T23:30:00-05:00' },
-      abated: day('2026-10-02'),
+      abated: epochDayOf('2026-10-02'),
       fact: 'abatementDateTime, as a UTC day',
     },
     {
       fields: { abatementPeriod: { start: '2026-09-20', end: '2026-10-01' } },
-      abated: day('2026-10-01'),
+      abated: epochDayOf('2026-10-01'),
       fact: 'abatementPeriod.end',
     },
     {
@@ -200,11 +201,11 @@ describe('Procedure (RULES.md 2.4: surgical items from completed Procedures)', (
     const byDateTime = problem(procedure({ performedDateTime: '2019-05-01T22:00:00-05:00' }));
     expect(byDateTime.codes).toEqual([{ system: SNOMED, code: '53442002' }]);
     expect(byDateTime.texts).toEqual(['Gastrectomy']);
-    expect(byDateTime.day).toBe(day('2019-05-02'));
+    expect(byDateTime.day).toBe(epochDayOf('2019-05-02'));
     const byPeriod = problem(
       procedure({ performedPeriod: { start: '2019-05-01', end: '2019-05-03' } }),
     );
-    expect(byPeriod.day).toBe(day('2019-05-01'));
+    expect(byPeriod.day).toBe(epochDayOf('2019-05-01'));
   });
 });
 
@@ -223,7 +224,7 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
     const read = problem(dietObservation());
     expect(read.codes).toEqual([{ system: SNOMED, code: VEGAN }]);
     expect(read.texts).toEqual(['Vegan diet']);
-    expect(read.day).toBe(day('2026-06-01'));
+    expect(read.day).toBe(epochDayOf('2026-06-01'));
   });
 
   it.each([

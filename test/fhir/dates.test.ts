@@ -1,6 +1,7 @@
+import { epochDayOf } from '../support/fhir.js';
 import { describe, expect, it } from 'vitest';
 import { ageInYears, fullDay, isoDay, parseFhirDate, utcDay } from '../../src/fhir/dates.js';
-import { day, utcMs } from './support.js';
+import { utcMs } from './support.js';
 
 /*
  * RULES.md preamble: "Today" is the request date (UTC) and day counts are whole UTC calendar days.
@@ -104,7 +105,11 @@ describe('parseFhirDate: full dates and dateTimes give the UTC calendar day', ()
       fact: 'surrounding spaces are ignored',
     },
   ])('$value → UTC day $utcDate: $fact', ({ value, utcDate, ms }) => {
-    expect(parseFhirDate(value)).toEqual({ day: day(utcDate), ms: utcMs(ms), partial: false });
+    expect(parseFhirDate(value)).toEqual({
+      day: epochDayOf(utcDate),
+      ms: utcMs(ms),
+      partial: false,
+    });
   });
 
   it.each([
@@ -116,7 +121,7 @@ describe('parseFhirDate: full dates and dateTimes give the UTC calendar day', ()
     'reads the instant $value with fractional seconds as UTC day $utcDate',
     ({ value, utcDate }) => {
       const parsed = parseFhirDate(value);
-      expect(parsed?.day).toBe(day(utcDate));
+      expect(parsed?.day).toBe(epochDayOf(utcDate));
       expect(parsed?.partial).toBe(false);
     },
   );
@@ -144,7 +149,11 @@ describe('parseFhirDate: partial dates are flagged and stand for their last day'
   ])(
     '$value is partial, its day is $lastDay and its ms the start of the period',
     ({ value, lastDay, start }) => {
-      expect(parseFhirDate(value)).toEqual({ day: day(lastDay), ms: utcMs(start), partial: true });
+      expect(parseFhirDate(value)).toEqual({
+        day: epochDayOf(lastDay),
+        ms: utcMs(start),
+        partial: true,
+      });
     },
   );
 });
@@ -199,7 +208,7 @@ describe('fullDay: only day-precise dates count', () => {
     { value: '2026-11-20T22:00:00-05:00', expected: '2026-11-21' },
     { value: '2026-11-21T00:30:00', expected: '2026-11-21' },
   ])('gives UTC day $expected for $value', ({ value, expected }) => {
-    expect(fullDay(value)).toBe(day(expected));
+    expect(fullDay(value)).toBe(epochDayOf(expected));
   });
 
   it.each(['2026', '2026-11', '2026-02-30', 'garbage', '', undefined, 20261121])(
@@ -251,7 +260,7 @@ describe('isoDay and utcDay', () => {
       fact: 'days before 1970 round down, not towards zero',
     },
   ])('utcDay($instant) is $expected: $fact', ({ instant, expected }) => {
-    expect(utcDay(new Date(instant))).toBe(day(expected));
+    expect(utcDay(new Date(instant))).toBe(epochDayOf(expected));
   });
 });
 
@@ -357,7 +366,7 @@ describe('ageInYears: whole years to today (RULES.md 2.1)', () => {
       fact: 'a birth year never claims "over 75" on a guess',
     },
   ])('born $born, today $today → $age: $fact', ({ born, today, age }) => {
-    expect(ageInYears(born, day(today))).toBe(age);
+    expect(ageInYears(born, epochDayOf(today))).toBe(age);
   });
 
   it.each([
@@ -366,11 +375,11 @@ describe('ageInYears: whole years to today (RULES.md 2.1)', () => {
     { born: '2026-02-30', today: '2026-11-21', fact: 'an invalid birth date is unknown' },
     { born: 'garbage', today: '2026-11-21', fact: 'an unreadable birth date is unknown' },
   ])('born $born, today $today → undefined: $fact', ({ born, today }) => {
-    expect(ageInYears(born, day(today))).toBeUndefined();
+    expect(ageInYears(born, epochDayOf(today))).toBeUndefined();
   });
 
   it('missing birthDate gives undefined (age unknown: adult rules apply, RULES.md 2.1)', () => {
-    expect(ageInYears(undefined, day('2026-11-21'))).toBeUndefined();
+    expect(ageInYears(undefined, epochDayOf('2026-11-21'))).toBeUndefined();
   });
 
   it.each([
@@ -379,7 +388,7 @@ describe('ageInYears: whole years to today (RULES.md 2.1)', () => {
   ])(
     'a partial birth date in the current period ($born, today $today) is age 0, not unknown (unknown would apply adult rules, RULES.md 2.1/2.5)',
     ({ born, today }) => {
-      expect(ageInYears(born, day(today))).toBe(0);
+      expect(ageInYears(born, epochDayOf(today))).toBe(0);
     },
   );
 });

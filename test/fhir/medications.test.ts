@@ -1,3 +1,4 @@
+import { epochDayOf } from '../support/fhir.js';
 import type { Dosage as FhirDosage, MedicationAdministration, Timing } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +10,6 @@ import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.
 import {
   condition,
   containedMedication,
-  day,
   medication,
   medicationRequest,
   medicationStatement,
@@ -24,7 +24,7 @@ import { RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 const EMPTY: MedicationIndex = new Map();
 /** The day of the request: whether a dose given is still current depends on it (RULES.md 10.4.1). */
-const TODAY = day('2026-11-21');
+const TODAY = epochDayOf('2026-11-21');
 
 function use(resource: Json, index: MedicationIndex = EMPTY, today = TODAY): MedicationUse {
   const read = readMedicationUse(resource, index, today);
@@ -85,7 +85,9 @@ describe('status (RULES.md 2.3)', () => {
 
 describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () => {
   it('a request starts on authoredOn', () => {
-    expect(use(medicationRequest({ authoredOn: '2026-01-10' })).startDay).toBe(day('2026-01-10'));
+    expect(use(medicationRequest({ authoredOn: '2026-01-10' })).startDay).toBe(
+      epochDayOf('2026-01-10'),
+    );
   });
 
   it('authoredOn wins over dispenseRequest.validityPeriod.start', () => {
@@ -93,7 +95,7 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
       authoredOn: '2026-01-10',
       dispenseRequest: { validityPeriod: { start: '2026-01-15' } },
     });
-    expect(use(resource).startDay).toBe(day('2026-01-10'));
+    expect(use(resource).startDay).toBe(epochDayOf('2026-01-10'));
   });
 
   it('without authoredOn a request starts on validityPeriod.start', () => {
@@ -101,7 +103,7 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
       authoredOn: undefined,
       dispenseRequest: { validityPeriod: { start: '2026-01-15', end: '2026-04-15' } },
     });
-    expect(use(resource).startDay).toBe(day('2026-01-15'));
+    expect(use(resource).startDay).toBe(epochDayOf('2026-01-15'));
   });
 
   it('a request with neither has no start (duration unknown)', () => {
@@ -113,14 +115,14 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
       authoredOn: '2026-01',
       dispenseRequest: { validityPeriod: { start: '2026-01-15' } },
     });
-    expect(use(resource).startDay).toBe(day('2026-01-15'));
+    expect(use(resource).startDay).toBe(epochDayOf('2026-01-15'));
   });
 
   it.each([
     { authoredOn: '2026-01-10T00:30:00+13:00', utcDate: '2026-01-09' },
     { authoredOn: '2026-01-10T20:00:00-05:00', utcDate: '2026-01-11' },
   ])('authoredOn $authoredOn starts on UTC day $utcDate', ({ authoredOn, utcDate }) => {
-    expect(use(medicationRequest({ authoredOn })).startDay).toBe(day(utcDate));
+    expect(use(medicationRequest({ authoredOn })).startDay).toBe(epochDayOf(utcDate));
   });
 
   it('a request ends on validityPeriod.end', () => {
@@ -128,7 +130,7 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
       status: 'completed',
       dispenseRequest: { validityPeriod: { start: '2026-01-10', end: '2026-04-10' } },
     });
-    expect(use(resource).endDay).toBe(day('2026-04-10'));
+    expect(use(resource).endDay).toBe(epochDayOf('2026-04-10'));
   });
 
   it('a request without validityPeriod.end has no end', () => {
@@ -139,13 +141,13 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
     const read = use(
       medicationStatement({ effectivePeriod: { start: '2026-02-01', end: '2026-05-01' } }),
     );
-    expect(read.startDay).toBe(day('2026-02-01'));
-    expect(read.endDay).toBe(day('2026-05-01'));
+    expect(read.startDay).toBe(epochDayOf('2026-02-01'));
+    expect(read.endDay).toBe(epochDayOf('2026-05-01'));
   });
 
   it('a statement with effectiveDateTime starts then and has no end', () => {
     const read = use(medicationStatement({ effectiveDateTime: '2026-02-03' }));
-    expect(read.startDay).toBe(day('2026-02-03'));
+    expect(read.startDay).toBe(epochDayOf('2026-02-03'));
     expect(read.endDay).toBeUndefined();
   });
 
@@ -157,7 +159,7 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
     const read = use(
       medicationStatement({ effectivePeriod: undefined, dateAsserted: '2026-02-05' }),
     );
-    expect(read.startDay).toBe(day('2026-02-05'));
+    expect(read.startDay).toBe(epochDayOf('2026-02-05'));
   });
 
   it('without authoredOn or validityPeriod, a request starts on the earliest dosage boundsPeriod.start (RULES.md 10.4.2)', () => {
@@ -172,7 +174,7 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
         { sequence: 3, text: 'no timing' },
       ],
     });
-    expect(use(resource).startDay).toBe(day('2026-01-20'));
+    expect(use(resource).startDay).toBe(epochDayOf('2026-01-20'));
   });
 
   it('validityPeriod.start wins over boundsPeriod.start (RULES.md 10.4.2)', () => {
@@ -181,14 +183,14 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
       dispenseRequest: { validityPeriod: { start: '2026-02-15' } },
       dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2026-01-20' } } } }],
     });
-    expect(use(resource).startDay).toBe(day('2026-02-15'));
+    expect(use(resource).startDay).toBe(epochDayOf('2026-02-15'));
   });
 
   it('effective[x] wins over dateAsserted (RULES.md 10.4.2)', () => {
     const read = use(
       medicationStatement({ effectiveDateTime: '2026-01-20', dateAsserted: '2026-02-05' }),
     );
-    expect(read.startDay).toBe(day('2026-01-20'));
+    expect(read.startDay).toBe(epochDayOf('2026-01-20'));
   });
 });
 
@@ -213,8 +215,8 @@ describe('MedicationAdministration: a dose given (RULES.md 10.4.1)', () => {
       resourceType: 'MedicationAdministration',
       id: 'ma-1',
       status: 'current',
-      startDay: day('2026-10-12'),
-      endDay: day('2026-10-12'),
+      startDay: epochDayOf('2026-10-12'),
+      endDay: epochDayOf('2026-10-12'),
     });
   });
 
@@ -230,8 +232,8 @@ describe('MedicationAdministration: a dose given (RULES.md 10.4.1)', () => {
         effectivePeriod: { start: '2026-11-01T10:00:00Z', end: '2026-11-01T10:30:00Z' },
       }),
     );
-    expect(read.startDay).toBe(day('2026-11-01'));
-    expect(read.endDay).toBe(day('2026-11-01'));
+    expect(read.startDay).toBe(epochDayOf('2026-11-01'));
+    expect(read.endDay).toBe(epochDayOf('2026-11-01'));
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { epochDayOf } from '../support/fhir.js';
 import type { Observation } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
@@ -5,7 +6,6 @@ import { newestFirst, observationDate, readObservation } from '../../src/fhir/ob
 import type { LabResult, ObservationReading } from '../../src/fhir/observations.js';
 import {
   READER,
-  day,
   lab,
   loinc,
   observation,
@@ -20,7 +20,7 @@ import { DATA_ABSENT_REASON, LOINC, OBSERVATION_INTERPRETATION } from '../../src
 
 /* RULES.md 2.2 (observations) with the units of RULES.md 3 and 10.3. "Today" is 2026-11-21 (UTC). */
 
-const TODAY = day('2026-11-21');
+const TODAY = epochDayOf('2026-11-21');
 
 const read = (resource: Json): ObservationReading<Analyte> =>
   readObservation(resource, READER, TODAY);
@@ -96,7 +96,7 @@ describe('status (RULES.md 2.2)', () => {
         kind: 'pending',
         analyte: 'totalB12',
         id: 'pending-1',
-        day: day('2026-11-14'),
+        day: epochDayOf('2026-11-14'),
       });
     },
   );
@@ -113,7 +113,7 @@ describe('status (RULES.md 2.2)', () => {
   it('a cancelled test is unusable and reported as cancelled (never taken as a result)', () => {
     const reading = read(observation({ status: 'cancelled' }));
     expect(unusableReason(reading)).toContain('cancelled');
-    expect(reading).toMatchObject({ analyte: 'totalB12', day: day('2026-11-14') });
+    expect(reading).toMatchObject({ analyte: 'totalB12', day: epochDayOf('2026-11-14') });
   });
 
   it.each(['entered-in-error', 'unknown'] as const)(
@@ -141,7 +141,7 @@ describe('value (RULES.md 2.2)', () => {
       kind: 'missing',
       analyte: 'totalB12',
       id: 'obs-1',
-      day: day('2026-11-14'),
+      day: epochDayOf('2026-11-14'),
     });
   });
 
@@ -337,7 +337,7 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
       effectiveDateTime: '2026-11-10',
       issued: '2026-11-12T09:00:00Z',
     });
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-10'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-10'));
   });
 
   it('effectiveDateTime wins over effectivePeriod.start and effectiveInstant', () => {
@@ -347,7 +347,7 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
       effectivePeriod: { start: '2026-11-11' },
       effectiveInstant: '2026-11-12T00:00:00Z',
     };
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-10'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-10'));
   });
 
   it('effectivePeriod.start wins over effectiveInstant and issued', () => {
@@ -359,7 +359,7 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
       }),
       effectiveInstant: '2026-11-12T00:00:00Z',
     };
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-11'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-11'));
   });
 
   it('effectiveInstant wins over issued', () => {
@@ -367,12 +367,12 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
       effectiveInstant: '2026-11-12T08:00:00Z',
       issued: '2026-11-14T09:00:00Z',
     });
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-12'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-12'));
   });
 
   it('issued is used when there is no effective[x]', () => {
     const resource = observation({ effectiveDateTime: undefined, issued: '2026-11-14T09:00:00Z' });
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-14'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-14'));
   });
 
   it('an effectivePeriod without start falls through to issued', () => {
@@ -380,13 +380,13 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
       effectivePeriod: { end: '2026-11-13' },
       issued: '2026-11-14T09:00:00Z',
     });
-    expect(resultOf(read(resource)).day).toBe(day('2026-11-14'));
+    expect(resultOf(read(resource)).day).toBe(epochDayOf('2026-11-14'));
   });
 
   it('observationDate returns the parsed date of the first date present', () => {
     const resource = observation({ effectiveInstant: '2026-11-12T08:00:00Z' });
     expect(observationDate(resource)).toEqual({
-      day: day('2026-11-12'),
+      day: epochDayOf('2026-11-12'),
       ms: utcMs('2026-11-12T08:00:00Z'),
       partial: false,
     });
@@ -396,7 +396,7 @@ describe('date (RULES.md 2.2: effectiveDateTime, else effectivePeriod.start, els
     { when: '2026-11-21T00:30:00+13:00', utcDate: '2026-11-20' },
     { when: '2026-11-20T20:00:00-05:00', utcDate: '2026-11-21' },
   ])('a result taken at $when is dated UTC day $utcDate', ({ when, utcDate }) => {
-    expect(resultOf(read(observation({ effectiveDateTime: when }))).day).toBe(day(utcDate));
+    expect(resultOf(read(observation({ effectiveDateTime: when }))).day).toBe(epochDayOf(utcDate));
   });
 
   it('no date at all is unusable: no date', () => {
@@ -524,7 +524,7 @@ describe('newestFirst (RULES.md 2.2: same date → later issued, then the more a
     value,
     unit: 'ng/L',
     reported: { value, unit: 'ng/L' },
-    day: day(on),
+    day: epochDayOf(on),
     ...(issued === undefined ? {} : { issuedAt: utcMs(issued) }),
     status: 'final',
     interpretation: [],

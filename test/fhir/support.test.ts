@@ -1,8 +1,8 @@
+import { epochDayOf } from '../support/fhir.js';
 import { r4Problems } from '../support/fhir-r4.js';
 import { describe, expect, it } from 'vitest';
 import {
   condition,
-  day,
   medication,
   medicationRequest,
   medicationStatement,
@@ -80,11 +80,11 @@ describe('the FHIR R4 validator used by the fixture factories', () => {
 });
 
 describe('date helpers of the fixtures (independent of src/fhir)', () => {
-  it('day() counts UTC days from 1970-01-01', () => {
-    expect(day('1970-01-01')).toBe(0);
-    expect(day('1970-01-02')).toBe(1);
-    expect(day('1969-12-31')).toBe(-1);
-    expect(day('2026-11-21')).toBe(20_778);
+  it('epochDayOf() counts UTC days from 1970-01-01', () => {
+    expect(epochDayOf('1970-01-01')).toBe(0);
+    expect(epochDayOf('1970-01-02')).toBe(1);
+    expect(epochDayOf('1969-12-31')).toBe(-1);
+    expect(epochDayOf('2026-11-21')).toBe(20_778);
   });
 
   it('utcMs() reads instants in UTC whatever the time zone', () => {

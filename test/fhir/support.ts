@@ -13,7 +13,6 @@ import { expect } from 'vitest';
 import { r4Problems } from '../support/fhir-r4.js';
 import { analyteReader } from '../../cds-services/b12/lab-facts.js';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
-import type { EpochDay } from '../../src/fhir/dates.js';
 import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhir/observations.js';
 import { LOINC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 
@@ -34,16 +33,6 @@ export function validR4(resource: FhirResource): Json {
   const errors = r4Problems(resource);
   expect(errors, `${resource.resourceType} fixture is not valid FHIR R4`).toEqual([]);
   return JSON.parse(JSON.stringify(resource)) as Json;
-}
-
-/**
- * Whole UTC days since 1970-01-01 for `YYYY-MM-DD`, computed here with Date.UTC rather than with
- * the code under test.
- */
-export function day(iso: string): EpochDay {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!match) throw new Error(`not a YYYY-MM-DD date: ${iso}`);
-  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / 86_400_000;
 }
 
 /** Epoch milliseconds of a full ISO instant with `Z` (parsed the same in every time zone). */

@@ -6,7 +6,7 @@ import { expectB12Response } from '../support/card-checks.js';
 import { expectConformantResponse } from '../support/conformance.js';
 import { startFhirServer } from '../support/fhir-server.js';
 import type { TestFhirServer } from '../support/fhir-server.js';
-import { allCaptures, patient } from '../support/hook-calls.js';
+import { allCaptures, demoPatient } from '../support/hook-calls.js';
 import type { Capture, JsonObject } from '../support/hook-calls.js';
 
 /**
@@ -69,7 +69,7 @@ describe('replay of the captured requests in fixtures/requests/', () => {
   beforeAll(async () => {
     const resources = resourcesFromCaptures();
     // The Inferno captures' patient `example` exists on the server but has no data.
-    server = await startFhirServer([...resources, patient('example')]);
+    server = await startFhirServer([...resources, demoPatient('example')]);
     const discovery = await request(testApp().app).get('/cds-services').expect(200);
     const services = (
       discovery.body as { services: { id: string; prefetch?: Record<string, string> }[] }

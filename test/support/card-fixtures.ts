@@ -1,31 +1,31 @@
 import { createHash } from 'node:crypto';
 import type {
-  Bundle,
   CodeableConcept,
   Condition,
-  Dosage,
-  FhirResource,
   MedicationRequest,
   Observation,
   Patient,
-  Quantity,
   TimingRepeat,
 } from 'fhir/r4.js';
 import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
 import type { HookName } from '../../src/cds-hooks/hooks.js';
+import { OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 import {
-  ATC,
-  CONDITION_CATEGORY,
-  CONDITION_CLINICAL,
-  CONDITION_VERIFICATION,
-  LOINC,
-  OBSERVATION_CATEGORY,
-  OBSERVATION_INTERPRETATION,
-  RXNORM,
-  SNOMED,
-  UCUM,
-} from '../../src/fhir/systems.js';
+  PROBLEM_LIST_ITEM,
+  atc,
+  concept,
+  condition,
+  draftOrdersBundle,
+  lab,
+  loinc,
+  medicationRequest,
+  patient,
+  quantity,
+  rx,
+  sct,
+  searchset,
+} from './fhir.js';
 
 /**
  * One realistic CDS Hooks request per card of the catalog: `fixtures/cards/<card-code>.json`.
@@ -61,14 +61,13 @@ interface PatientSpec {
 }
 
 function patientResource(spec: PatientSpec): Patient {
-  return {
-    resourceType: 'Patient',
+  return patient({
     id: spec.id,
     identifier: [{ use: 'usual', system: MRN_SYSTEM, value: spec.mrn }],
     name: [{ use: 'official', family: spec.family, given: [spec.given] }],
     gender: spec.gender,
     birthDate: spec.birthDate,
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,33 +239,26 @@ interface LabSpec {
   printedUnit?: string;
 }
 
-const quantity = (value: number, def: UnitDef): Quantity => ({
-  value,
-  unit: def.unit,
-  system: UCUM,
-  code: def.code,
-});
-
 /** The result's date plus some hours: when the laboratory released it. */
 function issuedAfter(collected: string): string {
   const released = new Date(Date.parse(collected) + 7 * 3_600_000);
   return released.toISOString().replace('.000Z', 'Z');
 }
 
-function labResource(spec: LabSpec, patient: PatientSpec): Observation {
+function labResource(spec: LabSpec, subject: PatientSpec): Observation {
   const def = (UNITS[spec.analyte] as Record<string, UnitDef | undefined>)[spec.unit];
   if (!def) throw new Error(`no unit ${spec.unit} for ${spec.analyte}`);
   let { low, high } = def;
   if (spec.analyte === 'hb') {
     const factor = def.code === 'g/dL' ? 0.1 : 1;
-    [low, high] = HB_RANGE[patient.gender].map((limit) => Math.round(limit * factor * 10) / 10);
+    [low, high] = HB_RANGE[subject.gender].map((limit) => Math.round(limit * factor * 10) / 10);
   }
   const range =
     low === undefined && high === undefined
       ? undefined
       : {
-          ...(low === undefined ? {} : { low: quantity(low, def) }),
-          ...(high === undefined ? {} : { high: quantity(high, def) }),
+          ...(low === undefined ? {} : { low: quantity(low, def.unit, def.code) }),
+          ...(high === undefined ? {} : { high: quantity(high, def.unit, def.code) }),
         };
   const flag =
     spec.value === undefined
@@ -277,38 +269,34 @@ function labResource(spec: LabSpec, patient: PatientSpec): Observation {
           ? { code: 'H', display: 'High' }
           : { code: 'N', display: 'Normal' };
   const status = spec.status ?? 'final';
-  return {
-    resourceType: 'Observation',
-    id: spec.id,
-    status,
-    category: [
-      { coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] },
-    ],
-    code: { coding: [{ system: LOINC, code: def.loinc, display: def.display }], text: def.display },
-    subject: { reference: `Patient/${patient.id}` },
-    effectiveDateTime: spec.collected,
-    ...(status === 'registered' ? {} : { issued: issuedAfter(spec.collected) }),
-    ...(spec.value === undefined
-      ? {}
-      : {
-          valueQuantity: {
-            ...quantity(spec.value, def),
-            ...(spec.printedUnit ? { unit: spec.printedUnit } : {}),
-          },
-        }),
-    ...(flag
-      ? { interpretation: [{ coding: [{ system: OBSERVATION_INTERPRETATION, ...flag }] }] }
-      : {}),
-    ...(range && spec.value !== undefined ? { referenceRange: [range] } : {}),
-  };
+  return lab(
+    def.loinc,
+    spec.value,
+    spec.printedUnit ?? def.unit,
+    {
+      id: spec.id,
+      status,
+      code: def.code,
+      issued: status === 'registered' ? undefined : issuedAfter(spec.collected),
+      patientId: subject.id,
+    },
+    {
+      code: concept([loinc(def.loinc, def.display)], def.display),
+      effectiveDateTime: spec.collected,
+      ...(flag
+        ? { interpretation: [{ coding: [{ system: OBSERVATION_INTERPRETATION, ...flag }] }] }
+        : {}),
+      ...(range && spec.value !== undefined ? { referenceRange: [range] } : {}),
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Medications
 
 const ROUTES = {
-  IM: { system: SNOMED, code: '78421000', display: 'Intramuscular route' },
-  oral: { system: SNOMED, code: '26643006', display: 'Oral route' },
+  IM: sct('78421000', 'Intramuscular route'),
+  oral: sct('26643006', 'Oral route'),
 } as const;
 
 interface MedSpec {
@@ -328,41 +316,36 @@ interface MedSpec {
 }
 
 function medicationConcept(spec: MedSpec): CodeableConcept {
-  return {
-    coding: [
-      ...(spec.rxnorm ? [{ system: RXNORM, ...spec.rxnorm }] : []),
-      ...(spec.atc ? [{ system: ATC, ...spec.atc }] : []),
+  return concept(
+    [
+      ...(spec.rxnorm ? [rx(spec.rxnorm.code, spec.rxnorm.display)] : []),
+      ...(spec.atc ? [atc(spec.atc.code, spec.atc.display)] : []),
     ],
-    text: spec.text,
-  };
+    spec.text,
+  );
 }
 
-function medicationResource(spec: MedSpec, patient: PatientSpec): MedicationRequest {
-  const dose: Quantity =
-    spec.dosage.doseMg < 1
-      ? { value: spec.dosage.doseMg * 1000, unit: 'microgram', system: UCUM, code: 'ug' }
-      : { value: spec.dosage.doseMg, unit: 'mg', system: UCUM, code: 'mg' };
-  const dosage: Dosage = {
-    sequence: 1,
-    text: spec.dosage.text,
-    timing: { repeat: spec.dosage.repeat },
-    route: { coding: [ROUTES[spec.dosage.route]] },
-    doseAndRate: [{ doseQuantity: dose }],
-  };
-  return {
-    resourceType: 'MedicationRequest',
-    id: spec.id,
-    status: spec.status,
-    intent: 'order',
-    medicationCodeableConcept: medicationConcept(spec),
-    subject: { reference: `Patient/${patient.id}` },
-    authoredOn: spec.authoredOn,
-    requester: REQUESTER,
-    dosageInstruction: [dosage],
-    ...(spec.status === 'draft'
-      ? {}
-      : { dispenseRequest: { validityPeriod: { start: spec.authoredOn } } }),
-  };
+function medicationResource(spec: MedSpec, subject: PatientSpec): MedicationRequest {
+  const { doseMg } = spec.dosage;
+  return medicationRequest(
+    medicationConcept(spec),
+    {
+      id: spec.id,
+      status: spec.status,
+      patientId: subject.id,
+      requester: REQUESTER,
+      dosageText: spec.dosage.text,
+      timing: spec.dosage.repeat,
+      route: concept([ROUTES[spec.dosage.route]]),
+      dose: doseMg < 1 ? quantity(doseMg * 1000, 'microgram', 'ug') : quantity(doseMg, 'mg'),
+    },
+    {
+      authoredOn: spec.authoredOn,
+      // A prescription is valid from its writing; a draft is not yet one.
+      dispenseRequest:
+        spec.status === 'draft' ? undefined : { validityPeriod: { start: spec.authoredOn } },
+    },
+  );
 }
 
 const PRODUCTS = {
@@ -416,29 +399,17 @@ interface ConditionSpec {
   onset: string;
 }
 
-function conditionResource(spec: ConditionSpec, patient: PatientSpec): Condition {
-  return {
-    resourceType: 'Condition',
-    id: spec.id,
-    clinicalStatus: {
-      coding: [{ system: CONDITION_CLINICAL, code: spec.clinicalStatus ?? 'active' }],
+function conditionResource(spec: ConditionSpec, subject: PatientSpec): Condition {
+  return condition(
+    concept([sct(spec.snomed, spec.display)], spec.text ?? spec.display),
+    {
+      id: spec.id,
+      clinical: spec.clinicalStatus ?? 'active',
+      category: PROBLEM_LIST_ITEM,
+      patientId: subject.id,
     },
-    verificationStatus: { coding: [{ system: CONDITION_VERIFICATION, code: 'confirmed' }] },
-    category: [
-      {
-        coding: [
-          { system: CONDITION_CATEGORY, code: 'problem-list-item', display: 'Problem List Item' },
-        ],
-      },
-    ],
-    code: {
-      coding: [{ system: SNOMED, code: spec.snomed, display: spec.display }],
-      text: spec.text ?? spec.display,
-    },
-    subject: { reference: `Patient/${patient.id}` },
-    onsetDateTime: spec.onset,
-    recordedDate: spec.onset,
-  };
+    { onsetDateTime: spec.onset, recordedDate: spec.onset },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,7 +428,7 @@ export interface CardFixtureSpec {
   encounterId: string;
 }
 
-const lab = <A extends Analyte>(
+const labSpec = <A extends Analyte>(
   id: string,
   analyte: A,
   value: number | undefined,
@@ -489,9 +460,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1968-02-14',
     },
     labs: [
-      lab('obs-20417-hb', 'hb', 12.6, 'g/dL', '2026-10-30T09:12:00Z'),
-      lab('obs-20417-mcv', 'mcv', 93, 'fL', '2026-10-30T09:12:00Z'),
-      lab('obs-20417-plt', 'platelets', 262, '10*3/uL', '2026-10-30T09:12:00Z'),
+      labSpec('obs-20417-hb', 'hb', 12.6, 'g/dL', '2026-10-30T09:12:00Z'),
+      labSpec('obs-20417-mcv', 'mcv', 93, 'fL', '2026-10-30T09:12:00Z'),
+      labSpec('obs-20417-plt', 'platelets', 262, '10*3/uL', '2026-10-30T09:12:00Z'),
     ],
     meds: [
       {
@@ -530,9 +501,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1959-07-22',
     },
     labs: [
-      lab('obs-31562-hb', 'hb', 14.4, 'g/dL', '2026-09-12T08:40:00Z'),
-      lab('obs-31562-mcv', 'mcv', 89, 'fL', '2026-09-12T08:40:00Z'),
-      lab('obs-31562-egfr', 'egfr', 78, 'CKD-EPI 2021', '2026-09-12T08:40:00Z'),
+      labSpec('obs-31562-hb', 'hb', 14.4, 'g/dL', '2026-09-12T08:40:00Z'),
+      labSpec('obs-31562-mcv', 'mcv', 89, 'fL', '2026-09-12T08:40:00Z'),
+      labSpec('obs-31562-egfr', 'egfr', 78, 'CKD-EPI 2021', '2026-09-12T08:40:00Z'),
     ],
     meds: [
       {
@@ -570,10 +541,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1974-09-03',
     },
     labs: [
-      lab('obs-44780-b12', 'totalB12', 210, 'pmol/L', '2026-11-10T10:05:00Z'),
-      lab('obs-44780-hb', 'hb', 12.9, 'g/dL', '2026-11-10T10:05:00Z'),
-      lab('obs-44780-mcv', 'mcv', 97, 'fL', '2026-11-10T10:05:00Z'),
-      lab('obs-44780-fol', 'folate', 18.5, 'nmol/L', '2026-11-10T10:05:00Z'),
+      labSpec('obs-44780-b12', 'totalB12', 210, 'pmol/L', '2026-11-10T10:05:00Z'),
+      labSpec('obs-44780-hb', 'hb', 12.9, 'g/dL', '2026-11-10T10:05:00Z'),
+      labSpec('obs-44780-mcv', 'mcv', 97, 'fL', '2026-11-10T10:05:00Z'),
+      labSpec('obs-44780-fol', 'folate', 18.5, 'nmol/L', '2026-11-10T10:05:00Z'),
     ],
     meds: [],
     conditions: [{ id: 'cond-44780-fatigue', ...FATIGUE, onset: '2026-10-21' }],
@@ -591,10 +562,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1944-12-01',
     },
     labs: [
-      lab('obs-52093-b12', 'totalB12', 262, 'pg/mL', '2026-10-20T09:30:00Z'),
-      lab('obs-52093-mma', 'mma', 580, 'nmol/L', '2026-11-02T09:15:00Z'),
-      lab('obs-52093-egfr', 'egfr', 38, 'MDRD', '2026-11-02T09:15:00Z'),
-      lab('obs-52093-hb', 'hb', 124, 'g/L', '2026-11-02T09:15:00Z'),
+      labSpec('obs-52093-b12', 'totalB12', 262, 'pg/mL', '2026-10-20T09:30:00Z'),
+      labSpec('obs-52093-mma', 'mma', 580, 'nmol/L', '2026-11-02T09:15:00Z'),
+      labSpec('obs-52093-egfr', 'egfr', 38, 'MDRD', '2026-11-02T09:15:00Z'),
+      labSpec('obs-52093-hb', 'hb', 124, 'g/L', '2026-11-02T09:15:00Z'),
     ],
     meds: [],
     conditions: [
@@ -619,11 +590,11 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1981-06-19',
     },
     labs: [
-      lab('obs-60318-b12', 'totalB12', 0.142, 'ng/mL', '2026-11-12T08:55:00Z'),
-      lab('obs-60318-hb', 'hb', 11.2, 'g/dL', '2026-11-12T08:55:00Z'),
-      lab('obs-60318-mcv', 'mcv', 104, 'fL', '2026-11-12T08:55:00Z'),
-      lab('obs-60318-plt', 'platelets', 238, '10*3/uL', '2026-11-12T08:55:00Z'),
-      lab('obs-60318-fol', 'folate', 9.6, 'ng/mL', '2026-11-12T08:55:00Z'),
+      labSpec('obs-60318-b12', 'totalB12', 0.142, 'ng/mL', '2026-11-12T08:55:00Z'),
+      labSpec('obs-60318-hb', 'hb', 11.2, 'g/dL', '2026-11-12T08:55:00Z'),
+      labSpec('obs-60318-mcv', 'mcv', 104, 'fL', '2026-11-12T08:55:00Z'),
+      labSpec('obs-60318-plt', 'platelets', 238, '10*3/uL', '2026-11-12T08:55:00Z'),
+      labSpec('obs-60318-fol', 'folate', 9.6, 'ng/mL', '2026-11-12T08:55:00Z'),
     ],
     meds: [],
     conditions: [
@@ -650,10 +621,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1953-03-27',
     },
     labs: [
-      lab('obs-71542-ab12', 'activeB12', 18, 'pmol/L', '2026-11-16T11:20:00Z'),
-      lab('obs-71542-hb', 'hb', 134, 'g/L', '2026-11-16T11:20:00Z'),
-      lab('obs-71542-mcv', 'mcv', 101, 'fL', '2026-11-16T11:20:00Z'),
-      lab('obs-71542-plt', 'platelets', 201, '10*9/L', '2026-11-16T11:20:00Z'),
+      labSpec('obs-71542-ab12', 'activeB12', 18, 'pmol/L', '2026-11-16T11:20:00Z'),
+      labSpec('obs-71542-hb', 'hb', 134, 'g/L', '2026-11-16T11:20:00Z'),
+      labSpec('obs-71542-mcv', 'mcv', 101, 'fL', '2026-11-16T11:20:00Z'),
+      labSpec('obs-71542-plt', 'platelets', 201, '10*9/L', '2026-11-16T11:20:00Z'),
     ],
     meds: [
       {
@@ -694,9 +665,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1961-10-08',
     },
     labs: [
-      lab('obs-83026-b12', 'totalB12', 148, 'ng/L', '2025-06-30T09:45:00Z'),
-      lab('obs-83026-hb', 'hb', 12.8, 'g/dL', '2026-10-05T08:20:00Z'),
-      lab('obs-83026-mcv', 'mcv', 98, 'fL', '2026-10-05T08:20:00Z'),
+      labSpec('obs-83026-b12', 'totalB12', 148, 'ng/L', '2025-06-30T09:45:00Z'),
+      labSpec('obs-83026-hb', 'hb', 12.8, 'g/dL', '2026-10-05T08:20:00Z'),
+      labSpec('obs-83026-mcv', 'mcv', 98, 'fL', '2026-10-05T08:20:00Z'),
     ],
     meds: [
       {
@@ -736,11 +707,11 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1967-01-30',
     },
     labs: [
-      lab('obs-90451-b12', 'totalB12', 96, 'pmol/L', '2026-11-17T10:10:00Z'),
-      lab('obs-90451-fol', 'folate', 2.3, 'ng/mL', '2026-11-17T10:10:00Z'),
-      lab('obs-90451-hb', 'hb', 9.1, 'g/dL', '2026-11-17T10:10:00Z'),
-      lab('obs-90451-mcv', 'mcv', 117, 'fL', '2026-11-17T10:10:00Z'),
-      lab('obs-90451-plt', 'platelets', 164, '10*3/uL', '2026-11-17T10:10:00Z'),
+      labSpec('obs-90451-b12', 'totalB12', 96, 'pmol/L', '2026-11-17T10:10:00Z'),
+      labSpec('obs-90451-fol', 'folate', 2.3, 'ng/mL', '2026-11-17T10:10:00Z'),
+      labSpec('obs-90451-hb', 'hb', 9.1, 'g/dL', '2026-11-17T10:10:00Z'),
+      labSpec('obs-90451-mcv', 'mcv', 117, 'fL', '2026-11-17T10:10:00Z'),
+      labSpec('obs-90451-plt', 'platelets', 164, '10*3/uL', '2026-11-17T10:10:00Z'),
     ],
     meds: [],
     conditions: [{ id: 'cond-90451-fatigue', ...FATIGUE, onset: '2026-10-01' }],
@@ -758,10 +729,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1991-08-15',
     },
     labs: [
-      lab('obs-10937-hb', 'hb', 6.9, 'g/dL', '2026-11-20T14:05:00Z'),
-      lab('obs-10937-mcv', 'mcv', 123, 'fL', '2026-11-20T14:05:00Z'),
-      lab('obs-10937-plt', 'platelets', 88, '10*3/uL', '2026-11-20T14:05:00Z'),
-      lab('obs-10937-b12', 'totalB12', undefined, 'ng/L', '2026-11-20T14:05:00Z', 'registered'),
+      labSpec('obs-10937-hb', 'hb', 6.9, 'g/dL', '2026-11-20T14:05:00Z'),
+      labSpec('obs-10937-mcv', 'mcv', 123, 'fL', '2026-11-20T14:05:00Z'),
+      labSpec('obs-10937-plt', 'platelets', 88, '10*3/uL', '2026-11-20T14:05:00Z'),
+      labSpec('obs-10937-b12', 'totalB12', undefined, 'ng/L', '2026-11-20T14:05:00Z', 'registered'),
     ],
     meds: [],
     conditions: [
@@ -786,9 +757,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1960-11-02',
     },
     labs: [
-      lab('obs-22684-b12', 'totalB12', 105, 'pg/mL', '2026-11-09T09:00:00Z'),
-      lab('obs-22684-hb', 'hb', 10.9, 'g/dL', '2026-11-09T09:00:00Z'),
-      lab('obs-22684-mcv', 'mcv', 106, 'fL', '2026-11-09T09:00:00Z'),
+      labSpec('obs-22684-b12', 'totalB12', 105, 'pg/mL', '2026-11-09T09:00:00Z'),
+      labSpec('obs-22684-hb', 'hb', 10.9, 'g/dL', '2026-11-09T09:00:00Z'),
+      labSpec('obs-22684-mcv', 'mcv', 106, 'fL', '2026-11-09T09:00:00Z'),
     ],
     meds: [],
     conditions: [{ id: 'cond-22684-fatigue', ...FATIGUE, onset: '2026-10-12' }],
@@ -815,9 +786,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1987-04-25',
     },
     labs: [
-      lab('obs-35719-hb', 'hb', 11.4, 'g/dL', '2026-11-03T08:35:00Z'),
-      lab('obs-35719-mcv', 'mcv', 106, 'fL', '2026-11-03T08:35:00Z'),
-      lab('obs-35719-plt', 'platelets', 244, '10*3/uL', '2026-11-03T08:35:00Z'),
+      labSpec('obs-35719-hb', 'hb', 11.4, 'g/dL', '2026-11-03T08:35:00Z'),
+      labSpec('obs-35719-mcv', 'mcv', 106, 'fL', '2026-11-03T08:35:00Z'),
+      labSpec('obs-35719-plt', 'platelets', 244, '10*3/uL', '2026-11-03T08:35:00Z'),
     ],
     meds: [],
     conditions: [],
@@ -844,10 +815,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1955-09-09',
     },
     labs: [
-      lab('obs-47205-b12', 'totalB12', 118, 'ng/L', '2026-11-18T09:25:00Z'),
-      lab('obs-47205-hb', 'hb', 10.6, 'g/dL', '2026-11-18T09:25:00Z'),
-      lab('obs-47205-mcv', 'mcv', 112, 'fL', '2026-11-18T09:25:00Z'),
-      lab('obs-47205-plt', 'platelets', 32, '10*3/uL', '2026-11-18T09:25:00Z'),
+      labSpec('obs-47205-b12', 'totalB12', 118, 'ng/L', '2026-11-18T09:25:00Z'),
+      labSpec('obs-47205-hb', 'hb', 10.6, 'g/dL', '2026-11-18T09:25:00Z'),
+      labSpec('obs-47205-mcv', 'mcv', 112, 'fL', '2026-11-18T09:25:00Z'),
+      labSpec('obs-47205-plt', 'platelets', 32, '10*3/uL', '2026-11-18T09:25:00Z'),
     ],
     meds: [],
     conditions: [],
@@ -879,10 +850,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1949-05-17',
     },
     labs: [
-      lab('obs-58830-b12', 'totalB12', 156, 'ng/L', '2026-10-28T08:50:00Z'),
-      lab('obs-58830-egfr', 'egfr', 41, 'CKD-EPI 2021', '2026-10-28T08:50:00Z'),
-      lab('obs-58830-hb', 'hb', 12.3, 'g/dL', '2026-10-28T08:50:00Z'),
-      lab('obs-58830-plt', 'platelets', 215, '10*9/L', '2026-11-14T08:50:00Z'),
+      labSpec('obs-58830-b12', 'totalB12', 156, 'ng/L', '2026-10-28T08:50:00Z'),
+      labSpec('obs-58830-egfr', 'egfr', 41, 'CKD-EPI 2021', '2026-10-28T08:50:00Z'),
+      labSpec('obs-58830-hb', 'hb', 12.3, 'g/dL', '2026-10-28T08:50:00Z'),
+      labSpec('obs-58830-plt', 'platelets', 215, '10*9/L', '2026-11-14T08:50:00Z'),
     ],
     meds: [],
     conditions: [],
@@ -914,10 +885,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1964-02-03',
     },
     labs: [
-      lab('obs-69147-b12', 'totalB12', 88, 'ng/L', '2026-11-20T10:40:00Z'),
-      lab('obs-69147-hb', 'hb', 72, 'g/L', '2026-11-20T10:40:00Z'),
-      lab('obs-69147-mcv', 'mcv', 121, 'fL', '2026-11-20T10:40:00Z'),
-      lab('obs-69147-plt', 'platelets', 138, '10*9/L', '2026-11-20T10:40:00Z'),
+      labSpec('obs-69147-b12', 'totalB12', 88, 'ng/L', '2026-11-20T10:40:00Z'),
+      labSpec('obs-69147-hb', 'hb', 72, 'g/L', '2026-11-20T10:40:00Z'),
+      labSpec('obs-69147-mcv', 'mcv', 121, 'fL', '2026-11-20T10:40:00Z'),
+      labSpec('obs-69147-plt', 'platelets', 138, '10*9/L', '2026-11-20T10:40:00Z'),
     ],
     meds: [],
     conditions: [],
@@ -949,9 +920,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1971-07-07',
     },
     labs: [
-      lab('obs-70385-b12', 'totalB12', 412, 'ng/L', '2026-05-20T09:05:00Z'),
-      lab('obs-70385-hb', 'hb', 12.4, 'g/dL', '2026-10-22T09:05:00Z'),
-      lab('obs-70385-mcv', 'mcv', 95, 'fL', '2026-10-22T09:05:00Z'),
+      labSpec('obs-70385-b12', 'totalB12', 412, 'ng/L', '2026-05-20T09:05:00Z'),
+      labSpec('obs-70385-hb', 'hb', 12.4, 'g/dL', '2026-10-22T09:05:00Z'),
+      labSpec('obs-70385-mcv', 'mcv', 95, 'fL', '2026-10-22T09:05:00Z'),
     ],
     meds: [],
     conditions: [
@@ -978,9 +949,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '2012-06-30',
     },
     labs: [
-      lab('obs-81264-b12', 'totalB12', 98, 'pg/mL', '2026-11-13T15:30:00Z'),
-      lab('obs-81264-hb', 'hb', 11.8, 'g/dL', '2026-11-13T15:30:00Z'),
-      lab('obs-81264-mcv', 'mcv', 99, 'fL', '2026-11-13T15:30:00Z'),
+      labSpec('obs-81264-b12', 'totalB12', 98, 'pg/mL', '2026-11-13T15:30:00Z'),
+      labSpec('obs-81264-hb', 'hb', 11.8, 'g/dL', '2026-11-13T15:30:00Z'),
+      labSpec('obs-81264-mcv', 'mcv', 99, 'fL', '2026-11-13T15:30:00Z'),
     ],
     meds: [],
     conditions: [
@@ -1000,9 +971,9 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1976-12-12',
     },
     labs: [
-      lab('obs-92718-b12', 'totalB12', 132, 'pmol/L', '2026-06-08T09:10:00Z'),
-      lab('obs-92718-hb', 'hb', 11.5, 'g/dL', '2026-06-08T09:10:00Z'),
-      lab('obs-92718-mcv', 'mcv', 105, 'fL', '2026-06-08T09:10:00Z'),
+      labSpec('obs-92718-b12', 'totalB12', 132, 'pmol/L', '2026-06-08T09:10:00Z'),
+      labSpec('obs-92718-hb', 'hb', 11.5, 'g/dL', '2026-06-08T09:10:00Z'),
+      labSpec('obs-92718-mcv', 'mcv', 105, 'fL', '2026-06-08T09:10:00Z'),
     ],
     meds: [
       {
@@ -1037,11 +1008,11 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
     },
     labs: [
       {
-        ...lab('obs-93514-b12', 'totalB12', 152, 'pmol/L', '2026-11-12T09:05:00Z'),
+        ...labSpec('obs-93514-b12', 'totalB12', 152, 'pmol/L', '2026-11-12T09:05:00Z'),
         printedUnit: 'pg/mL',
       },
-      lab('obs-93514-hb', 'hb', 14.1, 'g/dL', '2026-11-12T09:05:00Z'),
-      lab('obs-93514-mcv', 'mcv', 91, 'fL', '2026-11-12T09:05:00Z'),
+      labSpec('obs-93514-hb', 'hb', 14.1, 'g/dL', '2026-11-12T09:05:00Z'),
+      labSpec('obs-93514-mcv', 'mcv', 91, 'fL', '2026-11-12T09:05:00Z'),
     ],
     meds: [],
     conditions: [{ id: 'cond-93514-fatigue', ...FATIGUE, onset: '2026-11-05' }],
@@ -1060,10 +1031,10 @@ export const CARD_FIXTURES: Record<CardCode, CardFixtureSpec> = {
       birthDate: '1958-07-02',
     },
     labs: [
-      lab('obs-94127-b12-0', 'totalB12', 128, 'ng/L', '2026-04-02T08:40:00Z'),
-      lab('obs-94127-b12', 'totalB12', 141, 'ng/L', '2026-11-09T08:55:00Z'),
-      lab('obs-94127-hb', 'hb', 12.4, 'g/dL', '2026-11-09T08:55:00Z'),
-      lab('obs-94127-mcv', 'mcv', 99, 'fL', '2026-11-09T08:55:00Z'),
+      labSpec('obs-94127-b12-0', 'totalB12', 128, 'ng/L', '2026-04-02T08:40:00Z'),
+      labSpec('obs-94127-b12', 'totalB12', 141, 'ng/L', '2026-11-09T08:55:00Z'),
+      labSpec('obs-94127-hb', 'hb', 12.4, 'g/dL', '2026-11-09T08:55:00Z'),
+      labSpec('obs-94127-mcv', 'mcv', 99, 'fL', '2026-11-09T08:55:00Z'),
     ],
     meds: [
       {
@@ -1088,46 +1059,30 @@ export function stableUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** A searchset as a FHIR server answers the prefetch query; no `entry` when nothing matched. */
-function searchset(resources: readonly FhirResource[]): Bundle {
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    total: resources.length,
-    ...(resources.length > 0
-      ? { entry: resources.map((resource) => ({ search: { mode: 'match' as const }, resource })) }
-      : {}),
-  };
-}
-
 /** The CDS Hooks request body of a fixture spec; `seed` makes its stable hookInstance. */
 function requestOf(spec: CardFixtureSpec, seed: string): Record<string, unknown> {
-  const { patient } = spec;
-  const drafts = (spec.drafts ?? []).map((draft) => medicationResource(draft, patient));
+  const { patient: subject } = spec;
+  const drafts = (spec.drafts ?? []).map((draft) => medicationResource(draft, subject));
   const context: Record<string, unknown> = {
     userId: USER_ID,
-    patientId: patient.id,
+    patientId: subject.id,
     encounterId: spec.encounterId,
   };
   if (spec.hook === 'order-select') {
     context.selections = drafts.slice(0, 1).map((draft) => `MedicationRequest/${draft.id ?? ''}`);
   }
   if (spec.hook !== 'patient-view') {
-    context.draftOrders = {
-      resourceType: 'Bundle',
-      type: 'collection',
-      entry: drafts.map((resource) => ({ resource })),
-    } satisfies Bundle;
+    context.draftOrders = draftOrdersBundle(drafts);
   }
   return {
     hookInstance: stableUuid(seed),
     hook: spec.hook,
     context,
     prefetch: {
-      patient: patientResource(patient),
-      labs: searchset(spec.labs.map((item) => labResource(item, patient))),
-      meds: searchset(spec.meds.map((item) => medicationResource(item, patient))),
-      conditions: searchset(spec.conditions.map((item) => conditionResource(item, patient))),
+      patient: patientResource(subject),
+      labs: searchset(spec.labs.map((item) => labResource(item, subject))),
+      meds: searchset(spec.meds.map((item) => medicationResource(item, subject))),
+      conditions: searchset(spec.conditions.map((item) => conditionResource(item, subject))),
       // No surgical history or patient-reported medicines in these records: "no data" is `null`
       // (CDS Hooks 2.0 §Prefetch), so the service neither queries a FHIR server nor answers 412.
       procedures: null,
@@ -1169,11 +1124,11 @@ const HISTORY_EXAMPLE: CardFixtureSpec = {
     const at = `${day}T08:${String(20 + visit)}:00Z`;
     const id = (name: string): string => `obs-58210-${name}-${day}`;
     return [
-      ...(b12 === undefined ? [] : [lab(id('b12'), 'totalB12', b12, 'pg/mL', at)]),
-      lab(id('hb'), 'hb', hb, 'g/dL', at),
-      lab(id('mcv'), 'mcv', mcv, 'fL', at),
-      lab(id('plt'), 'platelets', platelets, '10*3/uL', at),
-      ...(egfr === undefined ? [] : [lab(id('egfr'), 'egfr', egfr, 'CKD-EPI 2021', at)]),
+      ...(b12 === undefined ? [] : [labSpec(id('b12'), 'totalB12', b12, 'pg/mL', at)]),
+      labSpec(id('hb'), 'hb', hb, 'g/dL', at),
+      labSpec(id('mcv'), 'mcv', mcv, 'fL', at),
+      labSpec(id('plt'), 'platelets', platelets, '10*3/uL', at),
+      ...(egfr === undefined ? [] : [labSpec(id('egfr'), 'egfr', egfr, 'CKD-EPI 2021', at)]),
     ];
   }),
   meds: [
@@ -1231,11 +1186,11 @@ const LOW_PLATELETS_EXAMPLE: CardFixtureSpec = {
     birthDate: '1964-09-23',
   },
   labs: [
-    lab('obs-47731-b12', 'totalB12', 131, 'ng/L', '2026-11-13T09:15:00Z'),
-    lab('obs-47731-hb', 'hb', 10.4, 'g/dL', '2026-11-13T09:15:00Z'),
-    lab('obs-47731-mcv', 'mcv', 109, 'fL', '2026-11-13T09:15:00Z'),
-    lab('obs-47731-plt', 'platelets', 38, '10*3/uL', '2026-11-13T09:15:00Z'),
-    lab('obs-47731-fol', 'folate', 11.2, 'ng/mL', '2026-11-13T09:15:00Z'),
+    labSpec('obs-47731-b12', 'totalB12', 131, 'ng/L', '2026-11-13T09:15:00Z'),
+    labSpec('obs-47731-hb', 'hb', 10.4, 'g/dL', '2026-11-13T09:15:00Z'),
+    labSpec('obs-47731-mcv', 'mcv', 109, 'fL', '2026-11-13T09:15:00Z'),
+    labSpec('obs-47731-plt', 'platelets', 38, '10*3/uL', '2026-11-13T09:15:00Z'),
+    labSpec('obs-47731-fol', 'folate', 11.2, 'ng/mL', '2026-11-13T09:15:00Z'),
   ],
   meds: [],
   conditions: [{ id: 'cond-47731-fatigue', ...FATIGUE, onset: '2026-10-30' }],

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import type { Bundle, FhirResource, MedicationRequest, Observation, Patient } from 'fhir/r4.js';
+import type { MedicationRequest, Observation, Patient } from 'fhir/r4.js';
+import {
+  concept,
+  draftOrder,
+  draftOrdersBundle,
+  lab,
+  medicationRequest,
+  patient,
+  rx,
+  searchset,
+} from './fhir.js';
 
 /**
- * Builders for CDS Hooks request bodies and access to the real captured requests in
- * `fixtures/requests/`. Bodies are plain JSON objects, so tests can break them at will.
+ * Builders for CDS Hooks request bodies (their resources from ./fhir.ts) and access to the real
+ * captured requests in `fixtures/requests/`. Bodies are plain JSON objects, so tests can break them
+ * at will.
  */
 
 export type JsonObject = Record<string, unknown>;
@@ -12,83 +23,32 @@ export type JsonObject = Record<string, unknown>;
 export const PATIENT_ID = 'b12-demo';
 export const USER_ID = 'Practitioner/COREPRACTITIONER1';
 
-export const patient = (id = PATIENT_ID): Patient => ({
-  resourceType: 'Patient',
-  id,
-  name: [{ family: 'Testpatient', given: ['Bea'] }],
-  gender: 'female',
-  birthDate: '1948-03-02',
-});
+/** The patient of the demo calls: Bea Testpatient, born 1948. */
+export const demoPatient = (id = PATIENT_ID): Patient =>
+  patient({ id, name: [{ family: 'Testpatient', given: ['Bea'] }], birthDate: '1948-03-02' });
 
-export const b12Observation = (patientId = PATIENT_ID): Observation => ({
-  resourceType: 'Observation',
-  id: 'b12-1',
-  status: 'final',
-  category: [
-    {
-      coding: [
-        {
-          system: 'http://terminology.hl7.org/CodeSystem/observation-category',
-          code: 'laboratory',
-        },
-      ],
-    },
-  ],
-  code: { coding: [{ system: 'http://loinc.org', code: '2132-9' }] },
-  subject: { reference: `Patient/${patientId}` },
-  effectiveDateTime: '2025-09-01',
-  valueQuantity: { value: 180, unit: 'pg/mL', system: 'http://unitsofmeasure.org', code: 'pg/mL' },
-});
+/** Her total B12 of 180 pg/mL in September 2025. */
+export const b12Observation = (patientId = PATIENT_ID): Observation =>
+  lab('2132-9', 180, 'pg/mL', { id: 'b12-1', patientId }, { effectiveDateTime: '2025-09-01' });
 
-export const activeMedication = (patientId = PATIENT_ID): MedicationRequest => ({
-  resourceType: 'MedicationRequest',
-  id: 'mr-metformin',
-  status: 'active',
-  intent: 'order',
-  medicationCodeableConcept: {
-    coding: [
-      {
-        system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-        code: '861007',
-        display: 'metformin hydrochloride 500 MG Oral Tablet',
-      },
-    ],
-  },
-  subject: { reference: `Patient/${patientId}` },
-  authoredOn: '2019-01-15',
-});
+/** Her metformin, since January 2019. */
+export const activeMedication = (patientId = PATIENT_ID): MedicationRequest =>
+  medicationRequest(
+    concept([rx('861007', 'metformin hydrochloride 500 MG Oral Tablet')]),
+    { id: 'mr-metformin', patientId },
+    { authoredOn: '2019-01-15' },
+  );
 
-export const draftMedication = (patientId = PATIENT_ID, id = 'request-123'): MedicationRequest => ({
-  resourceType: 'MedicationRequest',
-  id,
-  status: 'draft',
-  intent: 'order',
-  medicationCodeableConcept: {
-    coding: [
-      {
-        system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-        code: '310410',
-        display: 'folic acid 5 MG Oral Tablet',
-      },
-    ],
-  },
-  subject: { reference: `Patient/${patientId}` },
-  authoredOn: '2026-11-21',
-});
-
-export const searchset = (resources: readonly FhirResource[]): Bundle => ({
-  resourceType: 'Bundle',
-  type: 'searchset',
-  total: resources.length,
-  entry: resources.map((resource) => ({ search: { mode: 'match' }, resource })),
-});
+/** The folic acid draft of the order hooks. */
+export const draftMedication = (patientId = PATIENT_ID, id = 'request-123'): MedicationRequest =>
+  draftOrder(concept([rx('310410', 'folic acid 5 MG Oral Tablet')]), { id, patientId });
 
 /**
  * A prefetch that satisfies every key the B12 services declare, so a call needs no FHIR server.
  * `conditions`, `procedures` and `medStatements` are `null`: "no data", never re-queried.
  */
 export const completePrefetch = (patientId = PATIENT_ID): JsonObject => ({
-  patient: patient(patientId),
+  patient: demoPatient(patientId),
   labs: searchset([b12Observation(patientId)]),
   meds: searchset([activeMedication(patientId)]),
   conditions: null,
@@ -113,11 +73,7 @@ export function orderSelectBody(patientId = PATIENT_ID): JsonObject {
       userId: USER_ID,
       patientId,
       selections: ['MedicationRequest/request-123'],
-      draftOrders: {
-        resourceType: 'Bundle',
-        type: 'collection',
-        entry: [{ resource: draftMedication(patientId) }],
-      },
+      draftOrders: draftOrdersBundle([draftMedication(patientId)]),
     },
     prefetch: completePrefetch(patientId),
   };
@@ -130,11 +86,7 @@ export function orderSignBody(patientId = PATIENT_ID): JsonObject {
     context: {
       userId: USER_ID,
       patientId,
-      draftOrders: {
-        resourceType: 'Bundle',
-        type: 'collection',
-        entry: [{ resource: draftMedication(patientId) }],
-      },
+      draftOrders: draftOrdersBundle([draftMedication(patientId)]),
     },
     prefetch: completePrefetch(patientId),
   };

@@ -1,25 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type {
-  Bundle,
-  Condition,
-  Dosage,
+  CodeableConcept,
   FhirResource,
   MedicationRequest,
   Observation,
-  Patient,
   Quantity,
   TimingRepeat,
 } from 'fhir/r4.js';
 import {
-  CONDITION_CLINICAL,
-  CONDITION_VERIFICATION,
-  LOINC,
-  OBSERVATION_CATEGORY,
-  RXNORM,
-  SNOMED,
-  UCUM,
-} from '../../src/fhir/systems.js';
+  birthDateForAge,
+  concept,
+  condition,
+  daysBefore,
+  draftOrder,
+  epochDayOf,
+  lab,
+  medicationRequest,
+  patient,
+  quantity,
+  rx,
+  sct,
+} from './fhir.js';
+import type { DosageOptions } from './fhir.js';
 
 /**
  * The public clinical scenarios as FHIR R4: `test/data/scenarios.public.json`, the repository's
@@ -322,72 +325,27 @@ export function loadPublicScenarios(path: string = SCENARIOS_PATH): Scenario[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dates: whole UTC calendar days, never the local time zone.
-
-const MS_PER_DAY = 86_400_000;
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** `YYYY-MM-DD` as days since 1970-01-01 (UTC). */
-export function epochDayOf(isoDay: string): number {
-  const match = ISO_DAY.exec(isoDay);
-  if (!match) throw new Error(`not a YYYY-MM-DD date: ${isoDay}`);
-  const [, year, month, day] = match;
-  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day));
-  if (new Date(ms).toISOString().slice(0, 10) !== isoDay) {
-    throw new Error(`not a calendar date: ${isoDay}`);
-  }
-  return ms / MS_PER_DAY;
-}
-
-/** Days since 1970-01-01 (UTC) as `YYYY-MM-DD`. */
-export function isoDayOf(epochDay: number): string {
-  return new Date(epochDay * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
-/** `YYYY-MM-DD` minus `days` whole days (UTC). */
-export function daysBefore(isoDay: string, days: number): string {
-  return isoDayOf(epochDayOf(isoDay) - days);
-}
-
-/** The same calendar day `years` earlier; 29 February becomes 28 February in a common year. */
-export function yearsBefore(isoDay: string, years: number): string {
-  const [year, month, day] = isoDay.split('-').map(Number) as [number, number, number];
-  const target = year - years;
-  const lastDay = new Date(Date.UTC(target, month, 0)).getUTCDate();
-  return isoDayOf(Date.UTC(target, month - 1, Math.min(day, lastDay)) / MS_PER_DAY);
-}
-
-/**
- * A birth date giving exactly `age` whole years on `today`: half a year before the `age`th
- * birthday, so that the age does not sit on a birthday boundary.
- */
-export function birthDateForAge(today: string, age: number): string {
-  return daysBefore(yearsBefore(today, age), 182);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Units, doses, routes and frequencies as written in the scenarios.
 
-/** Scenario unit → UCUM code. */
-const UCUM_CODES: Readonly<Record<string, string>> = {
-  'ng/L': 'ng/L',
-  'pg/mL': 'pg/mL',
-  'ng/mL': 'ng/mL',
-  'pmol/L': 'pmol/L',
-  'nmol/L': 'nmol/L',
-  'umol/L': 'umol/L',
-  'g/L': 'g/L',
-  'g/dL': 'g/dL',
-  fL: 'fL',
-  '10*9/L': '10*9/L',
-  '10*3/uL': '10*3/uL',
-  'mL/min/{1.73_m2}': 'mL/min/{1.73_m2}',
-};
+/** The units the scenarios write, all of them UCUM codes. */
+const UCUM_UNITS: ReadonlySet<string> = new Set([
+  'ng/L',
+  'pg/mL',
+  'ng/mL',
+  'pmol/L',
+  'nmol/L',
+  'umol/L',
+  'g/L',
+  'g/dL',
+  'fL',
+  '10*9/L',
+  '10*3/uL',
+  'mL/min/{1.73_m2}',
+]);
 
-export function ucumQuantity(value: number, unit: string): Quantity {
-  const code = UCUM_CODES[unit];
-  if (code === undefined) throw new Error(`unit '${unit}' has no UCUM code in the converter`);
-  return { value, unit, system: UCUM, code };
+function ucumCode(unit: string): string {
+  if (!UCUM_UNITS.has(unit)) throw new Error(`unit '${unit}' has no UCUM code in the converter`);
+  return unit;
 }
 
 const DOSE = /^\s*(\d+(?:\.\d+)?)\s*(mg|micrograms?|mcg|ug)\s*$/i;
@@ -398,9 +356,7 @@ export function parseDose(dose: string): Quantity {
   if (!match) throw new Error(`dose '${dose}' not understood`);
   const value = Number(match[1]);
   const unit = (match[2] ?? '').toLowerCase();
-  return unit === 'mg'
-    ? { value, unit: 'mg', system: UCUM, code: 'mg' }
-    : { value, unit: 'micrograms', system: UCUM, code: 'ug' };
+  return unit === 'mg' ? quantity(value, 'mg') : quantity(value, 'micrograms', 'ug');
 }
 
 export const ROUTES: Readonly<Record<string, { code: string; display: string }>> = {
@@ -416,124 +372,91 @@ export const FREQUENCIES: Readonly<Record<string, TimingRepeat>> = {
   '3 times a week': { frequency: 3, period: 1, periodUnit: 'wk' },
 };
 
-function dosageInstruction(dosage: ScenarioDosage): Dosage[] {
+/** The scenario's dose, route and frequency as the builder's dosage. */
+function dosageOf(dosage: ScenarioDosage): DosageOptions {
   if (dosage.dose === undefined && dosage.route === undefined && dosage.frequency === undefined) {
-    return [];
+    return {};
   }
-  const instruction: Dosage = {
-    sequence: 1,
-    text: [dosage.dose, dosage.route, dosage.frequency]
+  const repeat = dosage.frequency === undefined ? undefined : FREQUENCIES[dosage.frequency];
+  if (dosage.frequency !== undefined && repeat === undefined) {
+    throw new Error(`frequency '${dosage.frequency}' not understood`);
+  }
+  const route = dosage.route === undefined ? undefined : ROUTES[dosage.route];
+  if (dosage.route !== undefined && route === undefined) {
+    throw new Error(`route '${dosage.route}' not understood`);
+  }
+  return {
+    dosageText: [dosage.dose, dosage.route, dosage.frequency]
       .filter((part) => part !== undefined)
       .join(' '),
+    ...(repeat ? { timing: { ...repeat } } : {}),
+    ...(route ? { route: concept([sct(route.code, route.display)], dosage.route) } : {}),
+    ...(dosage.dose === undefined ? {} : { dose: parseDose(dosage.dose) }),
   };
-  if (dosage.frequency !== undefined) {
-    const repeat = FREQUENCIES[dosage.frequency];
-    if (repeat === undefined) throw new Error(`frequency '${dosage.frequency}' not understood`);
-    instruction.timing = { repeat: { ...repeat } };
-  }
-  if (dosage.route !== undefined) {
-    const route = ROUTES[dosage.route];
-    if (route === undefined) throw new Error(`route '${dosage.route}' not understood`);
-    instruction.route = { coding: [{ system: SNOMED, ...route }], text: dosage.route };
-  }
-  if (dosage.dose !== undefined) {
-    instruction.doseAndRate = [{ doseQuantity: parseDose(dosage.dose) }];
-  }
-  return [instruction];
 }
 
 // ---------------------------------------------------------------------------------------------
 // The conversion
-
-const subjectOf = (patientId: string): { reference: string } => ({
-  reference: `Patient/${patientId}`,
-});
 
 /** Turns a scenario into FHIR R4 resources as of `today` (`YYYY-MM-DD`, UTC). */
 export function scenarioToFhir(scenario: Scenario, today: string): ScenarioFhir {
   epochDayOf(today);
   const prefix = scenario.id.toLowerCase();
   const patientId = `pat-${prefix}`;
-  const subject = subjectOf(patientId);
+  const medicine = (item: { rxnorm: string; display: string }): CodeableConcept =>
+    concept([rx(item.rxnorm, item.display)], item.display);
 
-  const patient: Patient = {
-    resourceType: 'Patient',
+  const subject = patient({
     id: patientId,
     gender: scenario.patient.sex,
     birthDate: birthDateForAge(today, scenario.patient.age),
-  };
-
-  const observations = scenario.observations.map((item, index): Observation => ({
-    resourceType: 'Observation',
-    id: `${prefix}-obs-${index + 1}`,
-    status: item.status,
-    category: [
-      { coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] },
-    ],
-    code: { coding: [{ system: LOINC, code: item.loinc, display: item.display }] },
-    subject,
-    effectiveDateTime: daysBefore(today, item.daysAgo),
-    valueQuantity: ucumQuantity(item.value, item.unit),
-  }));
-
-  const medications = scenario.medications.map((item, index): MedicationRequest => {
-    const dosage = dosageInstruction(item);
-    return {
-      resourceType: 'MedicationRequest',
-      id: `${prefix}-med-${index + 1}`,
-      status: item.status,
-      intent: 'order',
-      medicationCodeableConcept: {
-        coding: [{ system: RXNORM, code: item.rxnorm, display: item.display }],
-        text: item.display,
-      },
-      subject,
-      authoredOn: daysBefore(today, item.startedDaysAgo),
-      ...(dosage.length > 0 ? { dosageInstruction: dosage } : {}),
-    };
   });
 
-  const conditions = scenario.conditions.map((item, index): Condition => ({
-    resourceType: 'Condition',
-    id: `${prefix}-cond-${index + 1}`,
-    clinicalStatus: { coding: [{ system: CONDITION_CLINICAL, code: 'active' }] },
-    verificationStatus: { coding: [{ system: CONDITION_VERIFICATION, code: 'confirmed' }] },
-    code: { coding: [{ system: SNOMED, code: item.snomed, display: item.display }] },
-    subject,
-  }));
-
-  const draftOrders = scenario.draftOrders.map((item, index): MedicationRequest => {
-    const dosage = dosageInstruction(item);
-    return {
-      resourceType: item.resourceType,
-      id: `${prefix}-draft-${index + 1}`,
-      status: item.status,
-      intent: item.intent,
-      medicationCodeableConcept: {
-        coding: [{ system: RXNORM, code: item.rxnorm, display: item.display }],
-        text: item.display,
+  const observations = scenario.observations.map((item, index) =>
+    lab(
+      item.loinc,
+      item.value,
+      item.unit,
+      {
+        id: `${prefix}-obs-${index + 1}`,
+        display: item.display,
+        status: item.status,
+        code: ucumCode(item.unit),
+        patientId,
       },
-      subject,
-      authoredOn: today,
-      ...(dosage.length > 0 ? { dosageInstruction: dosage } : {}),
-    };
-  });
+      { effectiveDateTime: daysBefore(today, item.daysAgo) },
+    ),
+  );
+
+  const medications = scenario.medications.map((item, index) =>
+    medicationRequest(
+      medicine(item),
+      { id: `${prefix}-med-${index + 1}`, status: item.status, patientId, ...dosageOf(item) },
+      { authoredOn: daysBefore(today, item.startedDaysAgo) },
+    ),
+  );
+
+  const conditions = scenario.conditions.map((item, index) =>
+    condition(concept([sct(item.snomed, item.display)]), {
+      id: `${prefix}-cond-${index + 1}`,
+      patientId,
+    }),
+  );
+
+  const draftOrders = scenario.draftOrders.map((item, index) =>
+    draftOrder(
+      medicine(item),
+      { id: `${prefix}-draft-${index + 1}`, intent: item.intent, patientId, ...dosageOf(item) },
+      { authoredOn: today },
+    ),
+  );
 
   return {
     patientId,
-    resources: [patient, ...observations, ...medications, ...conditions],
+    resources: [subject, ...observations, ...medications, ...conditions],
     draftOrders,
     ...(scenario.hook === 'order-select'
       ? { selections: draftOrders.map((draft) => `MedicationRequest/${draft.id ?? ''}`) }
       : {}),
-  };
-}
-
-/** `context.draftOrders` as CDS Hooks 2.0 sends it: a Bundle of the draft resources. */
-export function draftOrdersBundle(drafts: readonly FhirResource[]): Bundle<FhirResource> {
-  return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: drafts.map((resource) => ({ resource })),
   };
 }

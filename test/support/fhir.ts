@@ -17,15 +17,12 @@ import type {
   ServiceRequest,
   TimingRepeat,
 } from 'fhir/r4.js';
-import { DEFAULT_DATA_RULES } from '../../cds-services/b12/clinical-config.js';
-import type { DataRulesConfig } from '../../cds-services/b12/clinical-config.js';
-import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
-import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
-import { daysBefore, draftOrdersBundle, epochDayOf } from '../support/scenarios.js';
 import {
   ATC,
+  CONDITION_CATEGORY,
   CONDITION_CLINICAL,
   CONDITION_VERIFICATION,
+  DATA_ABSENT_REASON,
   ICD10_CM,
   LOINC,
   OBSERVATION_CATEGORY,
@@ -35,29 +32,69 @@ import {
 } from '../../src/fhir/systems.js';
 
 /**
- * Small typed factories for valid FHIR R4 test data, written from the R4 specification (each is
- * checked by the `fhir` validator in factories.test.ts), and a runner for `readPatientFacts` with a
- * fixed evaluation day. Dates are whole UTC days before {@link TODAY}.
+ * The one builder of FHIR R4 resources for the tests, written from the R4 specification (each
+ * builder is checked by the `fhir` validator in fhir.test.ts). Dates are whole UTC days before
+ * {@link TODAY}; a test that needs an exact date or any other element passes it in `extra`, which
+ * sets it in place: every builder writes the elements it knows in R4 order (unset ones are dropped),
+ * so that generated JSON reads as a server sends it.
  */
 
+// ---------------------------------------------------------------------------------------------
+// Dates: whole UTC calendar days, never the local time zone.
+
+const MS_PER_DAY = 86_400_000;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `YYYY-MM-DD` as days since 1970-01-01 (UTC). */
+export function epochDayOf(isoDay: string): number {
+  const match = ISO_DAY.exec(isoDay);
+  if (!match) throw new Error(`not a YYYY-MM-DD date: ${isoDay}`);
+  const [, year, month, day] = match;
+  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day));
+  if (new Date(ms).toISOString().slice(0, 10) !== isoDay) {
+    throw new Error(`not a calendar date: ${isoDay}`);
+  }
+  return ms / MS_PER_DAY;
+}
+
+/** Days since 1970-01-01 (UTC) as `YYYY-MM-DD`. */
+export function isoDayOf(epochDay: number): string {
+  return new Date(epochDay * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD` minus `days` whole days (UTC). */
+export function daysBefore(isoDay: string, days: number): string {
+  return isoDayOf(epochDayOf(isoDay) - days);
+}
+
+/** The same calendar day `years` earlier; 29 February becomes 28 February in a common year. */
+export function yearsBefore(isoDay: string, years: number): string {
+  const [year, month, day] = isoDay.split('-').map(Number) as [number, number, number];
+  const target = year - years;
+  const lastDay = new Date(Date.UTC(target, month, 0)).getUTCDate();
+  return isoDayOf(Date.UTC(target, month - 1, Math.min(day, lastDay)) / MS_PER_DAY);
+}
+
+/**
+ * A birth date giving exactly `age` whole years on `today`: half a year before the `age`th
+ * birthday, so that the age does not sit on a birthday boundary.
+ */
+export function birthDateForAge(today: string, age: number): string {
+  return daysBefore(yearsBefore(today, age), 182);
+}
+
+/** The fixed evaluation day of the tests. */
 export const TODAY = '2026-11-21';
 export const TODAY_DAY = epochDayOf(TODAY);
-export const PATIENT_ID = 'pat-1';
-
-/** Code systems as EHRs send them under their HL7 OIDs (RULES.md 10.2.1). */
-export const OID = {
-  loinc: 'urn:oid:2.16.840.1.113883.6.1',
-  snomed: 'urn:oid:2.16.840.1.113883.6.96',
-  rxnorm: 'urn:oid:2.16.840.1.113883.6.88',
-  icd10cm: 'urn:oid:2.16.840.1.113883.6.90',
-  icd10: 'urn:oid:2.16.840.1.113883.6.3',
-  atc: 'urn:oid:2.16.840.1.113883.6.73',
-} as const;
 
 /** `YYYY-MM-DD`, `days` before {@link TODAY}. */
 export const ago = (days: number): string => daysBefore(TODAY, days);
 /** The epoch day `days` before {@link TODAY}. */
 export const dayAgo = (days: number): number => TODAY_DAY - days;
+const agoOrNone = (days: number | undefined): string | undefined =>
+  days === undefined ? undefined : ago(days);
+
+export const PATIENT_ID = 'pat-1';
 
 let sequence = 0;
 const nextId = (prefix: string): string => `${prefix}-${String(++sequence)}`;
@@ -69,8 +106,22 @@ function plain<T>(resource: T): T {
 
 const subject = (patientId: string): Reference => ({ reference: `Patient/${patientId}` });
 
+const LABORATORY = [
+  { coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory', display: 'Laboratory' }] },
+];
+
 // ---------------------------------------------------------------------------------------------
 // Codings
+
+/** Code systems as EHRs send them under their HL7 OIDs (RULES.md 10.2.1). */
+export const OID = {
+  loinc: 'urn:oid:2.16.840.1.113883.6.1',
+  snomed: 'urn:oid:2.16.840.1.113883.6.96',
+  rxnorm: 'urn:oid:2.16.840.1.113883.6.88',
+  icd10cm: 'urn:oid:2.16.840.1.113883.6.90',
+  icd10: 'urn:oid:2.16.840.1.113883.6.3',
+  atc: 'urn:oid:2.16.840.1.113883.6.73',
+} as const;
 
 export const loinc = (code: string, display?: string): Coding => ({
   system: LOINC,
@@ -114,10 +165,13 @@ export const quantity = (value: number, unit: string, code: string = unit): Quan
 // ---------------------------------------------------------------------------------------------
 // Patient
 
+/** A Patient; an override of `undefined` removes a default. */
 export function patient(overrides: Partial<Patient> = {}): Patient {
   return plain<Patient>({
     resourceType: 'Patient',
     id: PATIENT_ID,
+    identifier: undefined,
+    name: undefined,
     gender: 'female',
     birthDate: '1960-05-01',
     ...overrides,
@@ -129,6 +183,8 @@ export function patient(overrides: Partial<Patient> = {}): Patient {
 
 export interface LabOptions {
   id?: string;
+  /** The LOINC display. */
+  display?: string;
   daysAgo?: number;
   status?: Observation['status'];
   /** UCUM code; `null` for a quantity with a human unit only. */
@@ -139,10 +195,13 @@ export interface LabOptions {
   patientId?: string;
 }
 
-/** A laboratory result with a LOINC code and a UCUM quantity, `daysAgo` days before today. */
+/**
+ * A laboratory result with a LOINC code and a UCUM quantity, `daysAgo` days before today; a
+ * `value` of `undefined` for a test registered but not yet resulted.
+ */
 export function lab(
   code: string,
-  value: number,
+  value: number | undefined,
   unit: string,
   options: LabOptions = {},
   extra: Partial<Observation> = {},
@@ -151,17 +210,20 @@ export function lab(
     resourceType: 'Observation',
     id: options.id ?? nextId('obs'),
     status: options.status ?? 'final',
-    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory' }] }],
-    code: concept([loinc(code)]),
+    category: LABORATORY,
+    code: concept([loinc(code, options.display)]),
     subject: subject(options.patientId ?? PATIENT_ID),
     effectiveDateTime: ago(options.daysAgo ?? 1),
-    ...(options.issued === undefined ? {} : { issued: options.issued }),
-    valueQuantity: {
-      value,
-      unit,
-      ...(options.comparator === undefined ? {} : { comparator: options.comparator }),
-      ...(options.code === null ? {} : { system: UCUM, code: options.code ?? unit }),
-    },
+    issued: options.issued,
+    valueQuantity:
+      value === undefined
+        ? undefined
+        : {
+            value,
+            unit,
+            comparator: options.comparator,
+            ...(options.code === null ? {} : { system: UCUM, code: options.code ?? unit }),
+          },
     ...extra,
   });
 }
@@ -186,9 +248,7 @@ export const absentComponent = (
   reason = 'error',
 ): ObservationComponent => ({
   code: concept([loinc(code, display)]),
-  dataAbsentReason: concept([
-    { system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: reason },
-  ]),
+  dataAbsentReason: concept([{ system: DATA_ABSENT_REASON, code: reason }]),
 });
 
 /**
@@ -206,7 +266,7 @@ export function panel(
     resourceType: 'Observation',
     id: options.id ?? nextId('panel'),
     status: options.status ?? 'final',
-    category: [{ coding: [{ system: OBSERVATION_CATEGORY, code: 'laboratory' }] }],
+    category: LABORATORY,
     code: concept([loinc(code, display)]),
     subject: subject(options.patientId ?? PATIENT_ID),
     effectiveDateTime: ago(options.daysAgo ?? 1),
@@ -263,6 +323,7 @@ export interface MedicationOptions extends DosageOptions {
   reference?: Reference;
   contained?: Medication[];
   intent?: MedicationRequest['intent'];
+  requester?: Reference;
   patientId?: string;
 }
 
@@ -284,6 +345,7 @@ function dosage(options: DosageOptions): MedicationRequest['dosageInstruction'] 
 export function medicationRequest(
   medication: CodeableConcept | undefined,
   options: MedicationOptions = {},
+  extra: Partial<MedicationRequest> = {},
 ): MedicationRequest {
   const validity =
     options.validityStartDaysAgo === undefined && options.validityEndDaysAgo === undefined
@@ -309,9 +371,11 @@ export function medicationRequest(
       ? { medicationReference: options.reference }
       : { medicationCodeableConcept: medication }),
     subject: subject(options.patientId ?? PATIENT_ID),
-    ...(started === null ? {} : { authoredOn: ago(started) }),
+    authoredOn: started === null ? undefined : ago(started),
+    requester: options.requester,
     dosageInstruction: dosage(options),
-    ...(validity ? { dispenseRequest: validity } : {}),
+    dispenseRequest: validity,
+    ...extra,
   });
 }
 
@@ -319,8 +383,9 @@ export function medicationRequest(
 export function draftOrder(
   medication: CodeableConcept | undefined,
   options: Omit<MedicationOptions, 'status' | 'startedDaysAgo'> = {},
+  extra: Partial<MedicationRequest> = {},
 ): MedicationRequest {
-  return medicationRequest(medication, { ...options, status: 'draft', startedDaysAgo: 0 });
+  return medicationRequest(medication, { ...options, status: 'draft', startedDaysAgo: 0 }, extra);
 }
 
 export interface StatementOptions {
@@ -419,9 +484,22 @@ export interface ConditionOptions {
   recordedDaysAgo?: number;
   /** `abatementDateTime`: when it ended (RULES.md 10.1.3). */
   abatedDaysAgo?: number;
+  category?: Coding;
+  patientId?: string;
 }
 
-export function condition(code: CodeableConcept, options: ConditionOptions = {}): Condition {
+/** A problem-list entry, as the category of a Condition. */
+export const PROBLEM_LIST_ITEM: Coding = {
+  system: CONDITION_CATEGORY,
+  code: 'problem-list-item',
+  display: 'Problem List Item',
+};
+
+export function condition(
+  code: CodeableConcept,
+  options: ConditionOptions = {},
+  extra: Partial<Condition> = {},
+): Condition {
   const clinical = options.clinical === undefined ? 'active' : options.clinical;
   const verification = options.verification === undefined ? 'confirmed' : options.verification;
   return plain<Condition>({
@@ -435,15 +513,13 @@ export function condition(code: CodeableConcept, options: ConditionOptions = {})
       : {
           verificationStatus: { coding: [{ system: CONDITION_VERIFICATION, code: verification }] },
         }),
+    category: options.category && [{ coding: [options.category] }],
     code,
-    subject: subject(PATIENT_ID),
-    ...(options.onsetDaysAgo === undefined ? {} : { onsetDateTime: ago(options.onsetDaysAgo) }),
-    ...(options.abatedDaysAgo === undefined
-      ? {}
-      : { abatementDateTime: ago(options.abatedDaysAgo) }),
-    ...(options.recordedDaysAgo === undefined
-      ? {}
-      : { recordedDate: ago(options.recordedDaysAgo) }),
+    subject: subject(options.patientId ?? PATIENT_ID),
+    onsetDateTime: agoOrNone(options.onsetDaysAgo),
+    abatementDateTime: agoOrNone(options.abatedDaysAgo),
+    recordedDate: agoOrNone(options.recordedDaysAgo),
+    ...extra,
   });
 }
 
@@ -520,38 +596,25 @@ export function serviceRequest(code: string, id: string = nextId('sr')): Service
 }
 
 // ---------------------------------------------------------------------------------------------
-// Running the facts layer
+// Bundles
 
-export interface FactsOptions {
-  /** The Patient resource; `null` for none. Defaults to {@link patient}(). */
-  patient?: Patient | null;
-  /** The draft orders, sent as `context.draftOrders` (a Bundle). */
-  draftOrders?: FhirResource[];
-  /** `context.draftOrders` exactly as given (instead of {@link FactsOptions.draftOrders}). */
-  draftBundle?: Bundle<FhirResource>;
-  selections?: string[];
-  config?: DataRulesConfig;
-  today?: number;
+/** A searchset as a FHIR server answers a (prefetch) query; no `entry` when nothing matched. */
+export function searchset(resources: readonly FhirResource[]): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: resources.length,
+    ...(resources.length > 0
+      ? { entry: resources.map((resource) => ({ search: { mode: 'match' as const }, resource })) }
+      : {}),
+  };
 }
 
-/** `readPatientFacts` on the resources (with a Patient) as of {@link TODAY}. */
-export function facts(resources: FhirResource[], options: FactsOptions = {}): PatientFacts {
-  const subjectPatient = options.patient === undefined ? patient() : options.patient;
-  return readPatientFacts(
-    {
-      patientId: PATIENT_ID,
-      today: options.today ?? TODAY_DAY,
-      resources: subjectPatient ? [subjectPatient, ...resources] : resources,
-      ...(options.draftBundle
-        ? { draftOrders: options.draftBundle }
-        : options.draftOrders
-          ? { draftOrders: draftOrdersBundle(options.draftOrders) }
-          : {}),
-      ...(options.selections ? { selections: options.selections } : {}),
-    },
-    options.config ?? DEFAULT_DATA_RULES,
-  );
+/** `context.draftOrders` as CDS Hooks 2.0 sends it: a Bundle of the draft resources. */
+export function draftOrdersBundle(drafts: readonly FhirResource[]): Bundle<FhirResource> {
+  return {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: drafts.map((resource) => ({ resource })),
+  };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Validation

@@ -28,8 +28,8 @@ import {
   sct,
   serviceRequest,
   textOnly,
-} from './factories.js';
-import { draftOrdersBundle } from '../support/scenarios.js';
+} from './fhir.js';
+import { draftOrdersBundle } from './fhir.js';
 
 /** Every factory builds valid FHIR R4: checked with the `fhir` package's R4 validator. */
 
