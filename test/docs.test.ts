@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  B12_PREFETCH,
   clinicalConfigFrom,
   DEFAULT_DATA_RULES,
   DEFAULT_THRESHOLDS,
-} from '../cds-services/b12/clinical-config.js';
-import { B12_PREFETCH } from '../cds-services/b12/prefetch.js';
+} from '../cds-services/b12/index.js';
 import { b12Services } from '../cds-services/index.js';
 import { trustedClientsFrom } from '../src/http/auth/trusted-clients.js';
 import { CONFIG_VARIABLES } from '../src/main/config.js';

@@ -1,9 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { CARD_CATALOG } from '../cds-services/b12/catalog.js';
-import { B12_PREFETCH } from '../cds-services/b12/prefetch.js';
-import type { CardCode } from '../cds-services/b12/catalog.js';
+import { B12_PREFETCH, CARD_CATALOG } from '../cds-services/b12/index.js';
+import type { CardCode } from '../cds-services/b12/index.js';
 import { testApp } from './support/app.js';
 import { cardByCode, cardCodes, expectB12Response } from './support/card-checks.js';
 import {

@@ -6,14 +6,8 @@ import request from 'supertest';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FhirResource } from 'fhir/r4.js';
-import { toCard } from '../cds-services/b12/cards.js';
+import { adviceOf, cardsOf, DEFAULT_CLINICAL_CONFIG, factsOf } from '../cds-services/b12/index.js';
 import type { HookName } from '../src/cds-hooks/hooks.js';
-import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/clinical-config.js';
-import { evaluate } from '../cds-services/b12/evaluate.js';
-import { findingsOf } from '../cds-services/b12/findings.js';
-import { readPatientFacts } from '../cds-services/b12/patient-facts.js';
-import { ruleContext } from '../cds-services/b12/rule.js';
-import { cdsResponse } from '../src/cds-hooks/cards.js';
 import { utcDay } from '../src/fhir/dates.js';
 import { testApp } from './support/app.js';
 import type { TestApp } from './support/app.js';
@@ -612,13 +606,13 @@ describe('the clinical engine never throws on partial or wrong-typed FHIR', () =
   /** Texts a card must never show: a value or name that was not read, but printed. */
   const UNREAD = /\bNaN\b|\bundefined\b|\[object Object\]|\[native code\]|function Object/;
 
-  it(`readPatientFacts → findingsOf → evaluate → toCard, on every hook (${RUNS.engine} runs)`, () => {
+  it(`factsOf → adviceOf → cardsOf (findings, rules, cards), on every hook (${RUNS.engine} runs)`, () => {
     fc.assert(
       fc.property(input, (generated) => {
         // As it would arrive: JSON text parsed (no undefined, no -0, no null-prototype objects).
         const sample = JSON.parse(JSON.stringify(generated)) as typeof generated;
         for (const hook of HOOKS) {
-          const facts = readPatientFacts(
+          const facts = factsOf(
             {
               patientId: sample.patientId,
               today: utcDay(NOW),
@@ -628,12 +622,12 @@ describe('the clinical engine never throws on partial or wrong-typed FHIR', () =
             },
             DEFAULT_CLINICAL_CONFIG,
           );
-          findingsOf(facts, DEFAULT_CLINICAL_CONFIG);
-          const specs = evaluate(
-            ruleContext(hook, sample.patientId, facts, DEFAULT_CLINICAL_CONFIG),
+          const { cards } = cardsOf(
+            adviceOf(hook, sample.patientId, facts, DEFAULT_CLINICAL_CONFIG),
+            facts.notes,
+            'http://localhost:3000',
           );
-          const cards = specs.map((spec) => toCard(spec, facts.notes, 'http://localhost:3000'));
-          const body: unknown = JSON.parse(JSON.stringify(cdsResponse(cards)));
+          const body: unknown = JSON.parse(JSON.stringify({ cards }));
           expectConformantResponse(body);
           const context = cardCheckContextOf({
             hook,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
-import { B12_PREFETCH } from '../cds-services/b12/prefetch.js';
+import { B12_PREFETCH } from '../cds-services/b12/index.js';
 import { testApp } from './support/app.js';
 import { cardByCode, cardCodes, cardText, expectB12Response } from './support/card-checks.js';
 import { startFhirServer } from './support/fhir-server.js';

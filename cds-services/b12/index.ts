@@ -10,22 +10,38 @@ export { adviceOf, b12Advice, cardsOf, factsOf } from './advice.js';
 export type { CardSpec } from './cards.js';
 export {
   CARD_CATALOG,
+  LINKS,
   OVERRIDE_REASONS,
   OVERRIDE_SYSTEM,
   SOURCE_LABEL,
   TOPIC_SYSTEM,
 } from './catalog.js';
 export type { CardCode } from './catalog.js';
-export { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from './clinical-config.js';
+export {
+  DEFAULT_CLINICAL_CONFIG,
+  DEFAULT_DATA_RULES,
+  DEFAULT_THRESHOLDS,
+  clinicalConfigFrom,
+} from './clinical-config.js';
 export { DRAFT_KEYS, draftOrder, draftWording, isDraftKey, retargetWithDraft } from './drafts.js';
 export type { DraftChoice, DraftKey } from './drafts.js';
 export type { ClinicalConfig } from './clinical-config.js';
 export { displayUnit, reportedText, valueText } from './evidence.js';
 export { hbLimits } from './findings.js';
-export { triggerOf } from './guidance.js';
+export { GUIDANCE_LINK_LABEL, triggerOf } from './guidance.js';
+export { analyteReader } from './lab-facts.js';
+export { actions, regimens } from './orders.js';
 export { guidanceRouter } from './guidance-page.js';
 export type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
 export { B12_PREFETCH } from './prefetch.js';
 export { PREFETCH_RESOURCE_TYPES } from './prefetch-keys.js';
-export { ANALYTES } from './terminology.js';
+export {
+  ANALYTES,
+  ATC_NAMES,
+  CONDITION_GROUPS,
+  PREGNANCY_STATUS,
+  ROUTE_CODES,
+  RXNORM_INGREDIENTS,
+  RXNORM_PRODUCTS,
+} from './terminology.js';
 export type { Analyte, MedicationClass } from './terminology.js';

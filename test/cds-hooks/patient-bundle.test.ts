@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
-import { PREFETCH_RESOURCE_TYPES } from '../../cds-services/b12/prefetch-keys.js';
+import { B12_PREFETCH, PREFETCH_RESOURCE_TYPES } from '../../cds-services/b12/index.js';
 import { hookRequestSchemas } from '../../src/cds-hooks/hook-request.js';
 import { requestFromJson } from '../../src/cds-hooks/patient-bundle.js';
 import type { HookRequestBody } from '../../src/cds-hooks/request-body.js';

@@ -14,12 +14,12 @@ import type {
   Patient,
   Procedure,
 } from 'fhir/r4.js';
-import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
 import {
   ANALYTES,
+  B12_PREFETCH,
   CONDITION_GROUPS,
   PREGNANCY_STATUS,
-} from '../../cds-services/b12/terminology.js';
+} from '../../cds-services/b12/index.js';
 import { cdsResponse } from '../../src/cds-hooks/cards.js';
 import { defineService } from '../../src/cds-hooks/service.js';
 import type { PrefetchData } from '../../src/cds-hooks/prefetch.js';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
+import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/index.js';
 import { b12Services } from '../../cds-services/index.js';
 import { demoRouter } from '../../demo/router.js';
 import { demoClientScript } from '../support/release.js';

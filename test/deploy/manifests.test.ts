@@ -16,7 +16,7 @@ import {
   clinicalConfigFrom,
   DEFAULT_CLINICAL_CONFIG,
   DEFAULT_THRESHOLDS,
-} from '../../cds-services/b12/clinical-config.js';
+} from '../../cds-services/b12/index.js';
 import { trustedClientsFrom } from '../../src/http/auth/trusted-clients.js';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/main/config.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/catalog.js';
+import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/index.js';
 import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import { reportHtml, reportText } from '../../src/feedback/report.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/catalog.js';
+import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/index.js';
 import { card } from '../../src/cds-hooks/cards.js';
 import type { Card } from '../../src/cds-hooks/cards.js';
 import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';

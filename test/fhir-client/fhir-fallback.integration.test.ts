@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, FhirResource, Observation, Procedure } from 'fhir/r4.js';
 import { b12Services } from '../../cds-services/index.js';
-import { B12_PREFETCH } from '../../cds-services/b12/prefetch.js';
+import { B12_PREFETCH } from '../../cds-services/b12/index.js';
 import { cdsResponse } from '../../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../../src/cds-hooks/cards.js';
 import { defineService } from '../../src/cds-hooks/service.js';

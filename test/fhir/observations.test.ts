@@ -1,7 +1,7 @@
 import { epochDayOf } from '../support/fhir.js';
 import type { Observation } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import type { Analyte } from '../../cds-services/b12/terminology.js';
+import type { Analyte } from '../../cds-services/b12/index.js';
 import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
 import type { LabResult, ObservationReading } from '../../src/fhir/observations.js';
 import {

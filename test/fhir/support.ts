@@ -11,8 +11,8 @@ import type {
 } from 'fhir/r4.js';
 import { expect } from 'vitest';
 import { r4Problems } from '../support/fhir-r4.js';
-import { analyteReader } from '../../cds-services/b12/lab-facts.js';
-import type { Analyte } from '../../cds-services/b12/terminology.js';
+import { analyteReader } from '../../cds-services/b12/index.js';
+import type { Analyte } from '../../cds-services/b12/index.js';
 import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhir/observations.js';
 import { LOINC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 

@@ -1,6 +1,6 @@
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 import { describe, expect, it, vi } from 'vitest';
-import { ANALYTES } from '../../cds-services/b12/terminology.js';
+import { ANALYTES } from '../../cds-services/b12/index.js';
 import {
   LAB_UNIT_SYNONYMS,
   cleanUnitSpelling,

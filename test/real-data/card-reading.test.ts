@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { MedicationRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
-import { DRAFT_KEYS } from '../../cds-services/b12/drafts.js';
+import { DRAFT_KEYS } from '../../cds-services/b12/index.js';
 import type { Card, CdsResponse } from '../../src/cds-hooks/cards.js';
 import { EVALUATION_DATE } from '../support/card-fixtures.js';
 import { PATIENT_NAMES, bundleFile, datesOf, evaluate } from './synthea-patients.js';

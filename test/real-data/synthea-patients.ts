@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FhirResource } from 'fhir/r4.js';
-import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
-import { readPatientFacts } from '../../cds-services/b12/patient-facts.js';
-import type { PatientFacts } from '../../cds-services/b12/patient-facts.js';
-import type { DraftKey } from '../../cds-services/b12/drafts.js';
+import { DEFAULT_CLINICAL_CONFIG, factsOf } from '../../cds-services/b12/index.js';
+import type { DraftKey, PatientFacts } from '../../cds-services/b12/index.js';
 import type { Card, CdsResponse } from '../../src/cds-hooks/cards.js';
 import type { HookName } from '../../src/cds-hooks/hooks.js';
 import {
@@ -107,10 +105,10 @@ function resourcesOf(value: unknown): FhirResource[] {
 }
 
 /** The facts the rules read from the patient's Bundle on `date` (the CLI's request, its data). */
-export function factsOf(name: PatientName, date: string): PatientFacts {
+export function patientFactsOf(name: PatientName, date: string): PatientFacts {
   const file = bundleFile(name);
   const request = hookRequestFrom(file, readJsonFile(file), { date });
-  return readPatientFacts(
+  return factsOf(
     {
       patientId: request.context.patientId,
       today: utcDay(new Date(`${date}T12:00:00Z`)),

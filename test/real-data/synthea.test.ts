@@ -10,7 +10,7 @@ import {
   cardOf,
   codesOf,
   evaluatePatient,
-  factsOf,
+  patientFactsOf,
 } from './synthea-patients.js';
 import type { HookChoice, PatientName } from './synthea-patients.js';
 
@@ -116,13 +116,13 @@ describe('deceased patients (RULES.md 10.1.1)', () => {
 
 describe('pregnancies end (RULES.md 10.1.3)', () => {
   it('is not pregnant in 2026 with a pregnancy Condition of 1959, though she was in December 1959 (Emeline Hilll)', () => {
-    expect(factsOf('Emeline_Hilll', '1959-12-13').patient.pregnant).toBe(true);
-    expect(factsOf('Emeline_Hilll', TODAY).patient.pregnant).toBe(false);
+    expect(patientFactsOf('Emeline_Hilll', '1959-12-13').patient.pregnant).toBe(true);
+    expect(patientFactsOf('Emeline_Hilll', TODAY).patient.pregnant).toBe(false);
   });
 
   it('is pregnant in March 2021 with a pregnancy Condition of October 2020, and not in 2026 (Alix Reilly)', () => {
-    expect(factsOf('Alix_Reilly', lastEncounter('Alix_Reilly')).patient.pregnant).toBe(true);
-    expect(factsOf('Alix_Reilly', TODAY).patient.pregnant).toBe(false);
+    expect(patientFactsOf('Alix_Reilly', lastEncounter('Alix_Reilly')).patient.pregnant).toBe(true);
+    expect(patientFactsOf('Alix_Reilly', TODAY).patient.pregnant).toBe(false);
   });
 
   it('pregnant in March 2021, a folic acid order asks for active B12 (5.12)', async () => {
@@ -143,7 +143,7 @@ describe('pregnancies end (RULES.md 10.1.3)', () => {
 
 describe('metformin ER 860975, diabetic neuropathy and anaemia (Dirk Kuhlman; RULES.md 10.4.3, 10.6)', () => {
   it('reads metformin ER 860975 as metformin, by its code: current since 2019-03-05 (10.4.3)', () => {
-    const facts = factsOf('Dirk_Kuhlman', lastEncounter('Dirk_Kuhlman'));
+    const facts = patientFactsOf('Dirk_Kuhlman', lastEncounter('Dirk_Kuhlman'));
     const metformin = facts.medications.filter((fact) => fact.classes.includes('metformin'));
     expect(metformin.map((fact) => fact.status)).toEqual(['current']);
     expect(metformin[0]?.recognisedBy).not.toBe('text');
@@ -151,7 +151,7 @@ describe('metformin ER 860975, diabetic neuropathy and anaemia (Dirk Kuhlman; RU
   });
 
   it('recognises diabetic neuropathy 368581000119106 as a neurological feature by its code (10.6)', () => {
-    const facts = factsOf('Dirk_Kuhlman', lastEncounter('Dirk_Kuhlman'));
+    const facts = patientFactsOf('Dirk_Kuhlman', lastEncounter('Dirk_Kuhlman'));
     const neuro = (facts.conditions.neuro ?? []).filter((item) => /neuropathy/i.test(item.name));
     expect(neuro.map((item) => item.recognisedBy)).toEqual(['code']);
   });
@@ -172,7 +172,7 @@ describe('metformin ER 860975, diabetic neuropathy and anaemia (Dirk Kuhlman; RU
 
 describe("Alzheimer's disease at 83 (Adan Portillo; RULES.md 10.6)", () => {
   it("counts Alzheimer's disease 26929004 as a symptom, by its code", () => {
-    const facts = factsOf('Adan_Portillo', lastEncounter('Adan_Portillo'));
+    const facts = patientFactsOf('Adan_Portillo', lastEncounter('Adan_Portillo'));
     const alzheimers = (facts.conditions.symptom ?? []).filter((item) =>
       /alzheimer/i.test(item.name),
     );
@@ -194,7 +194,7 @@ describe("Alzheimer's disease at 83 (Adan Portillo; RULES.md 10.6)", () => {
 
 describe('idiopathic atrophic hypothyroidism with anaemia (David Alcantar; RULES.md 10.6)', () => {
   it('counts idiopathic atrophic hypothyroidism 83664006 as an OTHER-RISK condition, by its code', () => {
-    const facts = factsOf('David_Alcantar', lastEncounter('David_Alcantar'));
+    const facts = patientFactsOf('David_Alcantar', lastEncounter('David_Alcantar'));
     expect((facts.conditions.otherRisk ?? []).map((item) => item.recognisedBy)).toContain('code');
   });
 
@@ -210,7 +210,7 @@ describe('idiopathic atrophic hypothyroidism with anaemia (David Alcantar; RULES
 
 describe('B12 injections 2001499 "Vitamin B 12 5 MG/ML Injectable Solution" (RULES.md 10.4.3)', () => {
   it('reads 2001499 by its code as cyanocobalamin for intramuscular use, current B12 therapy (Loma Johns)', () => {
-    const facts = factsOf('Loma_Johns', lastEncounter('Loma_Johns'));
+    const facts = patientFactsOf('Loma_Johns', lastEncounter('Loma_Johns'));
     const b12 = facts.medications.filter((fact) => fact.isB12Therapy);
     expect(b12).toHaveLength(1);
     expect(b12[0]?.recognisedBy).not.toBe('text');
@@ -234,7 +234,7 @@ describe('B12 injections 2001499 "Vitamin B 12 5 MG/ML Injectable Solution" (RUL
   it.each([lastEncounter('Hiedi_Bruen'), TODAY])(
     'on %s, on B12 injections with metformin since 2001: B12 therapy, no B12 test card (Hiedi Bruen)',
     async (date) => {
-      const facts = factsOf('Hiedi_Bruen', date);
+      const facts = patientFactsOf('Hiedi_Bruen', date);
       expect(facts.b12Therapy.current).toBe(true);
       expect(facts.exposure.metformin?.days).toBeGreaterThan(120);
       const found = await codes('Hiedi_Bruen', date);
@@ -304,7 +304,7 @@ describe('leucovorin 1803932 (RULES.md 2.3, 10.4.3)', () => {
   ] as const)(
     'is not folic acid: %s on %s has no folic acid medication and no folic acid exposure',
     (name, date) => {
-      const facts = factsOf(name, date);
+      const facts = patientFactsOf(name, date);
       expect(facts.medications.filter((fact) => fact.classes.includes('folicAcid'))).toEqual([]);
       expect(facts.exposure.folicAcid).toBeUndefined();
     },

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import type { Express, Router } from 'express';
 import { b12Services } from '../../cds-services/index.js';
-import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
-import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
-import { guidanceRouter } from '../../cds-services/b12/guidance-page.js';
+import { DEFAULT_CLINICAL_CONFIG, guidanceRouter } from '../../cds-services/b12/index.js';
+import type { ClinicalConfig } from '../../cds-services/b12/index.js';
 import { createApp } from '../../src/main/app.js';
 import type { CdsService } from '../../src/cds-hooks/service.js';
 import type { TrustedClient } from '../../src/http/auth/trusted-clients.js';

@@ -7,7 +7,7 @@ import {
   ROUTE_CODES,
   RXNORM_INGREDIENTS,
   RXNORM_PRODUCTS,
-} from '../../cds-services/b12/terminology.js';
+} from '../../cds-services/b12/index.js';
 import { LAB_UNIT_SYNONYMS } from '../../src/fhir/units.js';
 import { ATC, LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { toCard } from '../../cds-services/b12/cards.js';
-import type { CardSpec } from '../../cds-services/b12/cards.js';
 import {
+  actions,
   CARD_CATALOG,
   LINKS,
   OVERRIDE_REASONS,
   OVERRIDE_SYSTEM,
-} from '../../cds-services/b12/catalog.js';
-import type { CardCode } from '../../cds-services/b12/catalog.js';
-import { actions, regimens } from '../../cds-services/b12/orders.js';
+  regimens,
+  cardsOf,
+} from '../../cds-services/b12/index.js';
+import type { CardCode, CardSpec } from '../../cds-services/b12/index.js';
 import { cardProblems, expectB12Response } from './card-checks.js';
 import type { CardCheckContext } from './card-checks.js';
 
@@ -276,7 +276,7 @@ interface Card {
 }
 
 const goodCard = (): Card =>
-  JSON.parse(JSON.stringify(toCard(SPEC, [], 'http://localhost:3000'))) as Card;
+  JSON.parse(JSON.stringify(cardsOf([SPEC], [], 'http://localhost:3000').cards[0])) as Card;
 
 function first<T>(list: readonly T[]): T {
   const [item] = list;

@@ -1,13 +1,13 @@
 import {
   CARD_CATALOG,
+  GUIDANCE_LINK_LABEL,
   LINKS,
   OVERRIDE_REASONS,
   OVERRIDE_SYSTEM,
   SOURCE_LABEL,
   TOPIC_SYSTEM,
-} from '../../cds-services/b12/catalog.js';
-import type { CardCode } from '../../cds-services/b12/catalog.js';
-import { GUIDANCE_LINK_LABEL } from '../../cds-services/b12/guidance.js';
+} from '../../cds-services/b12/index.js';
+import type { CardCode } from '../../cds-services/b12/index.js';
 import { expectConformantResponse, findEmptyValues } from './conformance.js';
 import { r4Problems } from './fhir-r4.js';
 

@@ -7,8 +7,8 @@ import type {
   Patient,
   TimingRepeat,
 } from 'fhir/r4.js';
-import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
-import type { CardCode } from '../../cds-services/b12/catalog.js';
+import { CARD_CATALOG } from '../../cds-services/b12/index.js';
+import type { CardCode } from '../../cds-services/b12/index.js';
 import type { HookName } from '../../src/cds-hooks/hooks.js';
 import { OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 import {

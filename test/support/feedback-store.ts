@@ -5,8 +5,8 @@ import {
   OVERRIDE_SYSTEM,
   SOURCE_LABEL,
   TOPIC_SYSTEM,
-} from '../../cds-services/b12/catalog.js';
-import type { CardCode } from '../../cds-services/b12/catalog.js';
+} from '../../cds-services/b12/index.js';
+import type { CardCode } from '../../cds-services/b12/index.js';
 import { card } from '../../src/cds-hooks/cards.js';
 import type { Card, Indicator } from '../../src/cds-hooks/cards.js';
 import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CARD_CATALOG } from '../../../cds-services/b12/catalog.js';
+import { CARD_CATALOG } from '../../../cds-services/b12/index.js';
 import { CARDS_DOC, cardsDoc } from '../../../scripts/cards-doc.js';
 
 /** docs/cards.md, the "Cards" page, is what scripts/cards-doc.ts generates: it never goes stale. */

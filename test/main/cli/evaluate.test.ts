@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CdsResponse } from '../../../src/cds-hooks/cards.js';
-import { retargetWithDraft } from '../../../cds-services/b12/drafts.js';
+import { retargetWithDraft } from '../../../cds-services/b12/index.js';
 import type { HookRequestBody } from '../../../src/cds-hooks/request-body.js';
 import { CARD_CODES, EVALUATION_DATE } from '../../support/card-fixtures.js';
 import { loopback } from '../../support/loopback.js';
