@@ -46,6 +46,7 @@ import {
   rx,
   sct,
   serviceRequest,
+  textOnly,
 } from './factories.js';
 import type { FactsOptions, LabOptions, MedicationOptions } from './factories.js';
 
@@ -497,13 +498,16 @@ const DRAFT_PRODUCTS = {
   ],
   'cyanocobalamin tablets': [CYANO_TABLET, {}],
   'cyanocobalamin injection': [CYANO_INJ, {}],
+  'hydroxocobalamin injection': [HYDROXO_INJ, {}],
 } as const satisfies Record<string, readonly [CodeableConcept, DraftOptions]>;
 type DraftProduct = keyof typeof DRAFT_PRODUCTS;
-const ROUTES = { IM, SC, oral: ORAL };
+const ROUTES = { IM, SC, oral: ORAL, IV: concept([sct('47625008', 'Intravenous route')]) };
 
 const DraftRow = z
   .strictObject({
     drug: z.enum(Object.keys(DRAFT_PRODUCTS) as [DraftProduct, ...DraftProduct[]]).optional(),
+    /** A medicine the EHR names only by text ("Nascobal 500 mcg/0.1 mL nasal spray"). */
+    named: z.string().min(1).optional(),
     /** A laboratory test ordered (a draft ServiceRequest). */
     test: z.enum(['total B12', 'active B12', 'serum folate']).optional(),
     id: z.string().optional(),
@@ -513,9 +517,12 @@ const DraftRow = z
       .regex(/^\d+(\.\d+)? (mg|micrograms)$/)
       .optional(),
     timesADay: z.number().int().positive().optional(),
-    route: z.enum(['IM', 'SC', 'oral']).optional(),
+    route: z.enum(['IM', 'SC', 'oral', 'IV']).optional(),
   })
-  .refine((draft) => (draft.drug === undefined) !== (draft.test === undefined), 'a drug or a test')
+  .refine(
+    (draft) => [draft.drug, draft.named, draft.test].filter(Boolean).length === 1,
+    'a drug, a medicine named by text or a test',
+  )
   .refine(
     (draft) => !draft.test || (draft.dose ?? draft.timesADay ?? draft.route) === undefined,
     'a test order has no dosage',
@@ -558,9 +565,11 @@ export const CaseRow = z
 export type CaseRow = z.infer<typeof CaseRow>;
 
 /** A draft order of the row, as the EHR sends it. */
-function drafted({ drug, test, id, dose, timesADay, route }: DraftRow): FhirResource {
+function drafted({ drug, named, test, id, dose, timesADay, route }: DraftRow): FhirResource {
   if (test) return serviceRequest(TESTS[test][0], ...(id ? [id] : []));
-  const [product, defaults] = DRAFT_PRODUCTS[drug as DraftProduct];
+  const [product, defaults]: readonly [CodeableConcept, DraftOptions] = named
+    ? [textOnly(named), {}]
+    : DRAFT_PRODUCTS[drug as DraftProduct];
   const [amount, unit] = (dose ?? '').split(' ');
   return draftOrder(product, {
     ...defaults,
