@@ -40,6 +40,7 @@ import {
   facts,
   lab,
   medicationRequest,
+  medicationStatement,
   patient,
   pregnancyStatus,
   quantity,
@@ -408,6 +409,8 @@ const MEDICINES = {
   famotidine: concept([rx('4278', 'famotidine')]),
   colchicine: concept([], 'Colchicine 500 microgram tablets'),
   hydroxocobalamin: HYDROXOCOBALAMIN,
+  'cyanocobalamin tablets': CYANO_TABLET,
+  'vitamin B complex': concept([atc('B03BA51')], 'Vitamin B complex with vitamin B12'),
 } as const;
 type MedicineName = keyof typeof MEDICINES;
 
@@ -478,13 +481,52 @@ const ResultRow = z.strictObject({
   flag: z.enum(['H', 'HH', 'HU', 'N', 'L']).optional(),
 });
 
-const MedicineRow = z.strictObject({
-  drug: z.enum(Object.keys(MEDICINES) as [MedicineName, ...MedicineName[]]),
-  startedDaysAgo: daysAgo,
-  status: z.enum(['active', 'completed', 'stopped', 'on-hold']).optional(),
-  /** The end of the prescription's validity. */
-  endsDaysAgo: daysAgo.optional(),
-});
+const MedicineRow = z
+  .strictObject({
+    drug: z.enum(Object.keys(MEDICINES) as [MedicineName, ...MedicineName[]]).optional(),
+    /** A medicine the EHR names only by text ("Vitamin B12 1000 mcg tablet"). */
+    named: z.string().min(1).optional(),
+    startedDaysAgo: daysAgo.or(z.literal('unknown')),
+    status: z.enum(['active', 'completed', 'stopped', 'on-hold']).optional(),
+    /** The end of the prescription's validity. */
+    endsDaysAgo: daysAgo.optional(),
+    route: z.enum(['IM', 'SC', 'oral']).optional(),
+    /** Reported by the patient (a MedicationStatement), not prescribed. */
+    patientReported: z.literal(true).optional(),
+  })
+  .refine(
+    (medicine) => (medicine.drug === undefined) !== (medicine.named === undefined),
+    'a drug or a medicine named by text',
+  )
+  .refine(
+    (medicine) =>
+      !medicine.patientReported ||
+      (medicine.status ?? medicine.endsDaysAgo ?? medicine.route) === undefined,
+    'a reported medicine has only a start',
+  );
+type MedicineRow = z.infer<typeof MedicineRow>;
+
+/** A medicine of the row, as the EHR sends it. */
+function taken({
+  drug,
+  named,
+  startedDaysAgo,
+  status,
+  endsDaysAgo,
+  route,
+  patientReported,
+}: MedicineRow): FhirResource {
+  const medicine = named ? textOnly(named) : MEDICINES[drug as MedicineName];
+  const started = startedDaysAgo === 'unknown' ? null : startedDaysAgo;
+  if (patientReported)
+    return medicationStatement(medicine, started === null ? {} : { startedDaysAgo: started });
+  return medicationRequest(medicine, {
+    startedDaysAgo: started,
+    ...(status ? { status } : {}),
+    ...(endsDaysAgo === undefined ? {} : { validityEndDaysAgo: endsDaysAgo }),
+    ...(route ? { route: ROUTES[route] } : {}),
+  });
+}
 
 /** The products a draft order names, with the dosage they come with unless the row says more. */
 const DRAFT_PRODUCTS = {
@@ -597,12 +639,7 @@ function caseCall(row: CaseRow): { resources: FhirResource[]; options: RunOption
           reported(upperLimit, flag),
         ),
     ),
-    ...row.medicines.map(({ drug, startedDaysAgo, status, endsDaysAgo }) =>
-      prescribed(drug)(startedDaysAgo, {
-        ...(status ? { status } : {}),
-        ...(endsDaysAgo === undefined ? {} : { validityEndDaysAgo: endsDaysAgo }),
-      }),
-    ),
+    ...row.medicines.map(taken),
     ...row.conditions.map((name) => recorded(name)()),
     ...(row.pregnant ? [pregnancyStatus('pregnant', 10)] : []),
   ];
