@@ -310,6 +310,8 @@ const TESTS = {
   'serum folate': ['2284-8', 'ng/mL'],
   /** Total B12 as a molar concentration (converted to ng/L by the rules). */
   'total B12 (pmol/L)': ['14685-2', 'pmol/L'],
+  'serum folate (nmol/L)': ['14732-2', 'nmol/L'],
+  'red cell folate': ['14731-4', 'nmol/L'],
 } as const satisfies Record<string, readonly [string, string]>;
 type TestName = keyof typeof TESTS;
 
@@ -369,6 +371,8 @@ const CONDITIONS = {
   pancytopenia: ['127034005', 'Pancytopenia'],
   'type 1 diabetes': ['46635009', 'Type 1 diabetes mellitus'],
   'B12 deficiency anaemia': ['190634004', 'Vitamin B12 deficiency anaemia'],
+  gastrectomy: ['53442002', 'Gastrectomy'],
+  'coeliac disease': ['396331005', 'Coeliac disease'],
 } as const satisfies Record<string, readonly [string, string]>;
 type ConditionName = keyof typeof CONDITIONS;
 
