@@ -485,6 +485,9 @@ const ResultRow = z.strictObject({
   flag: z.enum(['H', 'HH', 'HU', 'N', 'L']).optional(),
 });
 
+/** The routes a row names. */
+const ROUTES = { IM, SC, oral: ORAL, IV: concept([sct('47625008', 'Intravenous route')]) };
+
 const MedicineRow = z
   .strictObject({
     drug: z.enum(Object.keys(MEDICINES) as [MedicineName, ...MedicineName[]]).optional(),
@@ -547,7 +550,6 @@ const DRAFT_PRODUCTS = {
   'hydroxocobalamin injection': [HYDROXO_INJ, {}],
 } as const satisfies Record<string, readonly [CodeableConcept, DraftOptions]>;
 type DraftProduct = keyof typeof DRAFT_PRODUCTS;
-const ROUTES = { IM, SC, oral: ORAL, IV: concept([sct('47625008', 'Intravenous route')]) };
 
 const DraftRow = z
   .strictObject({
