@@ -372,6 +372,8 @@ const CONDITIONS = {
   'type 1 diabetes': ['46635009', 'Type 1 diabetes mellitus'],
   'B12 deficiency anaemia': ['190634004', 'Vitamin B12 deficiency anaemia'],
   gastrectomy: ['53442002', 'Gastrectomy'],
+  'total gastrectomy': ['26452005', 'Total gastrectomy'],
+  'subtotal gastrectomy': ['49209004', 'Subtotal gastrectomy'],
   'coeliac disease': ['396331005', 'Coeliac disease'],
 } as const satisfies Record<string, readonly [string, string]>;
 type ConditionName = keyof typeof CONDITIONS;
@@ -591,6 +593,8 @@ export const CaseRow = z
     conditions: z
       .array(z.enum(Object.keys(CONDITIONS) as [ConditionName, ...ConditionName[]]))
       .default([]),
+    /** Conditions the EHR records only as text ("Pins and needles in feet"). */
+    namedConditions: z.array(z.string().min(1)).default([]),
     hook: z.enum(HOOKS).optional(),
     drafts: z.array(DraftRow).optional(),
     /** The drafts selected on order-select, by id. */
@@ -647,6 +651,7 @@ function caseCall(row: CaseRow): { resources: FhirResource[]; options: RunOption
     ),
     ...row.medicines.map(taken),
     ...row.conditions.map((name) => recorded(name)()),
+    ...row.namedConditions.map((text) => condition(textOnly(text))),
     ...(row.pregnant ? [pregnancyStatus('pregnant', 10)] : []),
   ];
   const options: RunOptions = {
