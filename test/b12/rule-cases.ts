@@ -1,5 +1,5 @@
 import { ruleContext } from '../../cds-services/b12/rule.js';
-import type { FhirResource, Observation, Quantity } from 'fhir/r4.js';
+import type { CodeableConcept, FhirResource, Observation, Quantity } from 'fhir/r4.js';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import type { Card, Suggestion } from '../../src/cds-hooks/cards.js';
@@ -36,11 +36,14 @@ import {
   draftOrdersBundle,
   lab,
   medicationRequest,
+  medicationStatement,
   patient,
   pregnancyStatus,
   quantity,
   rx,
   sct,
+  serviceRequest,
+  textOnly,
 } from '../support/fhir.js';
 import type { LabOptions, MedicationOptions } from '../support/fhir.js';
 import { facts } from './facts.js';
@@ -303,6 +306,10 @@ const TESTS = {
   platelets: ['777-3', '10*9/L'],
   eGFR: ['98979-8', 'mL/min/{1.73_m2}'],
   'serum folate': ['2284-8', 'ng/mL'],
+  /** Total B12 as a molar concentration (converted to ng/L by the rules). */
+  'total B12 (pmol/L)': ['14685-2', 'pmol/L'],
+  'serum folate (nmol/L)': ['14732-2', 'nmol/L'],
+  'red cell folate': ['14731-4', 'nmol/L'],
 } as const satisfies Record<string, readonly [string, string]>;
 type TestName = keyof typeof TESTS;
 
@@ -320,6 +327,31 @@ export const platelets = result('platelets');
 export const egfr = result('eGFR');
 export const serumFolate = result('serum folate');
 
+/** What the laboratory added to an MMA: its upper reference limit (µmol/L), its interpretation flag. */
+export const reported = (upperLimit?: number, flag?: string): Partial<Observation> => ({
+  ...(upperLimit === undefined
+    ? {}
+    : {
+        referenceRange: [
+          { high: { value: upperLimit, unit: 'umol/L', system: 'http://unitsofmeasure.org' } },
+        ],
+      }),
+  ...(flag === undefined
+    ? {}
+    : {
+        interpretation: [
+          {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+                code: flag,
+              },
+            ],
+          },
+        ],
+      }),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Conditions (SNOMED CT, RULES.md 7.4)
 
@@ -336,6 +368,11 @@ const CONDITIONS = {
   'CKD stage 4': ['431857002', 'Chronic kidney disease stage 4'],
   pancytopenia: ['127034005', 'Pancytopenia'],
   'type 1 diabetes': ['46635009', 'Type 1 diabetes mellitus'],
+  'B12 deficiency anaemia': ['190634004', 'Vitamin B12 deficiency anaemia'],
+  gastrectomy: ['53442002', 'Gastrectomy'],
+  'total gastrectomy': ['26452005', 'Total gastrectomy'],
+  'subtotal gastrectomy': ['49209004', 'Subtotal gastrectomy'],
+  'coeliac disease': ['396331005', 'Coeliac disease'],
 } as const satisfies Record<string, readonly [string, string]>;
 type ConditionName = keyof typeof CONDITIONS;
 
@@ -376,6 +413,8 @@ const MEDICINES = {
   famotidine: concept([rx('4278', 'famotidine')]),
   colchicine: concept([], 'Colchicine 500 microgram tablets'),
   hydroxocobalamin: HYDROXOCOBALAMIN,
+  'cyanocobalamin tablets': CYANO_TABLET,
+  'vitamin B complex': concept([atc('B03BA51')], 'Vitamin B complex with vitamin B12'),
 } as const;
 type MedicineName = keyof typeof MEDICINES;
 
@@ -438,20 +477,105 @@ const ResultRow = z.strictObject({
   unit: z.string().optional(),
   daysAgo: daysAgo.optional(),
   status: z.enum(['registered', 'preliminary', 'final', 'amended', 'cancelled']).optional(),
+  /** A censored value: "<180" lies wholly below 180. */
+  comparator: z.enum(['<', '<=', '>', '>=']).optional(),
+  /** The laboratory's upper reference limit (MMA, µmol/L). */
+  upperLimit: z.number().optional(),
+  /** The laboratory's interpretation flag (H, HH, HU, N…). */
+  flag: z.enum(['H', 'HH', 'HU', 'N', 'L']).optional(),
 });
 
-const MedicineRow = z.strictObject({
-  drug: z.enum(Object.keys(MEDICINES) as [MedicineName, ...MedicineName[]]),
-  startedDaysAgo: daysAgo,
-  status: z.enum(['active', 'completed', 'stopped', 'on-hold']).optional(),
-  /** The end of the prescription's validity. */
-  endsDaysAgo: daysAgo.optional(),
-});
+/** The routes a row names. */
+const ROUTES = { IM, SC, oral: ORAL, IV: concept([sct('47625008', 'Intravenous route')]) };
 
-const DraftRow = z.strictObject({
-  drug: z.enum(['hydroxocobalamin', 'folic acid', 'metformin']),
-  id: z.string().optional(),
-});
+const MedicineRow = z
+  .strictObject({
+    drug: z.enum(Object.keys(MEDICINES) as [MedicineName, ...MedicineName[]]).optional(),
+    /** A medicine the EHR names only by text ("Vitamin B12 1000 mcg tablet"). */
+    named: z.string().min(1).optional(),
+    startedDaysAgo: daysAgo.or(z.literal('unknown')),
+    status: z.enum(['active', 'completed', 'stopped', 'on-hold']).optional(),
+    /** The end of the prescription's validity. */
+    endsDaysAgo: daysAgo.optional(),
+    route: z.enum(['IM', 'SC', 'oral']).optional(),
+    /** Reported by the patient (a MedicationStatement), not prescribed. */
+    patientReported: z.literal(true).optional(),
+  })
+  .refine(
+    (medicine) => (medicine.drug === undefined) !== (medicine.named === undefined),
+    'a drug or a medicine named by text',
+  )
+  .refine(
+    (medicine) =>
+      !medicine.patientReported ||
+      (medicine.status ?? medicine.endsDaysAgo ?? medicine.route) === undefined,
+    'a reported medicine has only a start',
+  );
+type MedicineRow = z.infer<typeof MedicineRow>;
+
+/** A medicine of the row, as the EHR sends it. */
+function taken({
+  drug,
+  named,
+  startedDaysAgo,
+  status,
+  endsDaysAgo,
+  route,
+  patientReported,
+}: MedicineRow): FhirResource {
+  const medicine = named ? textOnly(named) : MEDICINES[drug as MedicineName];
+  const started = startedDaysAgo === 'unknown' ? null : startedDaysAgo;
+  if (patientReported)
+    return medicationStatement(medicine, started === null ? {} : { startedDaysAgo: started });
+  return medicationRequest(medicine, {
+    startedDaysAgo: started,
+    ...(status ? { status } : {}),
+    ...(endsDaysAgo === undefined ? {} : { validityEndDaysAgo: endsDaysAgo }),
+    ...(route ? { route: ROUTES[route] } : {}),
+  });
+}
+
+/** The products a draft order names, with the dosage they come with unless the row says more. */
+const DRAFT_PRODUCTS = {
+  hydroxocobalamin: [HYDROXOCOBALAMIN, {}],
+  'folic acid': [FOLIC_ACID_1MG, {}],
+  metformin: [METFORMIN, {}],
+  'folic acid tablets': [FOLIC_ATC, { route: ORAL, timing: DAILY }],
+  'hydroxocobalamin 1 mg IM on alternate days': [
+    HYDROXO_INJ,
+    { route: IM, dose: mg(1), timing: { frequency: 1, period: 2, periodUnit: 'd' } },
+  ],
+  'cyanocobalamin tablets': [CYANO_TABLET, {}],
+  'cyanocobalamin injection': [CYANO_INJ, {}],
+  'hydroxocobalamin injection': [HYDROXO_INJ, {}],
+} as const satisfies Record<string, readonly [CodeableConcept, DraftOptions]>;
+type DraftProduct = keyof typeof DRAFT_PRODUCTS;
+
+const DraftRow = z
+  .strictObject({
+    drug: z.enum(Object.keys(DRAFT_PRODUCTS) as [DraftProduct, ...DraftProduct[]]).optional(),
+    /** A medicine the EHR names only by text ("Nascobal 500 mcg/0.1 mL nasal spray"). */
+    named: z.string().min(1).optional(),
+    /** A laboratory test ordered (a draft ServiceRequest). */
+    test: z.enum(['total B12', 'active B12', 'serum folate']).optional(),
+    id: z.string().optional(),
+    /** Each dose: "5 mg", "400 micrograms". */
+    dose: z
+      .string()
+      .regex(/^\d+(\.\d+)? (mg|micrograms)$/)
+      .optional(),
+    timesADay: z.number().int().positive().optional(),
+    route: z.enum(['IM', 'SC', 'oral', 'IV']).optional(),
+  })
+  .refine(
+    (draft) => [draft.drug, draft.named, draft.test].filter(Boolean).length === 1,
+    'a drug, a medicine named by text or a test',
+  )
+  .refine(
+    (draft) => !draft.test || (draft.dose ?? draft.timesADay ?? draft.route) === undefined,
+    'a test order has no dosage',
+  );
+type DraftRow = z.infer<typeof DraftRow>;
 
 export const CaseRow = z
   .strictObject({
@@ -467,10 +591,20 @@ export const CaseRow = z
     conditions: z
       .array(z.enum(Object.keys(CONDITIONS) as [ConditionName, ...ConditionName[]]))
       .default([]),
+    /** Conditions the EHR records only as text ("Pins and needles in feet"). */
+    namedConditions: z.array(z.string().min(1)).default([]),
     hook: z.enum(HOOKS).optional(),
     drafts: z.array(DraftRow).optional(),
     /** The drafts selected on order-select, by id. */
     selected: z.array(z.string()).optional(),
+    /** Threshold overrides on the rule book's defaults (RULES.md 4). */
+    thresholds: z
+      .strictObject(
+        Object.fromEntries(
+          Object.keys(DEFAULT_THRESHOLDS).map((key) => [key, z.number().positive().optional()]),
+        ) as Record<keyof Thresholds, z.ZodOptional<z.ZodNumber>>,
+      )
+      .optional(),
     /** Judge each rule's own conclusion, before the catalog hooks and precedence (RULES.md 5.1). */
     beforePrecedence: z.literal(true).optional(),
     shown: z.array(cardCode).default([]),
@@ -480,28 +614,42 @@ export const CaseRow = z
   .refine((row) => !(row.ageUnknown && row.age !== undefined), 'an age or no age, not both');
 export type CaseRow = z.infer<typeof CaseRow>;
 
-const DRAFTS = {
-  hydroxocobalamin: HYDROXOCOBALAMIN,
-  'folic acid': FOLIC_ACID_1MG,
-  metformin: METFORMIN,
-};
+/** A draft order of the row, as the EHR sends it. */
+function drafted({ drug, named, test, id, dose, timesADay, route }: DraftRow): FhirResource {
+  if (test) return serviceRequest(TESTS[test][0], ...(id ? [id] : []));
+  const [product, defaults]: readonly [CodeableConcept, DraftOptions] = named
+    ? [textOnly(named), {}]
+    : DRAFT_PRODUCTS[drug as DraftProduct];
+  const [amount, unit] = (dose ?? '').split(' ');
+  return draftOrder(product, {
+    ...defaults,
+    ...(id ? { id } : {}),
+    ...(dose ? { dose: unit === 'mg' ? mg(Number(amount)) : micrograms(Number(amount)) } : {}),
+    ...(timesADay ? { timing: { frequency: timesADay, period: 1, periodUnit: 'd' } } : {}),
+    ...(route ? { route: ROUTES[route] } : {}),
+  });
+}
 
 /** The row's patient as an EHR would send it, and the hook call. */
 function caseCall(row: CaseRow): { resources: FhirResource[]; options: RunOptions } {
   const resources: FhirResource[] = [
-    ...row.results.map(({ test, value, unit, daysAgo: days, status }) =>
-      lab(TESTS[test][0], value, unit ?? TESTS[test][1], {
-        daysAgo: days ?? 5,
-        ...(status ? { status } : {}),
-      }),
+    ...row.results.map(
+      ({ test, value, unit, daysAgo: days, status, comparator, upperLimit, flag }) =>
+        lab(
+          TESTS[test][0],
+          value,
+          unit ?? TESTS[test][1],
+          {
+            daysAgo: days ?? 5,
+            ...(status ? { status } : {}),
+            ...(comparator ? { comparator } : {}),
+          },
+          reported(upperLimit, flag),
+        ),
     ),
-    ...row.medicines.map(({ drug, startedDaysAgo, status, endsDaysAgo }) =>
-      prescribed(drug)(startedDaysAgo, {
-        ...(status ? { status } : {}),
-        ...(endsDaysAgo === undefined ? {} : { validityEndDaysAgo: endsDaysAgo }),
-      }),
-    ),
+    ...row.medicines.map(taken),
     ...row.conditions.map((name) => recorded(name)()),
+    ...row.namedConditions.map((text) => condition(textOnly(text))),
     ...(row.pregnant ? [pregnancyStatus('pregnant', 10)] : []),
   ];
   const options: RunOptions = {
@@ -509,11 +657,8 @@ function caseCall(row: CaseRow): { resources: FhirResource[]; options: RunOption
     ...(row.age === undefined && row.sex ? { patient: patient({ gender: row.sex }) } : {}),
     ...(row.ageUnknown ? { patient: patient({ birthDate: undefined }) } : {}),
     ...(row.hook ? { hook: row.hook } : {}),
-    ...(row.drafts
-      ? {
-          draftOrders: row.drafts.map(({ drug, id }) => draftOrder(DRAFTS[drug], id ? { id } : {})),
-        }
-      : {}),
+    ...(row.drafts ? { draftOrders: row.drafts.map(drafted) } : {}),
+    ...(row.thresholds ? { thresholds: row.thresholds } : {}),
     ...(row.selected ? { selections: row.selected.map((id) => `MedicationRequest/${id}`) } : {}),
   };
   return { resources, options };

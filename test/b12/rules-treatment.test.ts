@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FhirResource, MedicationRequest } from 'fhir/r4.js';
+import type { FhirResource } from 'fhir/r4.js';
 import {
   b12ProphylaxisMalabsorption,
   combinedB12FolateDeficiency,
@@ -23,9 +23,7 @@ import {
   ago,
   concept,
   condition,
-  lab,
   medicationRequest,
-  patient,
   pregnancyStatus,
   procedure,
   rx,
@@ -34,16 +32,12 @@ import {
 } from '../support/fhir.js';
 import { ATC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 import {
-  activeB12,
-  aged,
   bullets,
   coded,
   created,
   egfr,
   expectScenario,
-  fatigue,
   hb,
-  HYDROXO_INJ,
   mcv,
   mma,
   named,
@@ -52,7 +46,6 @@ import {
   paragraphs,
   perniciousAnaemia,
   platelets,
-  ruleOn,
   run,
   runScenario,
   serumFolate,
@@ -65,7 +58,9 @@ import {
 
 /**
  * The treatment rules on patient-view (RULES.md 5.6, 5.7, 5.9, 5.16), run through the whole
- * pipeline (facts → findings → evaluate → cards) on FHIR R4 patients.
+ * pipeline (facts → findings → evaluate → cards) on FHIR R4 patients: wording, evidence, detail
+ * lines, suggestions. Which inputs show which card is mostly in the case tables (cases/5.6-*,
+ * 5.7-*, 5.9-*, 5.16-*.yaml).
  */
 const D5 = ago(5);
 
@@ -87,9 +82,6 @@ const deficient = (value = 150): FhirResource[] => [
   mcv(96),
   platelets(210),
 ];
-
-const currentB12Therapy = (): MedicationRequest =>
-  medicationRequest(HYDROXO_INJ, { startedDaysAgo: 60 });
 
 const onB12 = (context: RuleContext): RuleContext => ({
   ...context,
@@ -169,56 +161,6 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
   });
 
   describe('thresholds (RULES.md 4)', () => {
-    it.each([
-      ['total B12 179.9 ng/L is confirmed deficiency', totalB12(179.9), true],
-      ['total B12 180 ng/L is indeterminate: no card', totalB12(180), false],
-      ['total B12 <180 ng/L is confirmed', totalB12(180, { comparator: '<' }), true],
-      ['total B12 <=180 ng/L is indeterminate', totalB12(180, { comparator: '<=' }), false],
-      ['active B12 24.9 pmol/L is confirmed deficiency', activeB12(24.9), true],
-      ['active B12 25 pmol/L is indeterminate: no card', activeB12(25), false],
-      ['132 pmol/L (= 178.9 ng/L) is confirmed', lab('14685-2', 132, 'pmol/L'), true],
-      ['133 pmol/L (= 180.3 ng/L) is indeterminate', lab('14685-2', 133, 'pmol/L'), false],
-    ])('%s', (_name, b12, fires) => {
-      expect(run([b12]).codes.includes(TREAT)).toBe(fires);
-    });
-
-    it.each([
-      ['MMA 0.46 µmol/L without a lab range is raised', mma(0.46), true],
-      ['MMA 0.45 µmol/L without a lab range is not raised', mma(0.45), false],
-      [
-        'MMA 0.41 above the lab high 0.40 is raised',
-        mma(0.41, {}, { referenceRange: [{ high: { value: 0.4, unit: 'umol/L' } }] }),
-        true,
-      ],
-      [
-        'MMA 0.46 below the lab high 0.50 is not raised',
-        mma(0.46, {}, { referenceRange: [{ high: { value: 0.5, unit: 'umol/L' } }] }),
-        false,
-      ],
-      [
-        'MMA 0.30 flagged H by the lab is raised',
-        mma(
-          0.3,
-          {},
-          {
-            interpretation: [
-              {
-                coding: [
-                  {
-                    system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
-                    code: 'H',
-                  },
-                ],
-              },
-            ],
-          },
-        ),
-        true,
-      ],
-    ])('indeterminate total B12 250 ng/L with %s', (_name, mmaResult, fires) => {
-      expect(run([totalB12(250), mmaResult]).codes.includes(TREAT)).toBe(fires);
-    });
-
     it('indeterminate B12 with a raised MMA names the MMA in summary and evidence', () => {
       const result = run([totalB12(250), mma(0.62), egfr(75)]);
       const card = result.card(TREAT);
@@ -230,51 +172,11 @@ describe('b12-deficiency-treat (RULES.md 5.6)', () => {
         `Evidence: total B12 250 ng/L, ${D5}; raised ${shown(result, 'methylmalonicAcid')}; ${shown(result, 'egfr')}.`,
       );
     });
-
-    it.each([
-      ['eGFR 60 is not renal impairment: deficiency by MMA', 60, true],
-      ['eGFR 59.9 is renal impairment: MMA cannot establish deficiency', 59.9, false],
-    ])('%s', (_name, value, fires) => {
-      expect(run([totalB12(250), mma(0.62), egfr(value)]).codes.includes(TREAT)).toBe(fires);
-    });
-
-    it('uses the configured thresholds, not fixed numbers', () => {
-      expect(run([totalB12(190)]).codes).not.toContain(TREAT);
-      expect(run([totalB12(190)], { thresholds: { b12TotalConfirmedBelow: 200 } }).codes).toContain(
-        TREAT,
-      );
-    });
   });
 
   describe('suppression', () => {
-    it('not with neurological features: neuro-urgent instead (RULES.md 5.0 exclusivity)', () => {
-      const result = run([...deficient(), paraesthesia()]);
-      expect(result.codes).not.toContain(TREAT);
-      expect(result.codes).toContain(NEURO);
-      expect(deficiencyTreat(result.context)).toBeUndefined();
-    });
-
-    it('not for a patient on B12 therapy (RULES.md 5.1.2)', () => {
-      expect(run([...deficient(), currentB12Therapy()]).codes).not.toContain(TREAT);
+    it('the rule itself is silent once the patient is on B12 (RULES.md 5.1.2)', () => {
       expect(deficiencyTreat(onB12(run(deficient()).context))).toBeUndefined();
-    });
-
-    it('not under 16 (15 years); at 16 the card is shown (RULES.md 1, 5.1.1)', () => {
-      expect(run(deficient(), aged(15)).codes).not.toContain(TREAT);
-      expect(run(deficient(), aged(16)).codes).toContain(TREAT);
-    });
-
-    it('not when the low result is addressed by a later completed course', () => {
-      const course = medicationRequest(HYDROXO_INJ, {
-        status: 'completed',
-        startedDaysAgo: 3,
-        validityEndDaysAgo: 1,
-      });
-      expect(run([...deficient(), course]).codes).not.toContain(TREAT);
-    });
-
-    it('only on patient-view (catalog hooks)', () => {
-      expect(run(deficient(), { hook: 'order-sign', draftOrders: [] }).codes).not.toContain(TREAT);
     });
   });
 
@@ -547,28 +449,12 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
     expect(result.codes).not.toContain(TREAT);
   });
 
-  it('neurological features recognised by text count (RULES.md 7.4)', () => {
-    expect(run([...deficient(), condition(textOnly('Pins and needles in feet'))]).codes).toContain(
-      NEURO,
-    );
-  });
-
   describe('functional deficiency (raised MMA, eGFR ≥ 60, any B12)', () => {
     it('B12 400 ng/L with MMA 0.62 and eGFR 75: card stating the functional deficiency', () => {
       const result = run([totalB12(400), mma(0.62), egfr(75), paraesthesia()]);
       expect(paragraphs(result.card(NEURO))[0]).toBe(
         `Evidence: total B12 400 ng/L, ${D5}; ${shown(result, 'methylmalonicAcid')}; ${shown(result, 'egfr')}; neurological features: Paresthesia; raised ${named(result, 'methylmalonicAcid')} with eGFR ≥ 60 despite total B12 400 ng/L: functional deficiency — BSH 2014: do not delay treatment.`,
       );
-    });
-
-    it.each([
-      ['eGFR 60: functional deficiency', [egfr(60)], true],
-      ['eGFR 59.9: renal impairment, no card', [egfr(59.9)], false],
-      ['no eGFR and no CKD: functional deficiency', [], true],
-      ['no eGFR but CKD stage 4 recorded: no card', [coded('431857002', 'CKD stage 4')], false],
-    ])('%s', (_name, kidneys, fires) => {
-      const result = run([totalB12(400), mma(0.62), paraesthesia(), ...kidneys]);
-      expect(result.codes.includes(NEURO)).toBe(fires);
     });
 
     it('without an eGFR the card does not claim one', () => {
@@ -578,16 +464,6 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
         `raised ${named(result, 'methylmalonicAcid')} with no renal impairment recorded (no eGFR) despite total B12 400 ng/L`,
       );
       expect(textOf(card)).not.toContain('eGFR ≥ 60');
-    });
-
-    it('MMA not raised (0.45): no card', () => {
-      expect(run([totalB12(400), mma(0.45), egfr(75), paraesthesia()]).codes).not.toContain(NEURO);
-    });
-
-    it('a raised MMA without neurological features gives neither treatment card', () => {
-      const codes = run([totalB12(400), mma(0.62), egfr(75), fatigue()]).codes;
-      expect(codes).not.toContain(NEURO);
-      expect(codes).not.toContain(TREAT);
     });
   });
 
@@ -649,18 +525,8 @@ describe('b12-deficiency-neuro-urgent (RULES.md 5.7)', () => {
   });
 
   describe('suppression', () => {
-    it('not for a patient on B12 therapy', () => {
-      expect(run([...neuroDeficient(), currentB12Therapy()]).codes).not.toContain(NEURO);
+    it('the rule itself is silent once the patient is on B12', () => {
       expect(deficiencyNeuroUrgent(onB12(run(neuroDeficient()).context))).toBeUndefined();
-    });
-
-    it('not under 16; at 16 it is shown', () => {
-      expect(run(neuroDeficient(), aged(15)).codes).not.toContain(NEURO);
-      expect(run(neuroDeficient(), aged(16)).codes).toContain(NEURO);
-    });
-
-    it('not with an indeterminate B12 and no MMA', () => {
-      expect(run([totalB12(180), paraesthesia()]).codes).not.toContain(NEURO);
     });
   });
 
@@ -762,36 +628,8 @@ describe('combined-b12-folate-deficiency (RULES.md 5.9)', () => {
     expect(JSON.stringify(run(combined()).card(COMBINED))).not.toContain('no further improvement');
   });
 
-  it.each([
-    ['serum folate 6.9 nmol/L is low', 6.9, true],
-    ['serum folate 7 nmol/L is not low', 7, false],
-  ])('%s', (_name, value, fires) => {
-    const folate = lab('14732-2', value, 'nmol/L', { daysAgo: 5 });
-    expect(run([totalB12(130), folate]).codes.includes(COMBINED)).toBe(fires);
-  });
-
-  it('red cell folate 339 nmol/L is low; 340 is not', () => {
-    expect(run([totalB12(130), lab('14731-4', 339, 'nmol/L')]).codes).toContain(COMBINED);
-    expect(run([totalB12(130), lab('14731-4', 340, 'nmol/L')]).codes).not.toContain(COMBINED);
-  });
-
-  it('functional deficiency with neurological features and low folate: card', () => {
-    const result = run([totalB12(400), mma(0.62), egfr(75), paraesthesia(), serumFolate(2)]);
-    expect(result.codes).toContain(COMBINED);
-  });
-
-  it('functional deficiency without neurological features: no card', () => {
-    expect(run([totalB12(400), mma(0.62), egfr(75), serumFolate(2)]).codes).not.toContain(COMBINED);
-  });
-
-  it('low folate with B12 180 ng/L (not deficient): no card', () => {
-    expect(run([totalB12(180), serumFolate(2)]).codes).not.toContain(COMBINED);
-  });
-
-  it('not for a patient on B12 therapy, nor under 16', () => {
-    expect(run([...combined(), currentB12Therapy()]).codes).not.toContain(COMBINED);
+  it('the rule itself is silent once the patient is on B12', () => {
     expect(combinedB12FolateDeficiency(onB12(run(combined()).context))).toBeUndefined();
-    expect(run(combined(), aged(15)).codes).not.toContain(COMBINED);
   });
 
   it('suggestion: MR-LOAD + MR-FOLIC5 together (recommended), valid R4', () => {
@@ -898,18 +736,6 @@ describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
 
   it.each([
     [
-      'subtotal gastrectomy (49209004) is no indication',
-      coded('49209004', 'Subtotal gastrectomy'),
-      false,
-    ],
-    ['total gastrectomy (26452005)', coded('26452005', 'Total gastrectomy'), true],
-    ['text "Total gastrectomy" without a code', condition(textOnly('Total gastrectomy')), true],
-    [
-      'text "Partial gastrectomy" is no indication',
-      condition(textOnly('Partial gastrectomy')),
-      false,
-    ],
-    [
       'a completed gastrectomy Procedure',
       procedure(concept([sct('53442002')], 'Gastrectomy')),
       true,
@@ -978,32 +804,8 @@ describe('b12-prophylaxis-malabsorption (RULES.md 5.16)', () => {
   });
 
   describe('suppression and precedence', () => {
-    it('not for a patient on B12 therapy', () => {
-      expect(run([GASTRECTOMY(), currentB12Therapy()]).codes).not.toContain(PROPHYLAXIS);
+    it('the rule itself is silent once the patient is on B12', () => {
       expect(b12ProphylaxisMalabsorption(onB12(run([GASTRECTOMY()]).context))).toBeUndefined();
     });
-
-    it('not under 16; at 16 it is shown', () => {
-      expect(run([GASTRECTOMY()], aged(15)).codes).not.toContain(PROPHYLAXIS);
-      expect(run([GASTRECTOMY()], aged(16)).codes).toContain(PROPHYLAXIS);
-    });
-
-    it('superseded by b12-deficiency-treat (RULES.md 5.1.6), though its rule still fires', () => {
-      const resources = [GASTRECTOMY(), totalB12(150)];
-      expect(run(resources).codes).toContain(TREAT);
-      expect(run(resources).codes).not.toContain(PROPHYLAXIS);
-      expect(ruleOn(b12ProphylaxisMalabsorption, resources)?.code).toBe(PROPHYLAXIS);
-    });
-
-    it('no indication (coeliac disease only): no card', () => {
-      expect(run([coded('396331005', 'Coeliac disease')]).codes).not.toContain(PROPHYLAXIS);
-    });
-  });
-
-  it('a male adult and an unknown age are adults too', () => {
-    expect(run([GASTRECTOMY()], aged(40, 'male')).codes).toContain(PROPHYLAXIS);
-    expect(run([GASTRECTOMY()], { patient: patient({ birthDate: undefined }) }).codes).toContain(
-      PROPHYLAXIS,
-    );
   });
 });
