@@ -18,9 +18,13 @@ function letOneGo(): void {
   if (waiting.length > 0) setImmediate(letOneGo);
 }
 
-/** Resolves at once while the current slice lasts, else in a later turn of the event loop. */
+/**
+ * Resolves at once while the current slice lasts and nobody waits, else in a later turn of the
+ * event loop, first come first served (a call arriving mid-slice must not overtake those waiting:
+ * that gave 32 concurrent calls a p99 three times their median).
+ */
 export function slice(): Promise<void> | undefined {
-  if (performance.now() - sliceStart <= SLICE_MS) return undefined;
+  if (waiting.length === 0 && performance.now() - sliceStart <= SLICE_MS) return undefined;
   return new Promise((resolve) => {
     const go = (): void => {
       sliceStart = performance.now();
