@@ -7,6 +7,7 @@ import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FhirResource } from 'fhir/r4.js';
 import { adviceOf, cardsOf, DEFAULT_CLINICAL_CONFIG, factsOf } from '../cds-services/b12/index.js';
+import { HOOKS } from '../src/cds-hooks/hooks.js';
 import type { HookName } from '../src/cds-hooks/hooks.js';
 import { utcDay } from '../src/fhir/dates.js';
 import { testApp } from './support/app.js';
@@ -60,7 +61,6 @@ const RUNS = {
 
 const NOW = new Date('2026-11-21T09:30:00Z');
 const TODAY = '2026-11-21';
-const HOOKS: readonly HookName[] = ['patient-view', 'order-select', 'order-sign'];
 const SERVICE_OF: Readonly<Record<HookName, string>> = {
   'patient-view': '/cds-services/b12-patient-view',
   'order-select': '/cds-services/b12-order-select',
@@ -240,7 +240,7 @@ describe('arbitrary bodies never give a 5xx', () => {
     });
   /** Objects that look like a hook request at the top, with anything inside. */
   const hookish = fields({
-    hook: maybe(fc.constantFrom('patient-view', 'order-select', 'order-sign', 'encounter-start')),
+    hook: maybe(fc.constantFrom(...HOOKS, 'encounter-start')),
     hookInstance: maybe(fc.uuid()),
     fhirServer: fc.option(fc.constantFrom(MOCK_FHIR, 'ftp://x', 'not a url', 'http://[oops'), {
       nil: undefined,

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { FhirResource, Patient } from 'fhir/r4.js';
 import { CARD_CATALOG } from '../../cds-services/b12/catalog.js';
 import type { CardCode } from '../../cds-services/b12/catalog.js';
+import { HOOKS } from '../../src/cds-hooks/hooks.js';
 import type { HookName } from '../../src/cds-hooks/hooks.js';
 import { DEFAULT_CLINICAL_CONFIG } from '../../cds-services/b12/clinical-config.js';
 import { evaluate } from '../../cds-services/b12/evaluate.js';
@@ -293,7 +294,6 @@ describe('a patient recorded as dead gets no card on any hook (RULES.md 10.1.1)'
       route: concept([sct('78421000', 'Intramuscular route')]),
     }),
   ];
-  const HOOKS: HookName[] = ['patient-view', 'order-select', 'order-sign'];
 
   it.each<[string, Partial<Patient>]>([
     ['deceasedBoolean true', { deceasedBoolean: true }],
@@ -506,7 +506,7 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
 
   it('10.1.1 deceased: every card of every hook is dropped', () => {
     const dead = patient({ gender: 'female', birthDate: '1962-05-01', deceasedBoolean: true });
-    for (const hook of ['patient-view', 'order-select', 'order-sign'] as const) {
+    for (const hook of HOOKS) {
       expect(kept(ALL_CODES, { patient: dead, resources: [], hook }), hook).toEqual([]);
     }
   });
@@ -578,7 +578,7 @@ describe('evaluate() alone: suppression and precedence (RULES.md 5.1), stub rule
   });
 
   it('severe-anaemia-urgent is returned on all three hooks', () => {
-    for (const hook of ['patient-view', 'order-select', 'order-sign'] as const) {
+    for (const hook of HOOKS) {
       expect(kept(['severe-anaemia-urgent'], { resources: [], hook })).toEqual([
         'severe-anaemia-urgent',
       ]);

@@ -10,6 +10,7 @@ import {
 } from '../../cds-services/b12/index.js';
 import { LAB_UNIT_SYNONYMS } from '../../src/fhir/units.js';
 import { ATC, LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
+import { daysBefore } from './fhir.js';
 
 /**
  * fast-check arbitraries for the robustness properties: FHIR-shaped resources in which any field
@@ -20,8 +21,6 @@ import { ATC, LOINC, RXNORM, SNOMED } from '../../src/fhir/systems.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = Record<string, unknown>;
-
-const MS_PER_DAY = 86_400_000;
 
 /**
  * Strings that break naive code: prototype keys, blanks, control characters, astral and lone
@@ -90,16 +89,13 @@ export function fields(shape: Record<string, fc.Arbitrary<unknown>>): fc.Arbitra
 // ---------------------------------------------------------------------------------------------
 // Dates relative to a fixed "today"
 
-export function isoDayBefore(today: Date, daysAgo: number): string {
-  const day = Math.floor(today.getTime() / MS_PER_DAY) - daysAgo;
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
-}
-
 /** FHIR dates and dateTimes around `today`, partial dates, impossible dates and non-dates. */
 export function dateArb(today: Date, maxDaysAgo = 6000): fc.Arbitrary<Json> {
   const day = fc.integer({ min: -40, max: maxDaysAgo });
+  const isoDayBefore = (daysAgo: number): string =>
+    daysBefore(today.toISOString().slice(0, 10), daysAgo);
   return fc.oneof(
-    { weight: 6, arbitrary: day.map((ago) => isoDayBefore(today, ago)) },
+    { weight: 6, arbitrary: day.map((ago) => isoDayBefore(ago)) },
     {
       weight: 2,
       arbitrary: fc
@@ -115,7 +111,7 @@ export function dateArb(today: Date, maxDaysAgo = 6000): fc.Arbitrary<Json> {
             'T12:00:60Z',
           ),
         )
-        .map(([ago, time]) => `${isoDayBefore(today, ago)}${time}`),
+        .map(([ago, time]) => `${isoDayBefore(ago)}${time}`),
     },
     {
       weight: 1,

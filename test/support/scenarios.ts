@@ -23,6 +23,7 @@ import {
   sct,
 } from './fhir.js';
 import type { DosageOptions } from './fhir.js';
+import { HOOKS } from '../../src/cds-hooks/hooks.js';
 
 /**
  * The public clinical scenarios as FHIR R4: `test/data/scenarios.public.json`, the repository's
@@ -289,7 +290,7 @@ export function parseScenario(value: unknown): Scenario {
       snomed: condition.string('snomed'),
       display: condition.string('display'),
     })),
-    hook: fields.oneOf('hook', ['patient-view', 'order-select', 'order-sign'] as const),
+    hook: fields.oneOf('hook', HOOKS),
     draftOrders: fields.list('draftOrders', (draft) => ({
       resourceType: draft.oneOf('resourceType', ['MedicationRequest'] as const),
       status: draft.oneOf('status', ['draft'] as const),
