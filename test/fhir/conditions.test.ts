@@ -1,8 +1,8 @@
-import { epochDayOf } from '../support/fhir.js';
+import { concept, epochDayOf, quantity, sct } from '../support/fhir.js';
 import { describe, expect, it } from 'vitest';
 import { readProblem } from '../../src/fhir/conditions.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
-import { condition, medicationRequest, observation, procedure, snomed } from './support.js';
+import { condition, medicationRequest, observation, procedure } from './support.js';
 import type { Json } from './support.js';
 import { CONDITION_CLINICAL, CONDITION_VERIFICATION, SNOMED } from '../../src/fhir/systems.js';
 
@@ -86,13 +86,13 @@ describe('Condition codes, texts and day', () => {
     const read = problem(
       condition({
         id: 'pa',
-        code: {
-          coding: [
-            { system: SNOMED, code: '84027009', display: 'Pernicious anemia' },
+        code: concept(
+          [
+            sct('84027009', 'Pernicious anemia'),
             { system: 'http://hl7.org/fhir/sid/icd-10', code: 'D51.0' },
           ],
-          text: 'Pernicious anaemia',
-        },
+          'Pernicious anaemia',
+        ),
       }),
     );
     expect(read).toMatchObject({
@@ -165,7 +165,7 @@ describe('Condition abatement: when it ended (RULES.md 10.1.3)', () => {
     },
     {
       fields: {
-        abatementAge: { value: 30, unit: 'a', system: 'http://unitsofmeasure.org', code: 'a' },
+        abatementAge: quantity(30, 'a'),
       },
       abated: 'undated',
       fact: 'abatementAge: ended, no day',
@@ -215,7 +215,7 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
   const dietObservation = (fields: Parameters<typeof observation>[0] = {}): Json =>
     observation({
       code: { coding: [{ system: LOCAL, code: 'DIET', display: 'Diet type' }] },
-      valueCodeableConcept: snomed(VEGAN, 'Vegan diet'),
+      valueCodeableConcept: concept([sct(VEGAN, 'Vegan diet')]),
       effectiveDateTime: '2026-06-01',
       ...fields,
     });
@@ -243,16 +243,23 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
 
   const PARAESTHESIA = '91019004';
   const exam = (fields: Parameters<typeof observation>[0]): Json =>
-    observation({ code: snomed(PARAESTHESIA, 'Paresthesia'), valueQuantity: undefined, ...fields });
+    observation({
+      code: concept([sct(PARAESTHESIA, 'Paresthesia')]),
+      valueQuantity: undefined,
+      ...fields,
+    });
 
   it.each([
     { fields: {}, fact: 'no value' },
     { fields: { valueBoolean: true }, fact: 'valueBoolean true' },
     {
-      fields: { valueCodeableConcept: snomed('52101004', 'Present') },
+      fields: { valueCodeableConcept: concept([sct('52101004', 'Present')]) },
       fact: 'value Present (52101004)',
     },
-    { fields: { valueCodeableConcept: snomed('373066001', 'Yes') }, fact: 'value Yes (373066001)' },
+    {
+      fields: { valueCodeableConcept: concept([sct('373066001', 'Yes')]) },
+      fact: 'value Yes (373066001)',
+    },
   ])(
     'an Observation coded paraesthesia with $fact records paraesthesia (RULES.md 10.2.5)',
     ({ fields }) => {
@@ -265,10 +272,13 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
   it.each([
     { fields: { valueBoolean: false }, fact: 'valueBoolean false' },
     {
-      fields: { valueCodeableConcept: snomed('2667000', 'Absent') },
+      fields: { valueCodeableConcept: concept([sct('2667000', 'Absent')]) },
       fact: 'value Absent (2667000)',
     },
-    { fields: { valueCodeableConcept: snomed('373067005', 'No') }, fact: 'value No (373067005)' },
+    {
+      fields: { valueCodeableConcept: concept([sct('373067005', 'No')]) },
+      fact: 'value No (373067005)',
+    },
     { fields: { valueQuantity: { value: 3, unit: 'score' } }, fact: 'a measured value' },
   ])(
     'an Observation coded paraesthesia with $fact records nothing (RULES.md 10.2.5)',
@@ -281,7 +291,7 @@ describe('Observation recording a finding (RULES.md 7.4 "Condition or Observatio
 
   it('an Observation coded vegan diet (no value) is still read by its code', () => {
     const read = problem(
-      observation({ code: snomed(VEGAN, 'Vegan diet'), valueQuantity: undefined }),
+      observation({ code: concept([sct(VEGAN, 'Vegan diet')]), valueQuantity: undefined }),
     );
     expect(read.codes).toEqual([{ system: SNOMED, code: VEGAN }]);
   });

@@ -1,4 +1,11 @@
-import { epochDayOf } from '../support/fhir.js';
+import {
+  concept,
+  epochDayOf,
+  medicationAdministration,
+  quantity,
+  rx,
+  sct,
+} from '../support/fhir.js';
 import type { Dosage as FhirDosage, MedicationAdministration, Timing } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,11 +21,10 @@ import {
   medicationRequest,
   medicationStatement,
   observation,
-  ucum,
   validR4,
 } from './support.js';
 import type { Json } from './support.js';
-import { RXNORM, SNOMED } from '../../src/fhir/systems.js';
+import { RXNORM } from '../../src/fhir/systems.js';
 
 /* RULES.md 2.3 (medications) and 6 (medicationReference resolution). */
 
@@ -197,16 +203,9 @@ describe('start and end days (RULES.md 2.3 "Start date", 2.2 course end)', () =>
 describe('MedicationAdministration: a dose given (RULES.md 10.4.1)', () => {
   /** A hydroxocobalamin dose given on 2026-10-12 (40 days before 2026-11-21). */
   function administration(overrides: Partial<MedicationAdministration> = {}): Json {
-    const resource: MedicationAdministration = {
-      resourceType: 'MedicationAdministration',
-      id: 'ma-1',
-      status: 'completed',
-      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '317106' }] },
-      subject: { reference: 'Patient/p1' },
-      ...(overrides.effectivePeriod ? {} : { effectiveDateTime: '2026-10-12' }),
-      ...overrides,
-    };
-    return validR4(resource);
+    const given = medicationAdministration(concept([rx('317106')]), 40, { id: 'ma-1' });
+    if (overrides.effectivePeriod) delete given.effectiveDateTime;
+    return validR4({ ...given, ...overrides });
   }
 
   it('a completed dose 40 days ago is current, starting and ending on its day', () => {
@@ -253,10 +252,10 @@ describe('MedicationAdministration: a dose given (RULES.md 10.4.1)', () => {
   });
 
   it('its dosage is the one dose given (dosage.dose and dosage.route), with no schedule', () => {
-    const route = {
-      coding: [{ system: SNOMED, code: '78421000', display: 'Intramuscular route' }],
-    };
-    const read = use(administration({ dosage: { text: '1 mg IM', route, dose: ucum(1, 'mg') } }));
+    const route = concept([sct('78421000', 'Intramuscular route')]);
+    const read = use(
+      administration({ dosage: { text: '1 mg IM', route, dose: quantity(1, 'mg') } }),
+    );
     expect(read.dosage).toEqual({
       dose: { value: 1, unit: 'mg' },
       perDay: undefined,
@@ -354,12 +353,9 @@ describe('medication concept and medicationReference (RULES.md 6)', () => {
       code: { text: 'Vitamin B complex tablets' },
       ingredient: [
         {
-          itemCodeableConcept: {
-            coding: [{ system: RXNORM, code: '11248' }],
-            text: 'cyanocobalamin',
-          },
+          itemCodeableConcept: concept([rx('11248')], 'cyanocobalamin'),
         },
-        { itemCodeableConcept: { coding: [{ system: RXNORM, code: '4511' }], text: 'folic acid' } },
+        { itemCodeableConcept: concept([rx('4511')], 'folic acid') },
         { itemReference: { reference: 'Substance/s1' } },
       ],
     });
@@ -408,7 +404,9 @@ describe('dosage: the first dosage instruction (RULES.md 2.3 daily dose and rout
   const timing = (repeat: Timing['repeat']): Timing => ({ repeat });
 
   it('doseAndRate[0].doseQuantity is read with the UCUM code before the unit text', () => {
-    const read = use(withDosage([{ doseAndRate: [{ doseQuantity: ucum(5, 'mg', 'milligram') }] }]));
+    const read = use(
+      withDosage([{ doseAndRate: [{ doseQuantity: quantity(5, 'milligram', 'mg') }] }]),
+    );
     expect(read.dosage?.dose).toEqual({ value: 5, unit: 'mg' });
   });
 
@@ -466,7 +464,7 @@ describe('dosage: the first dosage instruction (RULES.md 2.3 daily dose and rout
     },
     {
       fact: 'a repeat with neither frequency nor period is once daily',
-      repeat: { boundsDuration: ucum(7, 'd') },
+      repeat: { boundsDuration: quantity(7, 'd') },
       perDay: 1,
     },
   ] satisfies { fact: string; repeat: Timing['repeat']; perDay: number }[])(
@@ -495,9 +493,7 @@ describe('dosage: the first dosage instruction (RULES.md 2.3 daily dose and rout
   );
 
   it('route and text are kept', () => {
-    const route = {
-      coding: [{ system: SNOMED, code: '78421000', display: 'Intramuscular route' }],
-    };
+    const route = concept([sct('78421000', 'Intramuscular route')]);
     const read = use(withDosage([{ text: ' 1 mg IM three times a week ', route }]));
     expect(read.dosage?.route).toEqual(route);
     expect(read.dosage?.text).toBe('1 mg IM three times a week');
@@ -539,7 +535,7 @@ describe('dosage: the first dosage instruction (RULES.md 2.3 daily dose and rout
           {
             text: '1 mg daily',
             timing: timing({ frequency: 1, period: 1, periodUnit: 'd' }),
-            doseAndRate: [{ doseQuantity: ucum(1, 'mg') }],
+            doseAndRate: [{ doseQuantity: quantity(1, 'mg') }],
           },
         ],
       }),

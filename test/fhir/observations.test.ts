@@ -1,20 +1,10 @@
-import { epochDayOf } from '../support/fhir.js';
+import { concept, epochDayOf, loinc, quantity } from '../support/fhir.js';
 import type { Observation } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import type { Analyte } from '../../cds-services/b12/index.js';
 import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
 import type { LabResult, ObservationReading } from '../../src/fhir/observations.js';
-import {
-  READER,
-  lab,
-  loinc,
-  observation,
-  quantity,
-  resultOf,
-  ucum,
-  unusableReason,
-  utcMs,
-} from './support.js';
+import { READER, lab, observation, resultOf, unusableReason, utcMs } from './support.js';
 import type { Json } from './support.js';
 import { DATA_ABSENT_REASON, LOINC, OBSERVATION_INTERPRETATION } from '../../src/fhir/systems.js';
 
@@ -57,7 +47,7 @@ describe('identification by LOINC system and code only (RULES.md 2.2, 7.1)', () 
     },
     {
       fact: 'a LOINC code the service does not read (glucose 2345-7) is other',
-      code: loinc('2345-7'),
+      code: concept([loinc('2345-7')]),
     },
     {
       fact: 'text and display alone never identify a test',
@@ -65,7 +55,7 @@ describe('identification by LOINC system and code only (RULES.md 2.2, 7.1)', () 
     },
     {
       fact: 'a never-used code with an invalid check digit (14685-3) is other',
-      code: loinc('14685-3'),
+      code: concept([loinc('14685-3')]),
     },
   ])('$fact', ({ code }) => {
     expect(read(observation({ code }))).toEqual({ kind: 'other' });
@@ -160,7 +150,7 @@ describe('value (RULES.md 2.2)', () => {
     { comparator: '>=', value: 2000 },
   ] as const)('valueQuantity comparator $comparator $value is kept', ({ comparator, value }) => {
     const result = resultOf(
-      read(observation({ valueQuantity: { ...quantity(value, 'ng/L'), comparator } })),
+      read(observation({ valueQuantity: { value, unit: 'ng/L', comparator } })),
     );
     expect(result.comparator).toBe(comparator);
     expect(result.value).toBe(value);
@@ -217,13 +207,13 @@ describe('value (RULES.md 2.2)', () => {
   });
 
   it('the unit is read from valueQuantity.code before valueQuantity.unit when both read the same', () => {
-    const result = resultOf(read(observation({ valueQuantity: ucum(250, 'ng/L', 'pg/mL') })));
+    const result = resultOf(read(observation({ valueQuantity: quantity(250, 'pg/mL', 'ng/L') })));
     expect(result.reported).toEqual({ value: 250, unit: 'ng/L' });
     expect(result.value).toBe(250);
   });
 
   it('valueQuantity.unit is used when there is no code', () => {
-    const result = resultOf(read(observation({ valueQuantity: quantity(133, 'pmol/L') })));
+    const result = resultOf(read(observation({ valueQuantity: { value: 133, unit: 'pmol/L' } })));
     expect(result.reported.unit).toBe('pmol/L');
   });
 
@@ -278,45 +268,45 @@ describe('value (RULES.md 2.2)', () => {
 
 describe('unit code and unit text (RULES.md 10.2.4)', () => {
   it('B12 with code pmol/L and text pg/mL (×1.3554 against ×1) is unusable: the value is never guessed', () => {
-    const reading = read(observation({ valueQuantity: ucum(133, 'pmol/L', 'pg/mL') }));
+    const reading = read(observation({ valueQuantity: quantity(133, 'pg/mL', 'pmol/L') }));
     expect(unusableReason(reading)).toBe('unit code and text disagree: pmol/L vs pg/mL');
     expect(reading).toMatchObject({ kind: 'unusable', analyte: 'totalB12', unit: 'pmol/L' });
   });
 
   it('Hb with code g/dL and text g/L (×10 against ×1) is unusable', () => {
-    const reading = read(lab('718-7', 9, 'g/L', { valueQuantity: ucum(9, 'g/dL', 'g/L') }));
+    const reading = read(lab('718-7', 9, 'g/L', { valueQuantity: quantity(9, 'g/L', 'g/dL') }));
     expect(unusableReason(reading)).toBe('unit code and text disagree: g/dL vs g/L');
   });
 
   it('platelets with code 10*3/uL and text K/uL agree (both ×1): 42 ×10⁹/L, reported in the code', () => {
     const result = resultOf(
-      read(lab('777-3', 42, 'K/uL', { valueQuantity: ucum(42, '10*3/uL', 'K/uL') })),
+      read(lab('777-3', 42, 'K/uL', { valueQuantity: quantity(42, 'K/uL', '10*3/uL') })),
     );
     expect(result.value).toBe(42);
     expect(result.reported).toEqual({ value: 42, unit: '10*3/uL' });
   });
 
   it('only the code is recognised (text "picomoles per litre"): the code is used', () => {
-    const resource = observation({ valueQuantity: ucum(133, 'pmol/L', 'picomoles per litre') });
+    const resource = observation({ valueQuantity: quantity(133, 'picomoles per litre', 'pmol/L') });
     const result = resultOf(read(resource));
     expect(result.value).toBeCloseTo(180.2682, 9);
     expect(result.reported).toEqual({ value: 133, unit: 'pmol/L' });
   });
 
   it('only the text is recognised (a local code "PMOLL"): the text is used and reported', () => {
-    const result = resultOf(read(observation({ valueQuantity: ucum(133, 'PMOLL', 'pmol/L') })));
+    const result = resultOf(read(observation({ valueQuantity: quantity(133, 'pmol/L', 'PMOLL') })));
     expect(result.value).toBeCloseTo(180.2682, 9);
     expect(result.reported).toEqual({ value: 133, unit: 'pmol/L' });
   });
 
   it('neither is recognised: unusable, with the reason for the code', () => {
-    const reading = read(observation({ valueQuantity: ucum(133, 'PMOLL', 'picomoles') }));
+    const reading = read(observation({ valueQuantity: quantity(133, 'picomoles', 'PMOLL') }));
     expect(unusableReason(reading)).toBe("unit 'PMOLL' not recognised");
   });
 
   it('referenceRange.high with code and text that disagree is unreadable, not guessed', () => {
     const resource = lab('13964-2', 0.5, 'umol/L', {
-      referenceRange: [{ high: ucum(400, 'nmol/L', 'umol/L') }],
+      referenceRange: [{ high: quantity(400, 'umol/L', 'nmol/L') }],
     });
     const result = resultOf(read(resource));
     expect(result.referenceHighUnreadable).toBe(true);
@@ -325,7 +315,7 @@ describe('unit code and unit text (RULES.md 10.2.4)', () => {
 
   it('referenceRange.high with only its text recognised uses the text (400 nmol/L = 0.4 µmol/L)', () => {
     const resource = lab('13964-2', 0.5, 'umol/L', {
-      referenceRange: [{ high: ucum(400, 'NMOLL', 'nmol/L') }],
+      referenceRange: [{ high: quantity(400, 'nmol/L', 'NMOLL') }],
     });
     expect(resultOf(read(resource)).referenceHigh).toBeCloseTo(0.4, 12);
   });
@@ -455,13 +445,17 @@ describe('referenceRange.high and interpretation (RULES.md 2.5 mmaRaised, 3)', (
   const mma = (overrides: Partial<Observation>): Json => lab('13964-2', 0.5, 'umol/L', overrides);
 
   it('high in the value unit is kept', () => {
-    const result = resultOf(read(mma({ referenceRange: [{ high: quantity(0.4, 'umol/L') }] })));
+    const result = resultOf(
+      read(mma({ referenceRange: [{ high: { value: 0.4, unit: 'umol/L' } }] })),
+    );
     expect(result.referenceHigh).toBeCloseTo(0.4, 12);
     expect(result.referenceHighUnreadable).toBeUndefined();
   });
 
   it('high is converted with its own unit (400 nmol/L = 0.4 µmol/L)', () => {
-    const result = resultOf(read(mma({ referenceRange: [{ high: quantity(400, 'nmol/L') }] })));
+    const result = resultOf(
+      read(mma({ referenceRange: [{ high: { value: 400, unit: 'nmol/L' } }] })),
+    );
     expect(result.referenceHigh).toBeCloseTo(0.4, 12);
   });
 
@@ -474,20 +468,20 @@ describe('referenceRange.high and interpretation (RULES.md 2.5 mmaRaised, 3)', (
 
   it("high's UCUM code is read before its unit text when both read the same", () => {
     const result = resultOf(
-      read(mma({ referenceRange: [{ high: ucum(0.4, 'umol/L', 'nmol/mL') }] })),
+      read(mma({ referenceRange: [{ high: quantity(0.4, 'nmol/mL', 'umol/L') }] })),
     );
     expect(result.referenceHigh).toBeCloseTo(0.4, 12);
   });
 
   it('a total B12 high of 664 pmol/L is 899.99 ng/L', () => {
     const resource = lab('2132-9', 300, 'ng/L', {
-      referenceRange: [{ high: quantity(664, 'pmol/L') }],
+      referenceRange: [{ high: { value: 664, unit: 'pmol/L' } }],
     });
     expect(resultOf(read(resource)).referenceHigh).toBeCloseTo(899.9856, 9);
   });
 
   it.each([
-    { fact: 'a high in an unknown unit', high: quantity(0.4, 'mg/L') },
+    { fact: 'a high in an unknown unit', high: { value: 0.4, unit: 'mg/L' } },
     { fact: 'a high without a value', high: { unit: 'umol/L' } },
   ])('$fact is flagged unreadable', ({ high }) => {
     const result = resultOf(read(mma({ referenceRange: [{ high }] })));
@@ -496,7 +490,9 @@ describe('referenceRange.high and interpretation (RULES.md 2.5 mmaRaised, 3)', (
   });
 
   it('a range with only a low limit gives neither a high nor an unreadable flag', () => {
-    const result = resultOf(read(mma({ referenceRange: [{ low: quantity(0.05, 'umol/L') }] })));
+    const result = resultOf(
+      read(mma({ referenceRange: [{ low: { value: 0.05, unit: 'umol/L' } }] })),
+    );
     expect(result.referenceHigh).toBeUndefined();
     expect(result.referenceHighUnreadable).toBeUndefined();
   });

@@ -77,6 +77,18 @@ describe('the FHIR R4 validator used by the fixture factories', () => {
   ])('the default $name fixture is valid R4', ({ build }) => {
     expect(r4Problems(build())).toEqual([]);
   });
+
+  it('keeps the defaults the reader tests rely on, where they differ from the builder', () => {
+    const b12 = observation();
+    expect(b12.category).toBeUndefined();
+    expect(b12.valueQuantity).toEqual({ value: 300, unit: 'ng/L' });
+    expect(b12.effectiveDateTime).toBe('2026-11-14');
+    const problem = condition();
+    expect(problem.clinicalStatus).toBeUndefined();
+    expect(problem.verificationStatus).toBeUndefined();
+    expect(medicationRequest().authoredOn).toBe('2026-01-10');
+    expect(medicationStatement().effectivePeriod).toEqual({ start: '2026-02-01' });
+  });
 });
 
 describe('date helpers of the fixtures (independent of src/fhir)', () => {

@@ -1,5 +1,4 @@
 import type {
-  CodeableConcept,
   Condition,
   FhirResource,
   Medication,
@@ -7,26 +6,24 @@ import type {
   MedicationStatement,
   Observation,
   Procedure,
-  Quantity,
 } from 'fhir/r4.js';
 import { expect } from 'vitest';
+import * as build from '../support/fhir.js';
+import { TODAY_DAY, concept, epochDayOf, rx, sct, textOnly } from '../support/fhir.js';
 import { r4Problems } from '../support/fhir-r4.js';
 import { analyteReader } from '../../cds-services/b12/index.js';
 import type { Analyte } from '../../cds-services/b12/index.js';
 import type { AnalyteReader, LabResult, ObservationReading } from '../../src/fhir/observations.js';
-import { LOINC, RXNORM, SNOMED, UCUM } from '../../src/fhir/systems.js';
 
 /**
- * Fixtures for the src/fhir unit tests. Every factory builds a FHIR R4 resource and checks it
- * with the independent `fhir` validator before handing it out, so the readers are tested on the
- * shape real servers send. Tests that need deliberately non-conformant input (two `effective[x]`
- * values, an R5-only comparator...) take a validated resource and break it visibly at the call
- * site.
+ * Fixtures for the src/fhir unit tests: one default resource of each type, built with the test
+ * builder (../support/fhir.ts) and with any fields replaced, then checked with the independent
+ * `fhir` validator before being handed out, so the readers are tested on the shape real servers
+ * send. Tests that need deliberately non-conformant input (two `effective[x]` values, an R5-only
+ * comparator...) take a validated resource and break it visibly at the call site.
  */
 
 export type Json = Record<string, unknown>;
-
-export const PATIENT = { reference: 'Patient/p1' };
 
 /** Fails the test unless `resource` is valid FHIR R4; returns it as plain JSON. */
 export function validR4(resource: FhirResource): Json {
@@ -41,79 +38,70 @@ export function utcMs(isoWithZ: string): number {
   return Date.parse(isoWithZ);
 }
 
-export const loinc = (code: string, display?: string): CodeableConcept => ({
-  coding: [{ system: LOINC, code, ...(display ? { display } : {}) }],
-});
-
-export const snomed = (code: string, display?: string): CodeableConcept => ({
-  coding: [{ system: SNOMED, code, ...(display ? { display } : {}) }],
-});
-
-/** A quantity with a human-readable unit only (no UCUM code). */
-export const quantity = (value: number, unit: string): Quantity => ({ value, unit });
-
-/** A quantity whose UCUM `code` is given as well as its display `unit`. */
-export const ucum = (value: number, code: string, unit = code): Quantity => ({
-  value,
-  unit,
-  system: UCUM,
-  code,
-});
+/** Days before the builder's TODAY (2026-11-21) of a fixed `YYYY-MM-DD`. */
+const daysAgo = (isoDay: string): number => TODAY_DAY - epochDayOf(isoDay);
 
 /**
- * The defaults with the overrides applied; an override of `undefined` removes the field, and
- * setting any variant of a choice element (`value[x]`, `effective[x]`...) drops the default one.
+ * A built resource with the overrides applied: an override of `undefined` removes the field, and
+ * setting any variant of a choice element (`value[x]`, `effective[x]`...) drops the built one.
  */
-function merge<T extends object>(defaults: T, overrides: Partial<T>, choices: string[]): T {
-  const overridden = Object.keys(overrides);
-  const replacedChoices = choices.filter((prefix) =>
-    overridden.some((key) => key.startsWith(prefix)),
+function overridden<T extends object>(built: T, overrides: Partial<T>, choices: string[]): T {
+  const replaced = choices.filter((prefix) =>
+    Object.keys(overrides).some((key) => key.startsWith(prefix)),
   );
-  const kept = Object.entries(defaults).filter(
-    ([key]) =>
-      !overridden.includes(key) && !replacedChoices.some((prefix) => key.startsWith(prefix)),
+  const kept = Object.entries(built).filter(
+    ([key]) => !replaced.some((prefix) => key.startsWith(prefix)),
   );
-  const set = Object.entries(overrides).filter(([, value]) => value !== undefined);
-  return Object.fromEntries([...kept, ...set]) as T;
+  return JSON.parse(JSON.stringify({ ...Object.fromEntries(kept), ...overrides })) as T;
 }
+
+const OBSERVATION_CHOICES = ['value', 'effective'];
+
+/**
+ * The builder's lab result as these tests take it: id `obs-1`, on 2026-11-14, with a quantity in
+ * a human-readable unit only (no UCUM code: the readers' unit-text path) and no category (the
+ * readers never look at it; the builder's `laboratory` category is removed).
+ */
+const labResult = (code: string, value: number, unit: string, display?: string): Observation =>
+  build.lab(
+    code,
+    value,
+    unit,
+    { id: 'obs-1', display, daysAgo: daysAgo('2026-11-14'), code: null },
+    { category: undefined },
+  );
 
 /** A final total B12 (LOINC 2132-9) of 300 ng/L on 2026-11-14, with any fields replaced. */
 export function observation(overrides: Partial<Observation> = {}): Json {
-  const defaults: Observation = {
-    resourceType: 'Observation',
-    id: 'obs-1',
-    status: 'final',
-    code: loinc('2132-9', 'Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma'),
-    subject: PATIENT,
-    effectiveDateTime: '2026-11-14',
-    valueQuantity: quantity(300, 'ng/L'),
-  };
-  return validR4(merge(defaults, overrides, ['value', 'effective']));
+  const b12 = labResult(
+    '2132-9',
+    300,
+    'ng/L',
+    'Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma',
+  );
+  return validR4(overridden(b12, overrides, OBSERVATION_CHOICES));
 }
 
-/** A lab Observation of `code` with a value in `unit`: the shape most tests need. */
+/** A lab Observation of `code` with a value in `unit` (no UCUM code): the shape most tests need. */
 export function lab(
   code: string,
   value: number,
   unit: string,
   overrides: Partial<Observation> = {},
 ): Json {
-  return observation({ code: loinc(code), valueQuantity: quantity(value, unit), ...overrides });
+  return validR4(overridden(labResult(code, value, unit), overrides, OBSERVATION_CHOICES));
 }
 
 /** A typed, validated Medication, for `contained`: hydroxocobalamin by default. */
 export function containedMedication(overrides: Partial<Medication> = {}): Medication {
-  const defaults: Medication = {
-    resourceType: 'Medication',
-    id: 'm1',
-    code: {
-      coding: [
-        { system: RXNORM, code: '317106', display: 'hydroxocobalamin 1 MG/ML Injectable Solution' },
-      ],
-      text: 'Hydroxocobalamin 1 mg/1 mL injection',
-    },
-  };
-  const resource = merge(defaults, overrides, []);
+  const hydroxo = build.medication(
+    'm1',
+    concept(
+      [rx('317106', 'hydroxocobalamin 1 MG/ML Injectable Solution')],
+      'Hydroxocobalamin 1 mg/1 mL injection',
+    ),
+  );
+  const resource = overridden(hydroxo, overrides, []);
   validR4(resource);
   return resource;
 }
@@ -125,55 +113,40 @@ export function medication(overrides: Partial<Medication> = {}): Json {
 
 /** An active MedicationRequest for hydroxocobalamin authored 2026-01-10. */
 export function medicationRequest(overrides: Partial<MedicationRequest> = {}): Json {
-  const defaults: MedicationRequest = {
-    resourceType: 'MedicationRequest',
-    id: 'mr-1',
-    status: 'active',
-    intent: 'order',
-    subject: PATIENT,
-    medicationCodeableConcept: {
-      coding: [{ system: RXNORM, code: '317106' }],
-      text: 'Hydroxocobalamin 1 mg/1 mL injection',
-    },
-    authoredOn: '2026-01-10',
-  };
-  return validR4(merge(defaults, overrides, ['medication']));
+  const hydroxo = build.medicationRequest(
+    concept([rx('317106')], 'Hydroxocobalamin 1 mg/1 mL injection'),
+    { id: 'mr-1', startedDaysAgo: daysAgo('2026-01-10') },
+  );
+  return validR4(overridden(hydroxo, overrides, ['medication']));
 }
 
 /** An active MedicationStatement for oral cyanocobalamin from 2026-02-01. */
 export function medicationStatement(overrides: Partial<MedicationStatement> = {}): Json {
-  const defaults: MedicationStatement = {
-    resourceType: 'MedicationStatement',
+  const cyano = build.medicationStatement(textOnly('Cyanocobalamin 1 mg tablets'), {
     id: 'ms-1',
-    status: 'active',
-    subject: PATIENT,
-    medicationCodeableConcept: { text: 'Cyanocobalamin 1 mg tablets' },
-    effectivePeriod: { start: '2026-02-01' },
-  };
-  return validR4(merge(defaults, overrides, ['medication', 'effective']));
+    startedDaysAgo: daysAgo('2026-02-01'),
+  });
+  return validR4(overridden(cyano, overrides, ['medication', 'effective']));
 }
 
-/** A Condition (pernicious anaemia by default) with no status elements. */
+/**
+ * A Condition (pernicious anaemia by default) with no status elements and no dates: the readers'
+ * defaults for an absent clinicalStatus and verificationStatus are tested on it, so the builder's
+ * `active`/`confirmed` are turned off.
+ */
 export function condition(overrides: Partial<Condition> = {}): Json {
-  const defaults: Condition = {
-    resourceType: 'Condition',
+  const pa = build.condition(concept([sct('84027009', 'Pernicious anemia')]), {
     id: 'c1',
-    subject: PATIENT,
-    code: snomed('84027009', 'Pernicious anemia'),
-  };
-  return validR4(merge(defaults, overrides, ['onset']));
+    clinical: null,
+    verification: null,
+  });
+  return validR4(overridden(pa, overrides, ['onset']));
 }
 
-/** A completed Procedure (gastrectomy by default). */
+/** A completed Procedure (gastrectomy by default), performed on the builder's default day. */
 export function procedure(overrides: Partial<Procedure> = {}): Json {
-  const defaults: Procedure = {
-    resourceType: 'Procedure',
-    id: 'pr1',
-    status: 'completed',
-    subject: PATIENT,
-    code: snomed('53442002', 'Gastrectomy'),
-  };
-  return validR4(merge(defaults, overrides, ['performed']));
+  const gastrectomy = build.procedure(concept([sct('53442002', 'Gastrectomy')]));
+  return validR4(overridden(gastrectomy, { id: 'pr1', ...overrides }, ['performed']));
 }
 
 /** The reader the B12 service uses: ANALYTES units and LOINC codes, no local codes. */
