@@ -13,6 +13,8 @@ import { corsOptions } from '../src/http/cors.js';
 import { loadConfig } from '../src/main/config.js';
 import type { Config } from '../src/main/config.js';
 import type { FeedbackStore } from '../src/feedback/store.js';
+import { alwaysOpen } from '../src/feedback/availability.js';
+import { FeedbackRecorder } from '../src/feedback/recorder.js';
 import { createLogger } from '../src/main/logger.js';
 import { BENCH_NOW } from './patient.js';
 
@@ -76,18 +78,30 @@ export async function listen(app: Express, countAnswers = false): Promise<Runnin
 
 /**
  * The real service (createApp with the B12 services), with the benchmark's fixed clock. With a
- * feedback store, the 200 answers are counted, to compare with the hook calls it recorded.
+ * feedback store, the 200 answers are counted, to compare with the hook calls it recorded, and
+ * closing writes the cards still queued (as the server does).
  */
-export function startService(feedbackStore?: FeedbackStore): Promise<Running> {
+export async function startService(feedbackStore?: FeedbackStore): Promise<Running> {
   const config = benchConfig();
+  const logger = createLogger(config.logLevel);
+  const recorder = feedbackStore
+    ? new FeedbackRecorder(alwaysOpen(feedbackStore), logger)
+    : undefined;
   const app = createApp({
     config,
     services: b12Services(),
-    logger: createLogger(config.logLevel),
+    logger,
     now: () => BENCH_NOW,
-    ...(feedbackStore ? { feedbackStore } : {}),
+    ...(feedbackStore && recorder ? { feedbackStore, recorder } : {}),
   });
-  return listen(app, feedbackStore !== undefined);
+  const running = await listen(app, feedbackStore !== undefined);
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await recorder?.flush();
+    },
+  };
 }
 
 /** The fixed answer of the floor endpoint: one small card. */

@@ -58,6 +58,8 @@ export function feedbackRouter({
         );
         throw error;
       }
+      // Cards shown a moment ago are written first: feedback must find the card it is about.
+      await recorder.flush();
       const store = recorder.access?.current();
       if (recorder.access && !store) {
         logger.warn(

@@ -164,29 +164,36 @@ export class FeedbackStore {
   }
 
   async recordHookCall(call: HookCallRecord): Promise<void> {
-    const at = call.at.getTime();
+    await this.recordHookCalls([call]);
+  }
+
+  /** Several hook calls' cards in one transaction (the recorder writes them in batches). */
+  async recordHookCalls(calls: readonly HookCallRecord[]): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.run(
-        'INSERT INTO hook_calls (hook_instance, service_id, hook, called_at, issuer) VALUES (?, ?, ?, ?, ?)',
-        [call.hookInstance, call.serviceId, call.hook, at, call.issuer ?? null],
-      );
-      for (const card of call.cards) {
+      for (const call of calls) {
+        const at = call.at.getTime();
         await tx.run(
-          'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at) VALUES (?, ?, ?, ?, ?, ?)',
-          [
-            card.uuid,
-            call.hookInstance,
-            call.serviceId,
-            card.source.topic?.code ?? card.source.label,
-            card.indicator,
-            at,
-          ],
+          'INSERT INTO hook_calls (hook_instance, service_id, hook, called_at, issuer) VALUES (?, ?, ?, ?, ?)',
+          [call.hookInstance, call.serviceId, call.hook, at, call.issuer ?? null],
         );
-        for (const suggestion of card.suggestions ?? []) {
-          await tx.run('INSERT INTO card_suggestions (card_uuid, suggestion_uuid) VALUES (?, ?)', [
-            card.uuid,
-            suggestion.uuid,
-          ]);
+        for (const card of call.cards) {
+          await tx.run(
+            'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at) VALUES (?, ?, ?, ?, ?, ?)',
+            [
+              card.uuid,
+              call.hookInstance,
+              call.serviceId,
+              card.source.topic?.code ?? card.source.label,
+              card.indicator,
+              at,
+            ],
+          );
+          for (const suggestion of card.suggestions ?? []) {
+            await tx.run(
+              'INSERT INTO card_suggestions (card_uuid, suggestion_uuid) VALUES (?, ?)',
+              [card.uuid, suggestion.uuid],
+            );
+          }
         }
       }
     });

@@ -28,6 +28,8 @@ export interface AppOptions {
   trustedClients?: ReadonlyMap<string, TrustedClient>;
   /** Where shown cards and feedback are kept; without one nothing is stored. */
   feedbackStore?: FeedbackStore | FeedbackStoreAccess;
+  /** Writes the shown cards; the server passes its own, to write what is queued at close. */
+  recorder?: FeedbackRecorder;
   /** The clock; tests fix it. */
   now?: () => Date;
   /** Extra routes mounted at `/demo` (the demo EHR page), when the configuration enables it. */
@@ -46,10 +48,11 @@ export function createApp({
   now = () => new Date(),
   demo,
   guidance,
+  recorder: given,
 }: AppOptions): Express {
   const store = feedbackStore instanceof FeedbackStore ? alwaysOpen(feedbackStore) : feedbackStore;
   if (!store) logger.warn('no feedback store: feedback is answered 200 but not kept');
-  const recorder = new FeedbackRecorder(store, logger);
+  const recorder = given ?? new FeedbackRecorder(store, logger);
   const registry = serviceRegistry(services);
   const app = express();
   app.disable('x-powered-by');

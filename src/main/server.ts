@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { guidanceRouter } from '../../cds-services/b12/index.js';
 import { demoRouter } from '../../demo/router.js';
 import { ReopeningStore, configuredStore } from '../feedback/availability.js';
+import { FeedbackRecorder } from '../feedback/recorder.js';
 import { startRetention } from '../feedback/retention.js';
 import { clientsWithoutFhirServers } from '../http/auth/trusted-clients.js';
 import { createApp } from './app.js';
@@ -22,7 +23,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   port: number;
-  /** Stops accepting, lets answers in flight finish, then closes the store. */
+  /** Stops accepting, lets answers in flight finish, writes the queued cards, closes the store. */
   close: () => Promise<void>;
 }
 
@@ -77,6 +78,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
         clientScript: readFileSync(new URL('../../demo/client.js', import.meta.url), 'utf8'),
       })
     : undefined;
+  const recorder = new FeedbackRecorder(feedbackStore, logger);
   const app = createApp({
     config,
     services,
@@ -84,6 +86,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     trustedClients,
     guidance: guidanceRouter(clinicalConfig),
     feedbackStore,
+    recorder,
     ...(demo ? { demo } : {}),
   });
   // Timeouts from the configuration (HTTP_*_TIMEOUT_MS), not Node's minutes-long defaults.
@@ -129,6 +132,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    await recorder.flush();
     await retention.stop();
     await feedbackStore.close();
   };
