@@ -119,9 +119,10 @@ export const FLOOR_RESPONSE = {
 /**
  * The floor: the same Express set-up as createApp in front of a handler that ignores the body
  * and answers a fixed card. Same helmet options, CORS on /cds-services, and express.json with
- * the same media types and size limit, so the request body is parsed exactly as the service
- * parses it. What the floor leaves out is the service's own work: authentication (off here), the
- * JSON depth check, validation, prefetch resolution, the rules and the cards.
+ * the same media types and size limit: one JSON.parse, as the service parses a body up to 1 MiB
+ * (a larger one the service parses in event-loop slices, src/http/read-json.ts). What the floor
+ * leaves out is the service's own work: authentication (off here), the JSON depth check,
+ * validation, prefetch resolution, the rules and the cards.
  */
 export function startFloor(): Promise<Running> {
   const config = benchConfig();

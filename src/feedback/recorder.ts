@@ -17,12 +17,16 @@ import type { FeedbackStore, HookCallRecord } from './store.js';
 const FLUSH_MS = 100;
 /** Calls written together at most. */
 const FLUSH_RECORDS = 256;
-/** Calls queued at most (a store slower than the calls): beyond, they are counted as failed. */
+/** Calls queued or being written at most (a store slower than the calls): beyond, counted as failed. */
 const MAX_QUEUED = 10_000;
 
 export class FeedbackRecorder {
   private failures = 0;
+  /** Calls refused since the last write began (an overflow is logged once). */
+  private overflowing = false;
   private queue: HookCallRecord[] = [];
+  /** Calls queued or in a batch not yet written: what a slow store lets pile up. */
+  private pending = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
@@ -39,10 +43,19 @@ export class FeedbackRecorder {
   /** Queues a call's shown cards; written within {@link FLUSH_MS}. */
   recordHookCall(call: HookCallRecord): void {
     if (!this.access) return;
-    if (this.queue.length >= MAX_QUEUED) {
+    if (this.pending >= MAX_QUEUED) {
+      // Logged once per overflow: a store slower than the calls must not go unnoticed.
+      if (!this.overflowing) {
+        this.logger.error(
+          { queued: MAX_QUEUED },
+          'shown cards not recorded: the write queue is full',
+        );
+      }
+      this.overflowing = true;
       this.failures += 1;
       return;
     }
+    this.pending += 1;
     this.queue.push(call);
     if (this.queue.length >= FLUSH_RECORDS) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
@@ -53,6 +66,7 @@ export class FeedbackRecorder {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.queue.splice(0);
+    this.overflowing = false;
     if (batch.length > 0) {
       this.writing = this.writing.then(async () => {
         const store = this.openStore(batch.length);
@@ -60,6 +74,8 @@ export class FeedbackRecorder {
           await store?.recordHookCalls(batch);
         } catch (error) {
           this.failed(error, 'hook call', batch.length);
+        } finally {
+          this.pending -= batch.length;
         }
       });
     }

@@ -7,7 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Card } from '../../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import type { Database } from '../../src/feedback/database.js';
+import type { FeedbackStoreAccess } from '../../src/feedback/availability.js';
+import { FeedbackRecorder } from '../../src/feedback/recorder.js';
 import { FeedbackStore } from '../../src/feedback/store.js';
+import type { Logger } from '../../src/main/logger.js';
 import { loadRuntime } from '../../src/main/runtime.js';
 import { startServer } from '../../src/main/server.js';
 import { testApp } from '../support/app.js';
@@ -85,6 +88,32 @@ describe('shown cards written in batches', () => {
 
     expect(answer.status).toBe(200);
     expect(await db.all('SELECT known_card FROM feedback')).toEqual([{ known_card: 1 }]);
+  });
+
+  it('a store that stops answering holds at most 10,000 calls; the rest are counted as failed and logged once', () => {
+    const hung = { recordHookCalls: () => new Promise<void>(() => undefined) };
+    const access: FeedbackStoreAccess = {
+      kind: 'sqlite',
+      current: () => hung as unknown as FeedbackStore,
+      retryAfterSeconds: () => 5,
+    };
+    const errors: string[] = [];
+    const logger = { error: (_fields: object, message: string) => errors.push(message) };
+    const recorder = new FeedbackRecorder(access, logger as unknown as Logger);
+    const call = {
+      hookInstance: randomUUID(),
+      serviceId: 'b12-patient-view',
+      hook: 'patient-view',
+      at: new Date(),
+      issuer: undefined,
+      cards: [],
+    };
+
+    for (let i = 0; i < 10_005; i++) recorder.recordHookCall(call);
+    void recorder.flush();
+
+    expect(recorder.failedWrites).toBe(5);
+    expect(errors).toEqual(['shown cards not recorded: the write queue is full']);
   });
 
   it('a server closing writes the cards still queued', async () => {

@@ -1,7 +1,9 @@
+import { request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../support/app.js';
+import { loopback } from '../support/loopback.js';
 import { expectOperationOutcome } from '../support/conformance.js';
 import { patientViewBody } from '../support/hook-calls.js';
 
@@ -64,14 +66,38 @@ describe('the request body', () => {
   });
 
   it('declared larger than REQUEST_BODY_LIMIT: 413 before a byte is read, and the connection closes', async () => {
-    const small = testApp({ env: { REQUEST_BODY_LIMIT: '1kb' } });
-    const res = await request(small.app)
-      .post(SERVICE)
-      .set('Content-Type', 'application/json')
-      .send(body.toString('utf8'));
+    const small = await loopback((req, res) => {
+      testApp({ env: { REQUEST_BODY_LIMIT: '1kb' } }).app(req, res);
+    });
+    try {
+      // The headers promise 100 kB and no byte follows: only the declared length can be refused.
+      const answer = await new Promise<{ status: number; connection?: string; text: string }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            `${small.origin}${SERVICE}`,
+            {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json', 'Content-Length': '100000' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+              res.on('end', () => {
+                resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text });
+              });
+            },
+          );
+          req.on('error', reject);
+          req.flushHeaders();
+        },
+      );
 
-    expect(expectOperationOutcome(res, 413).issue[0]?.code).toBe('too-long');
-    expect(res.headers.connection).toBe('close');
+      expect(answer.status).toBe(413);
+      expect(expectOperationOutcome(JSON.parse(answer.text)).issue[0]?.code).toBe('too-long');
+      expect(answer.connection).toBe('close');
+    } finally {
+      await small.close();
+    }
   });
 
   it('of another media type is not read: 415', async () => {
