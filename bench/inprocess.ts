@@ -1,5 +1,5 @@
 import type { CdsResponse } from '../src/cds-hooks/cards.js';
-import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
+import { parseHookRequest } from '../src/cds-hooks/hook-request.js';
 import type { HookRequest } from '../src/cds-hooks/hook-request.js';
 import { jsonDepth } from '../src/http/limits.js';
 import { resolvePrefetch } from '../src/cds-hooks/prefetch.js';
@@ -51,11 +51,7 @@ function prefetchData(patient: GeneratedPatient): PrefetchData {
   ) as PrefetchData;
 }
 
-function validated(hook: HookName, body: unknown): HookRequest {
-  const parsed = hookRequestSchemas[hook].safeParse(body);
-  if (!parsed.success) throw new Error(`benchmark request is invalid: ${parsed.error.message}`);
-  return parsed.data;
-}
+const validated = (hook: HookName, body: unknown): HookRequest => parseHookRequest(hook, body);
 
 export interface EvaluationResult {
   observations: number;
@@ -140,7 +136,7 @@ export async function pipelineSteps(
   const steps: [string, () => unknown][] = [
     ['JSON.parse of the body', (): unknown => JSON.parse(text)],
     ['JSON depth check', () => jsonDepth(body, config.jsonMaxDepth)],
-    ['hook request validation (zod)', () => hookRequestSchemas[hook].safeParse(body)],
+    ['hook request validation', () => parseHookRequest(hook, body)],
     ['prefetch resolution', () => resolvePrefetch(service.prefetch, request, options)],
     ['handler (facts + rules + cards)', () => handler(call)],
     ['JSON.stringify of the response', () => JSON.stringify(response)],

@@ -3,12 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
 import { factsOf } from '../cds-services/b12/index.js';
 import type { ClinicalConfig } from '../cds-services/b12/index.js';
-import { hookRequestSchemas } from '../src/cds-hooks/hook-request.js';
+import { parseHookRequest } from '../src/cds-hooks/hook-request.js';
 import type { HookRequest } from '../src/cds-hooks/hook-request.js';
 import { OperationOutcomeError } from '../src/fhir/operation-outcome.js';
 import { resolvePrefetch } from '../src/cds-hooks/prefetch.js';
 import type { CdsService } from '../src/cds-hooks/service.js';
-import { jsonBody, parseOr400 } from '../src/cds-hooks/validation.js';
+import { jsonBody } from '../src/cds-hooks/validation.js';
 import type { Config } from '../src/main/config.js';
 import { isoDay, utcDay } from '../src/fhir/dates.js';
 import { chartData } from './chart-data.js';
@@ -89,7 +89,7 @@ export function demoRouter({
   // This route has no client authentication, so with CDS_AUTH=required it never calls a FHIR
   // server (the service itself only calls those a verified client may name).
   router.post('/api/chart', async (req, res) => {
-    const request = parseOr400(hookRequestSchemas['patient-view'], jsonBody(req));
+    const request = parseHookRequest('patient-view', jsonBody(req));
     const resolved = await resolvePrefetch(
       patientView.prefetch,
       config.auth === 'required' ? withoutFhirServer(request) : request,

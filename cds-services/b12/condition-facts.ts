@@ -2,6 +2,7 @@ import { asArray, asObject, asString, canonicalSystem } from '../../src/fhir/cod
 import type { Code } from '../../src/fhir/coding.js';
 import type { ProblemRecord } from '../../src/fhir/conditions.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
+import { rememberedByText } from '../../src/fhir/remembered.js';
 import { CONDITION_GROUPS, anyOf, dotlessIcd10 } from './terminology.js';
 import type { ConditionGroup } from './terminology.js';
 import { ICD10_CM, ICD10_WHO, SNOMED } from '../../src/fhir/systems.js';
@@ -115,6 +116,23 @@ const TEXT_FALLBACK = Object.fromEntries(
   }),
 ) as Record<ProblemRecord['resourceType'], { any: RegExp; patterns: [ConditionGroup, RegExp][] }>;
 
+/**
+ * The groups a record's text names, per kind of record; none for negated text (RULES.md 10.5.2).
+ * Remembered: problem lists repeat the same names, and the patterns are long.
+ */
+const TEXT_GROUPS = Object.fromEntries(
+  Object.entries(TEXT_FALLBACK).map(([type, fallback]) => [
+    type,
+    rememberedByText(5000, (text): readonly ConditionGroup[] =>
+      !fallback.any.test(text) || NEGATION_TEXT.test(text)
+        ? []
+        : Object.freeze(
+            fallback.patterns.filter(([, pattern]) => pattern.test(text)).map(([group]) => group),
+          ),
+    ),
+  ]),
+) as Record<ProblemRecord['resourceType'], (text: string) => readonly ConditionGroup[]>;
+
 /** Someone else's condition (RULES.md 10.5.2): family history markers, and SNOMED CT 416471007. */
 const FAMILY_HISTORY_TEXT = /family history|family hx|\bFHx\b|\bFH:/i;
 const FAMILY_HISTORY_CODES = new Set(['416471007']);
@@ -153,13 +171,8 @@ function groupsOf(record: ProblemRecord): GroupMatch[] {
     .filter((group) => coded.has(group))
     .map((group): GroupMatch => ({ group, recognisedBy: 'code' }));
   if ([...coded].some((group) => CONDITION_GROUPS[group].supplementary !== true)) return found;
-  const text = record.texts.join(' ');
-  const fallback = TEXT_FALLBACK[record.resourceType];
-  if (!fallback.any.test(text) || NEGATION_TEXT.test(text)) return found;
-  for (const [group, pattern] of fallback.patterns) {
-    if (candidates.includes(group) && pattern.test(text)) {
-      found.push({ group, recognisedBy: 'text' });
-    }
+  for (const group of TEXT_GROUPS[record.resourceType](record.texts.join(' '))) {
+    if (candidates.includes(group)) found.push({ group, recognisedBy: 'text' });
   }
   return found;
 }

@@ -1,10 +1,11 @@
-import { asArray, asObject, asString, codesOf } from '../../src/fhir/coding.js';
+import { asArray, asObject, asString, canonicalSystem, codesOf } from '../../src/fhir/coding.js';
 import type { Code } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import { newestFirst, observationDate, readObservation } from '../../src/fhir/observations.js';
 import type { AnalyteReader, LabResult } from '../../src/fhir/observations.js';
 import type { DataRulesConfig } from './clinical-config.js';
 import { siteRecognisers } from './site-recognisers.js';
+import { mayCountAsObservation } from './condition-facts.js';
 import type { MedicationFact } from './medication-facts.js';
 import { ANALYTES, PREGNANCY_STATUS } from './terminology.js';
 import type { Analyte } from './terminology.js';
@@ -58,15 +59,48 @@ export interface LabFacts {
   otherObservations: Record<string, unknown>[];
 }
 
+/**
+ * Whether the rules read an Observation at all (checked before anything else is done with it):
+ * a panel, whose components may be tests; a test a code identifies (LOINC, configured local
+ * codes, pregnancy status); a finding the condition groups count; anything, when the site has
+ * recognisers of its own. Most of a patient's Observations (vital signs, most chemistry) are none.
+ */
+export function isReadObservation(
+  observation: Record<string, unknown>,
+  config: Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
+): boolean {
+  if (observation.component !== undefined) return true;
+  const reader = analyteReader(config);
+  if (reader.recognisesAny) return true;
+  // The codings read as codesOf reads them, without building a Code for each.
+  for (const coding of asArray(asObject(observation.code)?.coding)) {
+    const object = asObject(coding);
+    const system = asString(object?.system);
+    const code = asString(object?.code);
+    if (
+      system !== undefined &&
+      code !== undefined &&
+      reader.identifies(canonicalSystem(system), code)
+    ) {
+      return true;
+    }
+  }
+  return mayCountAsObservation(observation);
+}
+
 /** Readers by configuration: built once, not per request. */
-const readers = new WeakMap<
-  Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
-  AnalyteReader<Analyte>
->();
+const readers = new WeakMap<Pick<DataRulesConfig, 'localCodes' | 'recognisers'>, LabReader>();
+
+interface LabReader extends AnalyteReader<Analyte> {
+  /** Whether a code names a test the rules read: an analyte, or pregnancy status. */
+  identifies: (system: string, code: string) => boolean;
+  /** The site has recognisers, which may name any Observation. */
+  recognisesAny: boolean;
+}
 
 export function analyteReader(
   config: Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
-): AnalyteReader<Analyte> {
+): LabReader {
   const known = readers.get(config);
   if (known) return known;
   // system → code → analyte
@@ -84,8 +118,12 @@ export function analyteReader(
   }
   for (const local of config.localCodes) add(local.system, local.code, local.analyte);
   const site = siteRecognisers(config);
-  const reader: AnalyteReader<Analyte> = {
+  const reader: LabReader = {
     identify: (code) => bySystem.get(code.system)?.get(code.code),
+    identifies: (system, code) =>
+      bySystem.get(system)?.has(code) === true ||
+      (system === LOINC && code === PREGNANCY_STATUS.loinc),
+    recognisesAny: !site.empty,
     ...(site.empty ? {} : { recognise: (observation) => site.analyteOf(observation) }),
     units: (analyte) => ANALYTES[analyte],
   };

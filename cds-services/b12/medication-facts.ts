@@ -1,4 +1,5 @@
 import { codesOf, lookup, mapDefined, textOf } from '../../src/fhir/coding.js';
+import { rememberedByText } from '../../src/fhir/remembered.js';
 import type { Code } from '../../src/fhir/coding.js';
 import type { EpochDay } from '../../src/fhir/dates.js';
 import type { MedicationResourceType, MedicationUse } from '../../src/fhir/medications.js';
@@ -103,8 +104,8 @@ function byCode(use: MedicationUse, texts: readonly string[]): Classification | 
   };
 }
 
-function byText(texts: readonly string[]): Classification | undefined {
-  const text = texts.join(' ');
+/** The same names come in request after request, and their patterns are long. */
+const byText = rememberedByText(5000, (text): Classification | undefined => {
   if (!ANY_MEDICATION_TEXT.test(text)) return undefined;
   const found = MEDICATION_TEXT.filter((entry) => entry.pattern.test(text));
   // "Hydroxocobalamin (vitamin B12)" names one ingredient: the cobalamin named outright.
@@ -113,14 +114,15 @@ function byText(texts: readonly string[]): Classification | undefined {
     .filter((entry) => !(named && entry.generic))
     .map((entry) => entry.ingredient);
   if (ingredients.length === 0) return undefined;
-  return {
+  Object.freeze(ingredients);
+  return Object.freeze({
     ingredients,
     recognisedBy: 'text',
     strengthMg: undefined,
     injectable: false,
     combination: false,
-  };
-}
+  });
+});
 
 /**
  * The route a cobalamin product's name or form implies when no route is given (RULES.md 10.4.6),
@@ -258,7 +260,7 @@ export function medicationFact(
   if (use.status === 'ignored') return undefined;
   const texts = conceptsRead(use, textOf);
   if (use.referenceDisplay) texts.push(use.referenceDisplay);
-  const classification = byCode(use, texts) ?? bySite(use, site) ?? byText(texts);
+  const classification = byCode(use, texts) ?? bySite(use, site) ?? byText(texts.join(' '));
   if (!classification || isCyanideAntidote(classification, texts)) return undefined;
   const unlistedCode = classification.recognisedBy === 'text' ? firstCode(use) : undefined;
   const classes = unique(classification.ingredients.map((found) => found.class));

@@ -12,7 +12,7 @@ import { siteRecognisers } from './site-recognisers.js';
 import type { SiteRecognisers } from './site-recognisers.js';
 import { mayCountAsObservation, readConditionGroups } from './condition-facts.js';
 import type { ConditionEvidence, ConditionsByGroup } from './condition-facts.js';
-import { B12_MARKERS, readLabFacts } from './lab-facts.js';
+import { B12_MARKERS, isReadObservation, readLabFacts } from './lab-facts.js';
 import type {
   AnalyteResult,
   MarkerResult,
@@ -125,30 +125,6 @@ export interface FactsInput {
 
 type Resource = Record<string, unknown>;
 
-function asResources(values: readonly unknown[]): Resource[] {
-  const resources: Resource[] = [];
-  for (const value of values) {
-    const resource = asObject(value);
-    if (resource && typeof resource.resourceType === 'string') resources.push(resource);
-  }
-  return resources;
-}
-
-/** The same resource can arrive under two prefetch keys; each is read once. */
-function uniqueResources(resources: readonly Resource[]): Resource[] {
-  // Ids per resource type: no `Type/id` string is built for each resource.
-  const seen = new Map<unknown, Set<string>>();
-  return resources.filter((resource) => {
-    const id = asString(resource.id);
-    if (id === undefined) return true;
-    let ids = seen.get(resource.resourceType);
-    if (ids === undefined) seen.set(resource.resourceType, (ids = new Set()));
-    if (ids.has(id)) return false;
-    ids.add(id);
-    return true;
-  });
-}
-
 /** The patient a resource is about, when it names one by reference. */
 function subjectPatientId(resource: Resource): string | undefined {
   const reference = asString(asObject(resource.subject ?? resource.patient)?.reference);
@@ -162,6 +138,70 @@ function subjectPatientId(resource: Resource): string | undefined {
 
 function dataNote(kind: DataNote['kind'], text: string, about?: DataNoteTopic): DataNote {
   return about ? { kind, text: `Data note: ${text}`, about } : { kind, text: `Data note: ${text}` };
+}
+
+/** The resource types the rules read; a request's others are passed over unread. */
+const READ_TYPES: ReadonlySet<string> = new Set([
+  'Patient',
+  'Observation',
+  'Condition',
+  'Procedure',
+  'MedicationRequest',
+  'MedicationStatement',
+  'MedicationAdministration',
+  'Medication',
+]);
+
+/**
+ * The patient's resources the rules read, by type, in one pass: a resource no rule reads (another
+ * type, an Observation of no test or finding the rules know) is passed over before any other work;
+ * one that arrives under two prefetch keys is read once; one about another patient is noted and
+ * left out.
+ */
+function patientResources(
+  input: FactsInput,
+  config: DataRulesConfig,
+  notes: DataNote[],
+): ReadonlyMap<string, Resource[]> {
+  const byType = new Map<string, Resource[]>();
+  // Ids per resource type: no `Type/id` string is built for each resource.
+  const seen = new Map<string, Set<string>>();
+  const own = `Patient/${input.patientId}`;
+  for (const value of input.resources) {
+    const resource = asObject(value);
+    const type = resource?.resourceType;
+    if (resource === undefined || typeof type !== 'string' || !READ_TYPES.has(type)) continue;
+    if (type === 'Observation' && !isReadObservation(resource, config)) continue;
+    const id = asString(resource.id);
+    let ids = seen.get(type);
+    if (ids === undefined) seen.set(type, (ids = new Set()));
+    if (id !== undefined) {
+      if (ids.has(id)) continue;
+      ids.add(id);
+    }
+    if (!isPatients(resource, type, own, input.patientId)) {
+      notes.push(
+        dataNote('other-patient', `${type} ${id ?? ''} is about another patient and was ignored`),
+      );
+      continue;
+    }
+    const list = byType.get(type);
+    if (list) list.push(resource);
+    else byType.set(type, [resource]);
+  }
+  return byType;
+}
+
+/** Whether a resource is about the patient, or names no patient (then it is taken as theirs). */
+function isPatients(resource: Resource, type: string, own: string, patientId: string): boolean {
+  if (type === 'Patient') {
+    const id = asString(resource.id);
+    return id === undefined || id === patientId;
+  }
+  // Most name the patient exactly as `Patient/<id>`: compared before the reference is taken apart.
+  if (asObject(resource.subject ?? resource.patient)?.reference === own) return true;
+  const owner = subjectPatientId(resource);
+  return owner === undefined || owner === patientId;
 }
 
 /** `deceasedBoolean: true`, or a `deceasedDateTime` on or before today (RULES.md 10.1.1). */
@@ -399,36 +439,21 @@ function medicationNotes(
 
 /** Reads the hook request's FHIR data into {@link PatientFacts}. `input.today` is the only clock. */
 export function readPatientFacts(input: FactsInput, config: DataRulesConfig): PatientFacts {
-  const { today, patientId } = input;
+  const { today } = input;
   const notes: DataNote[] = [];
-  const all = uniqueResources(asResources(input.resources));
+  const byType = patientResources(input, config, notes);
+  const ofType = (type: string): readonly Resource[] => byType.get(type) ?? [];
   const draftEntries = asArray(asObject(input.draftOrders)?.entry).flatMap((entry) => {
-    const resource = asResources([asObject(entry)?.resource])[0];
-    return resource ? [{ resource, fullUrl: asString(asObject(entry)?.fullUrl) }] : [];
+    const resource = asObject(asObject(entry)?.resource);
+    return resource && typeof resource.resourceType === 'string'
+      ? [{ resource, fullUrl: asString(asObject(entry)?.fullUrl) }]
+      : [];
   });
   const drafts = draftEntries.map((entry) => entry.resource);
-  const mine = all.filter((resource) => {
-    const owner =
-      resource.resourceType === 'Patient' ? asString(resource.id) : subjectPatientId(resource);
-    if (owner === undefined || owner === patientId) return true;
-    notes.push(
-      dataNote(
-        'other-patient',
-        `${String(resource.resourceType)} ${asString(resource.id) ?? ''} is about another patient and was ignored`,
-      ),
-    );
-    return false;
-  });
-  const byType = new Map<string, Resource[]>();
-  for (const resource of mine) {
-    const type = String(resource.resourceType);
-    const list = byType.get(type);
-    if (list) list.push(resource);
-    else byType.set(type, [resource]);
-  }
-  const ofType = (type: string): Resource[] => byType.get(type) ?? [];
-
-  const index = medicationIndex([...mine.map((resource) => ({ resource })), ...draftEntries]);
+  const index = medicationIndex([
+    ...ofType('Medication').map((resource) => ({ resource })),
+    ...draftEntries,
+  ]);
   const uses = mapDefined(
     [
       ...ofType('MedicationRequest'),

@@ -115,11 +115,13 @@ function refusal(fhirServer: string, options: FhirFallbackOptions): string | und
 function fhirAccess(
   request: HookRequest,
   options: FhirFallbackOptions,
-  signal: AbortSignal,
+  overLimit: AbortSignal,
   deadline: number,
   budget: ResourceBudget,
 ): FhirServerAccess | undefined {
   if (request.fhirServer === undefined) return undefined;
+  // Made only for a call that may fetch: a timeout signal holds a timer for FHIR_TIMEOUT_MS.
+  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), overLimit]);
   const token = request.fhirAuthorization?.access_token;
   return {
     baseUrl: request.fhirServer,
@@ -206,8 +208,7 @@ export async function resolvePrefetch(
   const budget = new ResourceBudget(options.maxResources, () => {
     overLimit.abort();
   });
-  const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), overLimit.signal]);
-  const access = fhirAccess(request, options, signal, deadline, budget);
+  const access = fhirAccess(request, options, overLimit.signal, deadline, budget);
   const settled = await Promise.allSettled(
     Object.entries(templates).map(([key, template]) =>
       resolveKey(key, template, request, access, budget),

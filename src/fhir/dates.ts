@@ -1,3 +1,4 @@
+import { rememberedByText } from './remembered.js';
 /**
  * FHIR dates as whole UTC calendar days (RULES.md: "Day counts are whole calendar days (UTC)
  * between a resource date and today"). Nothing here reads the clock or the local time zone.
@@ -28,10 +29,6 @@ function validDay(year: number, month: number, day: number): boolean {
   return day >= 1 && day <= days;
 }
 
-/** Parsed dates by their text: records repeat the same dates over and over. Bounded. */
-const parsedDates = new Map<string, ParsedDate | undefined>();
-const PARSED_DATES_KEPT = 10_000;
-
 function partialDate(endMs: number, startMs: number): ParsedDate {
   return { day: endMs / MS_PER_DAY - 1, ms: startMs, partial: true };
 }
@@ -41,14 +38,14 @@ function partialDate(endMs: number, startMs: number): ParsedDate {
  * day is taken; a time without one (not valid FHIR, but sent) is read as written, in UTC.
  */
 export function parseFhirDate(value: unknown): ParsedDate | undefined {
-  if (typeof value !== 'string') return undefined;
-  if (parsedDates.has(value)) return parsedDates.get(value);
-  const parsed = parse(value);
-  if (parsed) Object.freeze(parsed);
-  if (parsedDates.size >= PARSED_DATES_KEPT) parsedDates.clear();
-  parsedDates.set(value, parsed);
-  return parsed;
+  return typeof value === 'string' ? parsedDate(value) : undefined;
 }
+
+/** Records repeat the same dates over and over. */
+const parsedDate = rememberedByText(10_000, (value) => {
+  const parsed = parse(value);
+  return parsed && Object.freeze(parsed);
+});
 
 function parse(value: string): ParsedDate | undefined {
   const match = FHIR_DATE_TIME.exec(value.trim());

@@ -13,6 +13,12 @@ import { slice } from './slices.js';
 
 /** `JSON.parse` of 1 MiB takes 5–20 ms on a 2-core machine (more with many short keys). */
 const ONE_PARSE_MAX_BYTES = 1024 * 1024;
+/**
+ * A body up to this size is parsed in the turn its last bytes arrive (about 1 ms); a larger one
+ * first waits for a slice. Waiting costs a small body more than its parse: under load, bodies
+ * waiting their turn outlived the young generation's collections (issue 17).
+ */
+const PARSE_AT_ONCE_BYTES = 256 * 1024;
 /** Bytes given to the streaming parser at once: 16 KiB take 1–5 ms (the most for numbers). */
 const WRITE_BYTES = 16 * 1024;
 
@@ -102,7 +108,7 @@ export async function readJson(
     }
   }
   if (sliced) return sliced.end();
-  await slice();
+  if (size > PARSE_AT_ONCE_BYTES) await slice();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.concat(held, size).toString('utf8'));

@@ -548,6 +548,30 @@ describe('what is read (RULES.md 2, 6)', () => {
     ]);
   });
 
+  it("resources no rule reads are passed over before anything else, another patient's too", () => {
+    const found = facts([
+      // A heart rate and an Encounter: neither is read, so neither is noted.
+      lab('8867-4', 72, '/min', { id: 'hr-other', patientId: 'someone-else' }),
+      {
+        resourceType: 'Encounter',
+        id: 'enc-other',
+        status: 'finished',
+        class: { code: 'AMB' },
+        subject: { reference: 'Patient/someone-else' },
+      },
+      // A haemoglobin is read: another patient's is noted.
+      lab('718-7', 9.1, 'g/dL', { id: 'hb-other', patientId: 'someone-else' }),
+      lab('718-7', 12.5, 'g/dL', { id: 'hb-own' }),
+    ]);
+    expect(found.results.haemoglobin.map((result) => result.id)).toEqual(['hb-own']);
+    expect(found.notes).toEqual([
+      {
+        kind: 'other-patient',
+        text: 'Data note: Observation hb-other is about another patient and was ignored',
+      },
+    ]);
+  });
+
   it('a second Patient resource for someone else is ignored with a note', () => {
     const found = facts([patient({ id: 'someone-else', gender: 'male', birthDate: '2015-01-01' })]);
     expect(found.patient.sex).toBe('female');

@@ -8,10 +8,12 @@ import { isObject } from '../coding.js';
  * (entries, paging links) and OperationOutcomes (issues). The data layer reads the rest defensively.
  *
  * The check is written out rather than composed from zod objects: zod copies every object it
- * validates, and a prefetch Bundle holds thousands of them (docs/performance.md).
+ * validates, and a prefetch Bundle holds thousands of them. Prefetch values and FHIR server
+ * answers do not go through zod at all (see parseHookRequest).
  */
 
-interface Problem {
+/** Where a received value is not what this layer reads. */
+export interface StructureProblem {
   path: (string | number)[];
   message: string;
   /** The field is absent rather than wrong (reported as `required`). */
@@ -22,91 +24,95 @@ type Path = (string | number)[];
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]+$/;
 
-function problem(path: Path, message: string, value: unknown): Problem {
-  return { path, message, missing: value === undefined };
-}
+/**
+ * The check walks with one path stack: a path is copied only for a problem, never for each of the
+ * thousands of entries of a valid Bundle.
+ */
+class Check {
+  readonly problems: StructureProblem[] = [];
 
-/** The elements of an optional array field that must be objects. */
-function objectsOf(
-  value: unknown,
-  path: Path,
-  problems: Problem[],
-  required = false,
-): [Record<string, unknown>, Path][] {
-  if (value === undefined && !required) return [];
-  if (!Array.isArray(value)) {
-    problems.push(problem(path, 'expected an array', value));
-    return [];
-  }
-  if (required && value.length === 0) {
-    problems.push(problem(path, 'expected at least one element', value));
-  }
-  const items: [Record<string, unknown>, Path][] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    if (isObject(item)) items.push([item, [...path, i]]);
-    else problems.push(problem([...path, i], 'expected an object', item));
-  }
-  return items;
-}
+  constructor(private readonly path: Path) {}
 
-function stringAt(
-  object: Record<string, unknown>,
-  key: string,
-  path: Path,
-  problems: Problem[],
-): void {
-  const value = object[key];
-  if (typeof value !== 'string') problems.push(problem([...path, key], 'expected a string', value));
-}
-
-function operationOutcomeProblems(
-  outcome: Record<string, unknown>,
-  path: Path,
-  problems: Problem[],
-): void {
-  for (const [issue, at] of objectsOf(outcome.issue, [...path, 'issue'], problems, true)) {
-    if (issue.severity !== undefined) stringAt(issue, 'severity', at, problems);
+  problem(message: string, value: unknown, ...more: (string | number)[]): void {
+    this.problems.push({ path: [...this.path, ...more], message, missing: value === undefined });
   }
-}
 
-function bundleProblems(bundle: Record<string, unknown>, path: Path, problems: Problem[]): void {
-  for (const [entry, at] of objectsOf(bundle.entry, [...path, 'entry'], problems)) {
-    if (entry.resource !== undefined) {
-      // Entries are searched data or outcomes; nested Bundles are not looked into.
-      resourceProblems(entry.resource, [...at, 'resource'], problems, false);
+  /** Runs `check` on each object of an optional array field (objects only; others are problems). */
+  objects(
+    owner: Record<string, unknown>,
+    key: string,
+    check: (item: Record<string, unknown>) => void,
+    required = false,
+  ): void {
+    const value = owner[key];
+    if (value === undefined && !required) return;
+    if (!Array.isArray(value)) {
+      this.problem('expected an array', value, key);
+      return;
+    }
+    if (required && value.length === 0) this.problem('expected at least one element', value, key);
+    this.path.push(key);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      this.path.push(i);
+      if (isObject(item)) check(item);
+      else this.problem('expected an object', item);
+      this.path.pop();
+    }
+    this.path.pop();
+  }
+
+  string(object: Record<string, unknown>, key: string): void {
+    if (typeof object[key] !== 'string') this.problem('expected a string', object[key], key);
+  }
+
+  resource(value: unknown, topLevel: boolean): void {
+    if (!isObject(value)) {
+      this.problem('expected a FHIR resource (an object)', value);
+      return;
+    }
+    const type = value.resourceType;
+    if (typeof type !== 'string' || !RESOURCE_TYPE.test(type)) {
+      this.problem('expected a FHIR resource type', type, 'resourceType');
+    } else if (type === 'OperationOutcome') {
+      this.objects(
+        value,
+        'issue',
+        (issue) => {
+          if (issue.severity !== undefined) this.string(issue, 'severity');
+        },
+        true,
+      );
+    } else if (type === 'Bundle' && topLevel) {
+      this.objects(value, 'entry', (entry) => {
+        // Entries are searched data or outcomes; nested Bundles are not looked into.
+        if (entry.resource === undefined) return;
+        this.path.push('resource');
+        this.resource(entry.resource, false);
+        this.path.pop();
+      });
+      this.objects(value, 'link', (link) => {
+        this.string(link, 'relation');
+        this.string(link, 'url');
+      });
     }
   }
-  for (const [link, at] of objectsOf(bundle.link, [...path, 'link'], problems)) {
-    stringAt(link, 'relation', at, problems);
-    stringAt(link, 'url', at, problems);
-  }
 }
 
-function resourceProblems(
-  value: unknown,
-  path: Path,
-  problems: Problem[],
-  topLevel: boolean,
-): void {
-  if (!isObject(value)) {
-    problems.push(problem(path, 'expected a FHIR resource (an object)', value));
-    return;
-  }
-  const type = value.resourceType;
-  if (typeof type !== 'string' || !RESOURCE_TYPE.test(type)) {
-    problems.push(problem([...path, 'resourceType'], 'expected a FHIR resource type', type));
-  } else if (type === 'OperationOutcome') {
-    operationOutcomeProblems(value, path, problems);
-  } else if (type === 'Bundle' && topLevel) {
-    bundleProblems(value, path, problems);
-  }
+/** What is wrong with a received FHIR resource, each problem with its path under `at`. */
+export function fhirResourceProblems(value: unknown, at: Path = []): StructureProblem[] {
+  const check = new Check([...at]);
+  check.resource(value, true);
+  return check.problems;
 }
 
+/** Whether a received value is a FHIR resource as far as this layer reads it. */
+export const isFhirResource = (value: unknown): value is FhirResource =>
+  fhirResourceProblems(value).length === 0;
+
+/** The same check for zod schemas (draft orders): the value is passed on as received. */
 export const fhirResourceSchema = z.custom<FhirResource>().superRefine((value, ctx) => {
-  const problems: Problem[] = [];
-  resourceProblems(value, [], problems, true);
-  for (const { path, message, missing } of problems) {
+  for (const { path, message, missing } of fhirResourceProblems(value)) {
     ctx.addIssue(
       missing
         ? { code: 'invalid_type', expected: 'nonoptional', input: undefined, path, message }

@@ -1,6 +1,6 @@
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { isObject } from '../coding.js';
-import { fhirResourceSchema, isErrorOutcome } from './fhir-resource.js';
+import { isErrorOutcome, isFhirResource } from './fhir-resource.js';
 import type { IssueCode } from '../operation-outcome.js';
 import { JsonReadError, readJson } from '../../http/read-json.js';
 
@@ -229,12 +229,9 @@ const pastDeadline = (): FhirUnavailableError =>
 function checkedResource(body: unknown, access: FhirServerAccess): FhirResource {
   if (performance.now() > access.deadline) throw pastDeadline();
   access.budget?.take(dataCount(body));
-  const parsed = fhirResourceSchema.safeParse(body);
-  if (!parsed.success) {
-    throw unavailable('not a valid FHIR resource');
-  }
+  if (!isFhirResource(body)) throw unavailable('not a valid FHIR resource');
   if (performance.now() > access.deadline) throw pastDeadline();
-  return parsed.data;
+  return body;
 }
 
 /**
