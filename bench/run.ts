@@ -9,15 +9,15 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Card } from '../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../src/feedback/database.js';
 import { FeedbackStore } from '../src/feedback/store.js';
+import { body, checkOnce, codesOf, hookUrl } from './calls.js';
 import { evaluationTimes, pipelineSteps } from './inprocess.js';
 import type { EvaluationResult } from './inprocess.js';
 import { CONNECTIONS, runLoad } from './load.js';
 import { memoryRun } from './memory.js';
 import { startMonitor } from './monitor.js';
-import { allResources, generatePatient, hookRequest } from './patient.js';
+import { allResources, generatePatient } from './patient.js';
 import type { GeneratedPatient } from './patient.js';
 import { ORDER_HOOKS } from '../src/cds-hooks/hooks.js';
-import type { HookName } from '../src/cds-hooks/hooks.js';
 import { report } from './report.js';
 import type { HttpRow, Machine, Results, Target } from './report.js';
 import { ROOT, startFhirServerProcess, startFloor, startService } from './servers.js';
@@ -91,28 +91,6 @@ const progress = (message: string): void => {
   process.stderr.write(`[bench ${seconds} s] ${message}\n`);
 };
 
-const hookUrl = (baseUrl: string, hook: HookName): string => `${baseUrl}/cds-services/b12-${hook}`;
-
-const codesOf = (cards: readonly Card[]): string[] =>
-  cards.map((card) => card.source.topic?.code ?? card.source.label);
-
-/** One call before the load: it must answer 200 with the expected card. */
-async function checkOnce(url: string, body: string, expected: string): Promise<Card[]> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text}`);
-  const { cards } = JSON.parse(text) as { cards: Card[] };
-  const codes = codesOf(cards);
-  if (!codes.includes(expected)) {
-    throw new Error(`${url} gave cards ${codes.join(', ')}, expected ${expected}`);
-  }
-  return cards;
-}
-
 interface RowSpec {
   id: string;
   label: string;
@@ -159,11 +137,6 @@ async function httpRow(spec: RowSpec): Promise<HttpRow> {
     ...result,
   };
 }
-
-const body = (hook: HookName, patient: GeneratedPatient, fhirServer?: string): string =>
-  JSON.stringify(
-    hookRequest(hook, patient, fhirServer === undefined ? {} : { prefetch: false, fhirServer }),
-  );
 
 function machine(loadAverageAtStart: number[]): Machine {
   const run = (command: string, args: string[], trim = true): string => {
