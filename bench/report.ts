@@ -1,4 +1,5 @@
 import type { AbRow, AbSettings } from './ab.js';
+import type { ProfileResult } from './cpu-profile.js';
 import type { EvaluationResult, PipelineStep } from './inprocess.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
@@ -52,11 +53,12 @@ export interface RunInfo {
   machine: Machine;
 }
 
-/** `npm run bench -- --ab-only`: the A/B rows alone. */
+/** `npm run bench -- --ab-only`: the A/B rows alone (and the profile with `--profile`). */
 export interface AbResults extends RunInfo {
   abOnly: true;
   settings: { quick: boolean; ab: AbSettings };
   ab: AbRow[];
+  profile?: ProfileResult;
   targets: Target[];
 }
 
@@ -75,6 +77,8 @@ export interface Results extends RunInfo {
   http: HttpRow[];
   /** The service and the floor in child processes, A/B rounds (ab.ts). */
   ab: AbRow[];
+  /** With `--profile`. */
+  profile?: ProfileResult;
   fallback: {
     /** FHIR requests the replaying server received per hook call, and the most at once. */
     fhirRequestsPerCall: number;
@@ -210,6 +214,24 @@ function abSection(rows: readonly AbRow[], settings: AbSettings): string {
   ].join('\n');
 }
 
+function profileSection(profile: ProfileResult | undefined): string[] {
+  if (profile === undefined) return [];
+  return [
+    `CPU profile of the service child, patient-view ${profile.observations} obs, ${profile.requests} requests in ${fixed(profile.durationSeconds, 1)} s: ${profile.path}`,
+    `Top ${profile.top.length} functions by self time (${fixed(profile.busyMs, 0)} ms sampled busy, ${fixed(profile.idleMs, 0)} ms idle left out)`,
+    table(
+      ['Self ms', '% busy', 'Function', 'Where'],
+      profile.top.map((entry) => [
+        fixed(entry.selfMs, 0),
+        perCent(entry.share),
+        entry.name,
+        entry.location,
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function inProcessTable(rows: readonly EvaluationResult[]): string {
   return table(
     [
@@ -288,6 +310,7 @@ export function abReport(results: AbResults): string {
     ...heading(results, results.settings.quick, ', A/B rows only'),
     abSection(results.ab, results.settings.ab),
     '',
+    ...profileSection(results.profile),
     targetsTable(results.targets),
     '',
   ].join('\n');
@@ -316,6 +339,7 @@ export function report(results: Results): string {
     '',
     `Start-up of the built release to first GET /cds-services: ${startup.runsMs.map((value) => ms(value)).join(', ')} ms (median ${ms(startup.medianMs)} ms); RSS then ${startup.rssMb.toFixed(0)} MB`,
     '',
+    ...profileSection(results.profile),
     targetsTable(results.targets),
     '',
   ].join('\n');

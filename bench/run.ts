@@ -12,6 +12,8 @@ import { FeedbackStore } from '../src/feedback/store.js';
 import { abRows, abTargets } from './ab.js';
 import type { AbSettings } from './ab.js';
 import { body, checkOnce, codesOf, hookUrl } from './calls.js';
+import { profileService } from './cpu-profile.js';
+import type { ProfileResult } from './cpu-profile.js';
 import { evaluationTimes, pipelineSteps } from './inprocess.js';
 import type { EvaluationResult } from './inprocess.js';
 import { CONNECTIONS, runLoad } from './load.js';
@@ -43,6 +45,8 @@ import type { TimingOptions } from './timing.js';
 const QUICK = process.argv.includes('--quick');
 /** Only the A/B rows: a short loop for whoever is making the service faster. */
 const AB_ONLY = process.argv.includes('--ab-only');
+/** Also a CPU profile of the service child under the 300-Observation load (cpu-profile.ts). */
+const PROFILE = process.argv.includes('--profile');
 const AB_SIZES = [10, 100, 300, 1000];
 
 const FULL = {
@@ -104,6 +108,7 @@ if (
 const FALLBACK_PROBE_CALLS = 5;
 /** Where results are written; the smoke test points it at a temporary directory. */
 const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');
+const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 const benchStart = performance.now();
 const progress = (message: string): void => {
@@ -532,6 +537,7 @@ async function main(): Promise<void> {
       },
       http,
       ab,
+      ...(await profile(patient)),
       fallback,
       feedbackStore,
       inProcess,
@@ -598,6 +604,14 @@ function patients(sizes: readonly number[]): (size: number) => GeneratedPatient 
   };
 }
 
+/** With `--profile`, the profile of the service child; it runs after every measured row. */
+async function profile(
+  patient: (size: number) => GeneratedPatient,
+): Promise<{ profile?: ProfileResult }> {
+  if (!PROFILE) return {};
+  return { profile: await profileService(SETTINGS.ab, patient(300), PROFILE_DIR, progress) };
+}
+
 function write(results: RunInfo, text: string): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -605,13 +619,14 @@ function write(results: RunInfo, text: string): void {
   process.stdout.write(`${text}\nWritten to ${file}\n`);
 }
 
-/** `--ab-only`: the A/B rows, with their own targets. */
+/** `--ab-only`: the A/B rows (and the profile), with their own targets. */
 async function abOnly(): Promise<void> {
   const started = new Date();
   const startedMs = performance.now();
   const loadAverageAtStart = os.loadavg();
   const patient = patients(SETTINGS.ab.sizes);
   const ab = await abRows(SETTINGS.ab, patient, progress);
+  const profiled = await profile(patient);
   const results: AbResults = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -620,6 +635,7 @@ async function abOnly(): Promise<void> {
     abOnly: true,
     settings: { quick: QUICK, ab: SETTINGS.ab },
     ab,
+    ...profiled,
     targets: abTargets(ab),
   };
   write(results, abReport(results));
