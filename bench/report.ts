@@ -1,3 +1,5 @@
+import type { AbRow, AbSettings } from './ab.js';
+import type { ProfileResult } from './cpu-profile.js';
 import type { EvaluationResult, PipelineStep } from './inprocess.js';
 import type { LoadResult } from './load.js';
 import type { MemoryResult } from './memory.js';
@@ -43,11 +45,24 @@ export interface Target {
   met: boolean;
 }
 
-export interface Results {
+/** What every results file begins with. */
+export interface RunInfo {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
   machine: Machine;
+}
+
+/** `npm run bench -- --ab-only`: the A/B rows alone (and the profile with `--profile`). */
+export interface AbResults extends RunInfo {
+  abOnly: true;
+  settings: { quick: boolean; ab: AbSettings };
+  ab: AbRow[];
+  profile?: ProfileResult;
+  targets: Target[];
+}
+
+export interface Results extends RunInfo {
   settings: {
     /** `--quick`: every row briefly, a smoke run; not figures to compare. */
     quick: boolean;
@@ -57,8 +72,13 @@ export interface Results {
     scaleSeconds: number;
     fhirLatencyMs: number;
     memoryRequests: { first: number; total: number };
+    ab: AbSettings;
   };
   http: HttpRow[];
+  /** The service and the floor in child processes, A/B rounds (ab.ts). */
+  ab: AbRow[];
+  /** With `--profile`. */
+  profile?: ProfileResult;
   fallback: {
     /** FHIR requests the replaying server received per hook call, and the most at once. */
     fhirRequestsPerCall: number;
@@ -140,6 +160,78 @@ export function httpTable(rows: readonly HttpRow[]): string {
   );
 }
 
+const perCent = (share: number): string => fixed(share * 100, 1);
+
+export function abTable(rows: readonly AbRow[]): string {
+  return table(
+    [
+      'Obs',
+      'Body',
+      'Requests S/F',
+      'Service req/s',
+      'Floor req/s',
+      'Ratio',
+      'CPU ms/req S',
+      'CPU ms/req F',
+      'Beyond floor ms/req',
+      'GC % S',
+      'GC % F',
+      'GC share S÷F',
+      'RSS MB',
+      'Peak RSS MB',
+      'Err/non-2xx S/F',
+    ],
+    rows.map((row) => [
+      String(row.observations),
+      size(row.bodyBytes),
+      `${row.service.requests}/${row.floor.requests}`,
+      fixed(row.service.requestsPerSecond, 0),
+      fixed(row.floor.requestsPerSecond, 0),
+      fixed(row.ratio, 2),
+      fixed(row.service.cpuMsPerRequest, 2),
+      fixed(row.floor.cpuMsPerRequest, 2),
+      fixed(row.cpuMsBeyondFloor, 2),
+      perCent(row.service.gcShare),
+      perCent(row.floor.gcShare),
+      fixed(row.gcShareVsFloor, 2),
+      fixed(row.serviceRssMb, 0),
+      fixed(row.servicePeakRssMb, 0),
+      [row.service, row.floor]
+        .map((side) => `${side.errors + side.timeouts}/${side.non2xx}`)
+        .join(' '),
+    ]),
+  );
+}
+
+function abSection(rows: readonly AbRow[], settings: AbSettings): string {
+  const run =
+    settings.requestsPerConnection === undefined
+      ? `${settings.rounds} rounds of ${settings.roundSeconds ?? 0} s per side`
+      : `${settings.rounds} round(s) of ${settings.requestsPerConnection} requests per connection per side`;
+  return [
+    `A/B, child processes, ${settings.connections} connections (${run}, the side going first alternating; S = service, F = floor; CPU = the process's user + system time ÷ requests it received; GC % = GC pause ms ÷ CPU ms; RSS after the rounds, peak = maxRSS)`,
+    abTable(rows),
+  ].join('\n');
+}
+
+function profileSection(profile: ProfileResult | undefined): string[] {
+  if (profile === undefined) return [];
+  return [
+    `CPU profile of the service child, patient-view ${profile.observations} obs, ${profile.requests} requests in ${fixed(profile.durationSeconds, 1)} s: ${profile.path}`,
+    `Top ${profile.top.length} functions by self time (${fixed(profile.busyMs, 0)} ms sampled busy, ${fixed(profile.idleMs, 0)} ms idle left out)`,
+    table(
+      ['Self ms', '% busy', 'Function', 'Where'],
+      profile.top.map((entry) => [
+        fixed(entry.selfMs, 0),
+        perCent(entry.share),
+        entry.name,
+        entry.location,
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function inProcessTable(rows: readonly EvaluationResult[]): string {
   return table(
     [
@@ -203,15 +295,35 @@ export function storeOverheadMs(http: readonly HttpRow[]): number {
   return 1000 / stored.requestsPerSecond - 1000 / plain.requestsPerSecond;
 }
 
-export function report(results: Results): string {
-  const { machine, memory, feedbackStore, fallback, startup } = results;
+function heading(results: RunInfo, quick: boolean, what: string): string[] {
+  const { machine } = results;
   return [
-    `B12 CDS Hooks benchmark, ${results.startedAt} (${fixed(results.durationSeconds, 0)} s)${results.settings.quick ? ', QUICK run: a smoke test, not figures to compare' : ''}`,
+    `B12 CDS Hooks benchmark${what}, ${results.startedAt} (${fixed(results.durationSeconds, 0)} s)${quick ? ', QUICK run: a smoke test, not figures to compare' : ''}`,
     `${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, load average at start ${machine.loadAverageAtStart.map((value) => fixed(value, 2)).join(' ')}`,
     `commit ${machine.gitCommit}${machine.uncommittedFiles.length > 0 ? ` + ${machine.uncommittedFiles.length} uncommitted file(s)` : ''}`,
     '',
+  ];
+}
+
+export function abReport(results: AbResults): string {
+  return [
+    ...heading(results, results.settings.quick, ', A/B rows only'),
+    abSection(results.ab, results.settings.ab),
+    '',
+    ...profileSection(results.profile),
+    targetsTable(results.targets),
+    '',
+  ].join('\n');
+}
+
+export function report(results: Results): string {
+  const { memory, feedbackStore, fallback, startup } = results;
+  return [
+    ...heading(results, results.settings.quick, ''),
     `HTTP (autocannon, pipelining 1; vs floor = req/s ÷ floor req/s with the same body; GC = this process's main-thread GC pauses during the run)`,
     httpTable(results.http),
+    '',
+    abSection(results.ab, results.settings.ab),
     '',
     `FHIR fallback: ${fixed(fallback.fhirRequestsPerCall, 2)} FHIR requests per hook call, at most ${fallback.maxConcurrentFhirRequests} in flight at once`,
     `Feedback store (SQLite): ${feedbackStore.hookCallRowsWritten}/${feedbackStore.hookCallsAnswered} hook calls written, ${feedbackStore.failedWrites} failed, drained ${ms(feedbackStore.drainAfterLoadMs)} ms after the load; one write in-process: mean ${us(feedbackStore.writeInProcess.meanUs)} µs, p99 ${us(feedbackStore.writeInProcess.p99Us)} µs; from req/s: ${fixed(storeOverheadMs(results.http), 2)} ms more per hook call`,
@@ -227,6 +339,7 @@ export function report(results: Results): string {
     '',
     `Start-up of the built release to first GET /cds-services: ${startup.runsMs.map((value) => ms(value)).join(', ')} ms (median ${ms(startup.medianMs)} ms); RSS then ${startup.rssMb.toFixed(0)} MB`,
     '',
+    ...profileSection(results.profile),
     targetsTable(results.targets),
     '',
   ].join('\n');

@@ -9,17 +9,21 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Card } from '../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../src/feedback/database.js';
 import { FeedbackStore } from '../src/feedback/store.js';
+import { abRows, abTargets } from './ab.js';
+import type { AbSettings } from './ab.js';
+import { body, checkOnce, codesOf, hookUrl } from './calls.js';
+import { profileService } from './cpu-profile.js';
+import type { ProfileResult } from './cpu-profile.js';
 import { evaluationTimes, pipelineSteps } from './inprocess.js';
 import type { EvaluationResult } from './inprocess.js';
 import { CONNECTIONS, runLoad } from './load.js';
 import { memoryRun } from './memory.js';
 import { startMonitor } from './monitor.js';
-import { allResources, generatePatient, hookRequest } from './patient.js';
+import { allResources, generatePatient } from './patient.js';
 import type { GeneratedPatient } from './patient.js';
 import { ORDER_HOOKS } from '../src/cds-hooks/hooks.js';
-import type { HookName } from '../src/cds-hooks/hooks.js';
-import { report } from './report.js';
-import type { HttpRow, Machine, Results, Target } from './report.js';
+import { abReport, report } from './report.js';
+import type { AbResults, HttpRow, Machine, Results, RunInfo, Target } from './report.js';
 import { ROOT, startFhirServerProcess, startFloor, startService } from './servers.js';
 import type { FhirServerMode, Running } from './servers.js';
 import { buildRelease } from '../scripts/build.js';
@@ -30,6 +34,7 @@ import type { TimingOptions } from './timing.js';
 /**
  * `npm run bench`: the service in this process on a random loopback port, load from an
  * autocannon worker thread, results printed and written to bench/results/<timestamp>.json.
+ * The A/B rows run the service and the floor in child processes instead (ab.ts).
  * See docs/performance.md for what each row measures and the targets.
  */
 
@@ -38,6 +43,11 @@ import type { TimingOptions } from './timing.js';
  * for comparison. Otherwise the full run that docs/performance.md reports.
  */
 const QUICK = process.argv.includes('--quick');
+/** Only the A/B rows: a short loop for whoever is making the service faster. */
+const AB_ONLY = process.argv.includes('--ab-only');
+/** Also a CPU profile of the service child under the 300-Observation load (cpu-profile.ts). */
+const PROFILE = process.argv.includes('--profile');
+const AB_SIZES = [10, 100, 300, 1000];
 
 const FULL = {
   mainSeconds: 8,
@@ -54,6 +64,13 @@ const FULL = {
   requestsPerConnection: undefined as number | undefined,
   inProcess: {} as TimingOptions,
   inProcessLarge: { minIterations: 20, minWarmup: 5, measureMs: 3000 } as TimingOptions,
+  ab: {
+    sizes: AB_SIZES,
+    connections: CONNECTIONS,
+    rounds: 3,
+    roundSeconds: 3,
+    warmupSeconds: 1,
+  } as AbSettings,
 };
 const SETTINGS: typeof FULL = QUICK
   ? {
@@ -68,6 +85,13 @@ const SETTINGS: typeof FULL = QUICK
       requestsPerConnection: 2,
       inProcess: { warmupMs: 50, minWarmup: 2, measureMs: 100, minIterations: 3 },
       inProcessLarge: { warmupMs: 0, minWarmup: 1, measureMs: 0, minIterations: 3 },
+      ab: {
+        sizes: AB_SIZES,
+        connections: CONNECTIONS,
+        rounds: 1,
+        requestsPerConnection: 2,
+        warmupSeconds: 0,
+      },
     }
   : FULL;
 const FHIR_LATENCY_MS = 20;
@@ -84,34 +108,13 @@ if (
 const FALLBACK_PROBE_CALLS = 5;
 /** Where results are written; the smoke test points it at a temporary directory. */
 const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(ROOT, 'bench', 'results');
+const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 
 const benchStart = performance.now();
 const progress = (message: string): void => {
   const seconds = ((performance.now() - benchStart) / 1000).toFixed(0).padStart(4);
   process.stderr.write(`[bench ${seconds} s] ${message}\n`);
 };
-
-const hookUrl = (baseUrl: string, hook: HookName): string => `${baseUrl}/cds-services/b12-${hook}`;
-
-const codesOf = (cards: readonly Card[]): string[] =>
-  cards.map((card) => card.source.topic?.code ?? card.source.label);
-
-/** One call before the load: it must answer 200 with the expected card. */
-async function checkOnce(url: string, body: string, expected: string): Promise<Card[]> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${text}`);
-  const { cards } = JSON.parse(text) as { cards: Card[] };
-  const codes = codesOf(cards);
-  if (!codes.includes(expected)) {
-    throw new Error(`${url} gave cards ${codes.join(', ')}, expected ${expected}`);
-  }
-  return cards;
-}
 
 interface RowSpec {
   id: string;
@@ -159,11 +162,6 @@ async function httpRow(spec: RowSpec): Promise<HttpRow> {
     ...result,
   };
 }
-
-const body = (hook: HookName, patient: GeneratedPatient, fhirServer?: string): string =>
-  JSON.stringify(
-    hookRequest(hook, patient, fhirServer === undefined ? {} : { prefetch: false, fhirServer }),
-  );
 
 function machine(loadAverageAtStart: number[]): Machine {
   const run = (command: string, args: string[], trim = true): string => {
@@ -299,14 +297,7 @@ async function main(): Promise<void> {
   const loadAverageAtStart = os.loadavg();
   const work = mkdtempSync(join(os.tmpdir(), 'b12-bench-'));
   progress(`generating patients (scratch files in ${work})`);
-  const patients = new Map<number, GeneratedPatient>(
-    [...SCALE, 300].map((size) => [size, generatePatient({ observations: size })]),
-  );
-  const patient = (size: number): GeneratedPatient => {
-    const found = patients.get(size);
-    if (!found) throw new Error(`no patient with ${size} observations`);
-    return found;
-  };
+  const patient = patients([...SCALE, 300]);
   const p300 = patient(300);
   const pv300 = body('patient-view', p300);
 
@@ -499,6 +490,8 @@ async function main(): Promise<void> {
       if (base) row.vsFloor = row.requestsPerSecond / base.requestsPerSecond;
     }
 
+    const ab = await abRows(SETTINGS.ab, patient, progress);
+
     progress('in-process evaluation');
     const inProcess: EvaluationResult[] = [];
     for (const size of [10, 100, 300, 1000, 10_000]) {
@@ -540,20 +533,20 @@ async function main(): Promise<void> {
         scaleSeconds: SETTINGS.scaleSeconds,
         fhirLatencyMs: FHIR_LATENCY_MS,
         memoryRequests: { first: SETTINGS.memoryFirst, total: SETTINGS.memoryTotal },
+        ab: SETTINGS.ab,
       },
       http,
+      ab,
+      ...(await profile(patient)),
       fallback,
       feedbackStore,
       inProcess,
       pipeline300,
       memory,
       startup,
-      targets: targets(http, inProcess, { memory, startup, fallback }),
+      targets: [...targets(http, inProcess, { memory, startup, fallback }), ...abTargets(ab)],
     };
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${report(results)}\nWritten to ${file}\n`);
+    write(results, report(results));
   } finally {
     await service.close();
     await floor.close();
@@ -599,4 +592,53 @@ async function storeWriteTiming(
   }
 }
 
-await main();
+/** The patients of the given sizes, generated once; the lookup throws for any other size. */
+function patients(sizes: readonly number[]): (size: number) => GeneratedPatient {
+  const generated = new Map<number, GeneratedPatient>(
+    sizes.map((size) => [size, generatePatient({ observations: size })]),
+  );
+  return (size) => {
+    const found = generated.get(size);
+    if (!found) throw new Error(`no patient with ${size} observations`);
+    return found;
+  };
+}
+
+/** With `--profile`, the profile of the service child; it runs after every measured row. */
+async function profile(
+  patient: (size: number) => GeneratedPatient,
+): Promise<{ profile?: ProfileResult }> {
+  if (!PROFILE) return {};
+  return { profile: await profileService(SETTINGS.ab, patient(300), PROFILE_DIR, progress) };
+}
+
+function write(results: RunInfo, text: string): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${text}\nWritten to ${file}\n`);
+}
+
+/** `--ab-only`: the A/B rows (and the profile), with their own targets. */
+async function abOnly(): Promise<void> {
+  const started = new Date();
+  const startedMs = performance.now();
+  const loadAverageAtStart = os.loadavg();
+  const patient = patients(SETTINGS.ab.sizes);
+  const ab = await abRows(SETTINGS.ab, patient, progress);
+  const profiled = await profile(patient);
+  const results: AbResults = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: (performance.now() - startedMs) / 1000,
+    machine: machine(loadAverageAtStart),
+    abOnly: true,
+    settings: { quick: QUICK, ab: SETTINGS.ab },
+    ab,
+    ...profiled,
+    targets: abTargets(ab),
+  };
+  write(results, abReport(results));
+}
+
+await (AB_ONLY ? abOnly() : main());

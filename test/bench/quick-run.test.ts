@@ -42,6 +42,8 @@ describe('npm run bench -- --quick', () => {
       expect(stdout).toContain('QUICK run');
       for (const heading of [
         '| Row ',
+        'A/B, child processes, 32 connections',
+        '| Obs ',
         '| Observations ',
         '| Step (300 Observations) ',
         '| After requests ',
@@ -77,10 +79,19 @@ describe('npm run bench -- --quick', () => {
         'folate-order-b12-untreated',
       );
       expect(results.fallback.maxConcurrentFhirRequests).toBeGreaterThan(1);
+      // The A/B rows: each size loaded on both child processes, every answer a 200.
+      expect(results.ab.map((row) => row.observations)).toEqual([10, 100, 300, 1000]);
+      for (const row of results.ab) {
+        expect(row.cards).toContain('b12-deficiency-treat');
+        for (const side of [row.service, row.floor]) {
+          expect(side.requests, `${row.observations} obs`).toBeGreaterThan(0);
+          expect(side.errors + side.timeouts + side.non2xx, `${row.observations} obs`).toBe(0);
+        }
+      }
       expect(results.inProcess.map((row) => row.observations)).toEqual([
         10, 100, 300, 1000, 10_000,
       ]);
-      expect(results.targets.length).toBeGreaterThan(0);
+      expect(results.targets.map((target) => target.name)).toContain('A/B errors');
     },
   );
 });
