@@ -17,6 +17,8 @@ import type { Timing, TimingOptions } from './timing.js';
 
 /** The benchmark measures the advice, not the log. */
 const ignoreEvent = (): void => undefined;
+/** No card is silent under the default configuration. */
+const noSilentCards = (): void => undefined;
 
 /**
  * In-process evaluation without HTTP: the service handler (facts + rules + cards, as advice.ts
@@ -73,7 +75,14 @@ export async function evaluationTimes(
   const prefetch = prefetchData(patient);
   const handler = handlerOf(service);
   const { publicUrl } = benchConfig();
-  const call = { request, prefetch, now: BENCH_NOW, report: ignoreEvent, publicUrl };
+  const call = {
+    request,
+    prefetch,
+    now: BENCH_NOW,
+    report: ignoreEvent,
+    silent: noSilentCards,
+    publicUrl,
+  };
   const response = await handler(call);
 
   const config = DEFAULT_CLINICAL_CONFIG;
@@ -93,7 +102,7 @@ export async function evaluationTimes(
     total: await timeIt(() => handler(call), timing),
     facts: await timeIt(readFacts, timing),
     rules: await timeIt(() => adviceOf(hook, patient.patientId, facts, config), timing),
-    cards: await timeIt(() => cardsOf(advice, facts.notes, publicUrl), timing),
+    cards: await timeIt(() => cardsOf(advice.shown, facts.notes, publicUrl), timing),
     cardCodes: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
   };
 }
@@ -130,6 +139,7 @@ export async function pipelineSteps(
     prefetch: resolved.data,
     now: BENCH_NOW,
     report: ignoreEvent,
+    silent: noSilentCards,
     publicUrl: config.publicUrl,
   };
   const response = await handler(call);

@@ -623,7 +623,7 @@ describe('the clinical engine never throws on partial or wrong-typed FHIR', () =
             DEFAULT_CLINICAL_CONFIG,
           );
           const { cards } = cardsOf(
-            adviceOf(hook, sample.patientId, facts, DEFAULT_CLINICAL_CONFIG),
+            adviceOf(hook, sample.patientId, facts, DEFAULT_CLINICAL_CONFIG).shown,
             facts.notes,
             'http://localhost:3000',
           );

@@ -7,6 +7,7 @@ import { toCard } from './cards.js';
 import type { CardSpec } from './cards.js';
 import type { ClinicalConfig } from './clinical-config.js';
 import { evaluate } from './evaluate.js';
+import type { Advice } from './evaluate.js';
 import { ruleContext } from './rule.js';
 import { readPatientFacts } from './patient-facts.js';
 import type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
@@ -24,7 +25,7 @@ export const adviceOf = (
   patientId: string,
   facts: PatientFacts,
   config: ClinicalConfig,
-): CardSpec[] => evaluate(ruleContext(hook, patientId, facts, config));
+): Advice => evaluate(ruleContext(hook, patientId, facts, config));
 
 /** The cards, linking to their guidance pages under the service's public URL. */
 export const cardsOf = (
@@ -41,7 +42,7 @@ export const cardsOf = (
 export function b12Advice<H extends HookName>(
   config: ClinicalConfig,
 ): (call: ServiceCall<H>) => CdsResponse {
-  return ({ request, prefetch, now, report, publicUrl }) => {
+  return ({ request, prefetch, now, report, silent, publicUrl }) => {
     const context: Record<string, unknown> = request.context;
     const patientId = request.context.patientId;
     const facts = factsOf(
@@ -68,10 +69,8 @@ export function b12Advice<H extends HookName>(
         });
       }
     }
-    return cardsOf(
-      adviceOf(request.hook as HookName, patientId, facts, config),
-      facts.notes,
-      publicUrl,
-    );
+    const advice = adviceOf(request.hook as HookName, patientId, facts, config);
+    if (advice.silent.length > 0) silent(cardsOf(advice.silent, facts.notes, publicUrl).cards);
+    return cardsOf(advice.shown, facts.notes, publicUrl);
   };
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CARD_CATALOG } from './catalog.js';
+import type { CardCode } from './catalog.js';
 import { ANALYTES } from './terminology.js';
 import type { Analyte } from './terminology.js';
 import { siteRecognisersSchema } from './site-recognisers.js';
@@ -107,9 +109,24 @@ export interface Thresholds {
   pancytopeniaPlateletsBelow: number;
 }
 
+/**
+ * What a card does when its rule fires (issue 18): `active` shows it (every card's default);
+ * `silent` evaluates it and records it in the feedback store as "would have shown", without
+ * returning it, so a committee can run a new card unseen for a month first; `off` does not
+ * evaluate it at all.
+ */
+export type CardMode = 'active' | 'silent' | 'off';
+export const CARD_MODES: readonly CardMode[] = ['active', 'silent', 'off'];
+
 export interface ClinicalConfig extends DataRulesConfig {
   thresholds: Thresholds;
+  /** Each card's mode; a code not listed is `active`. */
+  cards: Readonly<Partial<Record<CardCode, CardMode>>>;
 }
+
+/** A card's mode under `config`. */
+export const cardMode = (config: Pick<ClinicalConfig, 'cards'>, code: CardCode): CardMode =>
+  config.cards[code] ?? 'active';
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   b12TotalConfirmedBelow: 180,
@@ -142,6 +159,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 export const DEFAULT_CLINICAL_CONFIG: ClinicalConfig = {
   ...DEFAULT_DATA_RULES,
   thresholds: DEFAULT_THRESHOLDS,
+  cards: {},
 };
 
 const positive = z.number().positive();
@@ -179,6 +197,17 @@ const overridesSchema = z
       .optional(),
     // Every expression is compiled here, once: one that does not compile stops the start.
     recognisers: siteRecognisersSchema.optional(),
+    // An unknown card code or mode stops the start, naming it.
+    cards: z
+      .strictObject(
+        Object.fromEntries(
+          (Object.keys(CARD_CATALOG) as CardCode[]).map((code) => [
+            code,
+            z.enum(CARD_MODES).optional(),
+          ]),
+        ),
+      )
+      .optional(),
   })
   .transform((overrides): ClinicalConfig => {
     const defined = <T extends object>(values: T | undefined): Partial<T> =>
@@ -187,7 +216,13 @@ const overridesSchema = z
       ) as Partial<T>;
     return {
       ...DEFAULT_CLINICAL_CONFIG,
-      ...defined({ ...overrides, thresholds: undefined, lookbackDays: undefined }),
+      ...defined({
+        ...overrides,
+        thresholds: undefined,
+        lookbackDays: undefined,
+        cards: undefined,
+      }),
+      cards: defined(overrides.cards as Partial<Record<CardCode, CardMode>> | undefined),
       thresholds: {
         ...DEFAULT_THRESHOLDS,
         ...defined(overrides.thresholds as Partial<Thresholds> | undefined),

@@ -1,6 +1,6 @@
 import type { Config } from '../main/config.js';
 import { isObject } from '../fhir/coding.js';
-import type { CdsResponse } from './cards.js';
+import type { Card, CdsResponse } from './cards.js';
 import { parseHookRequest } from './hook-request.js';
 import type { HookRequest } from './hook-request.js';
 import type { HookName } from './hooks.js';
@@ -34,6 +34,8 @@ export interface HookCall {
   response: CdsResponse;
   /** What the handler reported for the log. */
   events: readonly ServiceEvent[];
+  /** Cards evaluated in silent mode: recorded as "would have shown", never sent (issue 18). */
+  silentCards: readonly Card[];
 }
 
 /**
@@ -98,12 +100,18 @@ function countResources(body: unknown, maxResources: number): number {
   return total;
 }
 
+/** What the handler reported besides its response. */
+interface Reported {
+  events: ServiceEvent[];
+  silentCards: Card[];
+}
+
 async function runHandler(
   service: CdsService,
   request: HookRequest,
   resolved: ResolvedPrefetch,
   now: Date,
-  events: ServiceEvent[],
+  reported: Reported,
   publicUrl: string,
 ): Promise<CdsResponse> {
   // Validated with this service's own hook schema, so the request matches the handler's hook.
@@ -117,7 +125,10 @@ async function runHandler(
     prefetch: resolved.data,
     now,
     report: (event) => {
-      events.push(event);
+      reported.events.push(event);
+    },
+    silent: (cards) => {
+      reported.silentCards.push(...cards);
     },
     publicUrl,
   });
@@ -141,8 +152,15 @@ export async function callService(
     maxResources: config.maxPrefetchResources,
   });
   const calledAt = now();
-  const events: ServiceEvent[] = [];
+  const reported: Reported = { events: [], silentCards: [] };
   if (sliced) await slice();
-  const response = await runHandler(service, request, resolved, calledAt, events, config.publicUrl);
-  return { request, resolved, calledAt, response, events };
+  const response = await runHandler(
+    service,
+    request,
+    resolved,
+    calledAt,
+    reported,
+    config.publicUrl,
+  );
+  return { request, resolved, calledAt, response, ...reported };
 }

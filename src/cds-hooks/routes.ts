@@ -8,6 +8,7 @@ import { methodNotAllowed } from '../http/errors.js';
 import { logValue } from '../http/log-values.js';
 import { describeCall } from '../http/request-log.js';
 import { OperationOutcomeError } from '../fhir/operation-outcome.js';
+import type { Card } from './cards.js';
 import { callService } from './hook-call.js';
 import { UUID } from './hook-request.js';
 import { PrefetchFailure } from './prefetch.js';
@@ -31,6 +32,9 @@ export interface CdsRoutesOptions {
 }
 
 const HOOK_CALL = { answered: 'hook call', failed: 'hook call failed' };
+
+const cardCodes = (cards: readonly Card[]): string[] =>
+  cards.map((card) => card.source.topic?.code ?? card.source.label);
 
 export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutesOptions): Router {
   const router = Router();
@@ -56,7 +60,7 @@ export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutes
       };
       describeCall(res, HOOK_CALL, line);
       try {
-        const { request, resolved, calledAt, response, events } = await callService(
+        const { request, resolved, calledAt, response, events, silentCards } = await callService(
           service,
           jsonBody(req),
           { config, allowedServers: callingClient(res)?.fhirServers, now },
@@ -68,7 +72,9 @@ export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutes
           );
         }
         describeCall(res, HOOK_CALL, {
-          cards: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
+          cards: cardCodes(response.cards),
+          // Named apart: a reader of the log must never take a silent card for one shown.
+          ...(silentCards.length > 0 ? { silentCards: cardCodes(silentCards) } : {}),
           sources: resolved.sources,
         });
         res.json(response);
@@ -81,6 +87,7 @@ export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutes
           at: calledAt,
           issuer: callingClient(res)?.iss,
           cards: response.cards,
+          silentCards,
         });
       } catch (error) {
         // The caller got one wording for an unavailable FHIR server; the cause is logged here.

@@ -1,4 +1,4 @@
-import type { CdsResponse } from './cards.js';
+import type { Card, CdsResponse } from './cards.js';
 import type { HookRequest } from './hook-request.js';
 import type { HookName } from './hooks.js';
 import type { PrefetchData } from './prefetch.js';
@@ -28,6 +28,11 @@ export interface ServiceCall<H extends HookName> {
   now: Date;
   /** Reports an event for the hook call's log. */
   report: (event: ServiceEvent) => void;
+  /**
+   * Records cards evaluated in silent mode (issue 18): stored as "would have shown", never
+   * returned to the EHR.
+   */
+  silent: (cards: readonly Card[]) => void;
   /** The service's externally visible base URL (`CDS_PUBLIC_URL`): cards link to its own pages. */
   publicUrl: string;
 }

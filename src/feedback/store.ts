@@ -55,6 +55,8 @@ const MIGRATIONS: readonly (readonly string[])[] = [
     'CREATE INDEX feedback_card_uuid ON feedback (card_uuid)',
     'CREATE INDEX feedback_received_at ON feedback (received_at)',
   ],
+  // Issue 18: cards evaluated in silent mode, recorded as "would have shown" (never shown).
+  ['ALTER TABLE cards ADD COLUMN silent INTEGER NOT NULL DEFAULT 0'],
 ];
 
 export interface HookCallRecord {
@@ -64,6 +66,8 @@ export interface HookCallRecord {
   at: Date;
   issuer: string | undefined;
   cards: readonly Card[];
+  /** Cards evaluated in silent mode: stored as "would have shown", never shown (issue 18). */
+  silentCards?: readonly Card[];
 }
 
 export interface FeedbackReceipt {
@@ -90,6 +94,8 @@ export interface ReportRow {
   code: string;
   indicator: string;
   shown: number;
+  /** Evaluated in silent mode: would have been shown (issue 18); never accepted or overridden. */
+  silent: number;
   accepted: number;
   overridden: number;
   /** Shown without any feedback. */
@@ -104,6 +110,8 @@ export interface DailyAcceptance {
   day: string;
   shown: number;
   accepted: number;
+  /** Silent firings that day: cards that would have been shown. */
+  silent: number;
 }
 
 export interface Report {
@@ -176,9 +184,9 @@ export class FeedbackStore {
           'INSERT INTO hook_calls (hook_instance, service_id, hook, called_at, issuer) VALUES (?, ?, ?, ?, ?)',
           [call.hookInstance, call.serviceId, call.hook, at, call.issuer ?? null],
         );
-        for (const card of call.cards) {
-          await tx.run(
-            'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at) VALUES (?, ?, ?, ?, ?, ?)',
+        const insertCard = (card: Card, silent: boolean): Promise<void> =>
+          tx.run(
+            'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at, silent) VALUES (?, ?, ?, ?, ?, ?, ?)',
             [
               card.uuid,
               call.hookInstance,
@@ -186,8 +194,13 @@ export class FeedbackStore {
               card.source.topic?.code ?? card.source.label,
               card.indicator,
               at,
+              silent ? 1 : 0,
             ],
           );
+        // A silent card's suggestions were never offered: only the card is kept.
+        for (const card of call.silentCards ?? []) await insertCard(card, true);
+        for (const card of call.cards) {
+          await insertCard(card, false);
           for (const suggestion of card.suggestions ?? []) {
             await tx.run(
               'INSERT INTO card_suggestions (card_uuid, suggestion_uuid) VALUES (?, ?)',
@@ -250,15 +263,10 @@ export class FeedbackStore {
   async report(period: ReportPeriod, options: ReportOptions = {}): Promise<Report> {
     const from = period.from.getTime();
     const to = period.to.getTime();
-    const cards = await this.db.all<{
-      uuid: string;
-      code: string;
-      indicator: string;
-      shown_at: number;
-    }>('SELECT uuid, code, indicator, shown_at FROM cards WHERE shown_at >= ? AND shown_at < ?', [
-      from,
-      to,
-    ]);
+    const cards = await this.db.all<ReportedCard>(
+      'SELECT uuid, code, indicator, shown_at, silent FROM cards WHERE shown_at >= ? AND shown_at < ?',
+      [from, to],
+    );
     const feedback = await this.db.all<{
       card_uuid: string;
       outcome: string;
@@ -313,8 +321,17 @@ export class FeedbackStore {
   }
 }
 
+/** A card row as the report reads it; `silent` is 1 for a card that would have been shown. */
+interface ReportedCard {
+  uuid: string;
+  code: string;
+  indicator: string;
+  shown_at: number;
+  silent: number;
+}
+
 function summarise(
-  cards: readonly { uuid: string; code: string; indicator: string; shown_at: number }[],
+  cards: readonly ReportedCard[],
   feedback: readonly {
     card_uuid: string;
     outcome: string;
@@ -337,25 +354,32 @@ function summarise(
       code: card.code,
       indicator: card.indicator,
       shown: 0,
+      silent: 0,
       accepted: 0,
       overridden: 0,
       ignored: 0,
       acceptanceRate: 0,
       overrideReasons: [],
     };
-    const seen = outcomes.get(card.uuid);
-    row.shown += 1;
-    // A card accepted at any point counts as accepted, even if an earlier view overrode it.
-    if (seen?.has('accepted')) row.accepted += 1;
-    else if (seen?.has('overridden')) row.overridden += 1;
-    else row.ignored += 1;
     rows.set(key, row);
     const day = new Date(card.shown_at).toISOString().slice(0, 10);
     const dayKey = `${card.code}|${day}`;
-    const dayRow = daily.get(dayKey) ?? { code: card.code, day, shown: 0, accepted: 0 };
-    dayRow.shown += 1;
-    if (seen?.has('accepted')) dayRow.accepted += 1;
+    const dayRow = daily.get(dayKey) ?? { code: card.code, day, shown: 0, accepted: 0, silent: 0 };
     daily.set(dayKey, dayRow);
+    if (card.silent === 1) {
+      row.silent += 1;
+      dayRow.silent += 1;
+      continue;
+    }
+    const seen = outcomes.get(card.uuid);
+    row.shown += 1;
+    dayRow.shown += 1;
+    // A card accepted at any point counts as accepted, even if an earlier view overrode it.
+    if (seen?.has('accepted')) {
+      row.accepted += 1;
+      dayRow.accepted += 1;
+    } else if (seen?.has('overridden')) row.overridden += 1;
+    else row.ignored += 1;
   }
   // Override reasons per row, by code: the same reason with or without a display (the CDS Hooks
   // Sandbox sends the code alone) is one reason (RULES.md 10.9.6).

@@ -79,6 +79,8 @@ const RULE_BOOK_DEFAULTS: ClinicalConfig = {
   localCodes: [],
   // Issue 12 item 4: no site recognisers unless the site adds them.
   recognisers: [],
+  // Issue 18: every card active unless the site makes it silent or switches it off.
+  cards: {},
 };
 
 /** The error `clinicalConfigFrom` throws for `overrides`, or fails the test if it accepts them. */
@@ -115,6 +117,16 @@ describe('clinicalConfigFrom: partial overrides merge with the defaults', () => 
     expect(config).toEqual({
       ...RULE_BOOK_DEFAULTS,
       thresholds: { ...RULE_BOOK_DEFAULTS.thresholds, b12TotalConfirmedBelow: 200 },
+    });
+  });
+
+  it('card modes: the cards named change, every other card stays active', () => {
+    const config = clinicalConfigFrom({
+      cards: { 'b12-test-consider': 'silent', 'hypokalaemia-monitoring': 'off' },
+    });
+    expect(config).toEqual({
+      ...RULE_BOOK_DEFAULTS,
+      cards: { 'b12-test-consider': 'silent', 'hypokalaemia-monitoring': 'off' },
     });
   });
 
@@ -188,6 +200,16 @@ describe('clinicalConfigFrom: a wrong file is refused with a ClinicalConfigError
       /b12TotalConfirmedBellow/,
     ],
     ['an unknown lookback analyte', { lookbackDays: { b12: 100 } }, /b12/],
+    [
+      'a card mode for an unknown card code, naming it',
+      { cards: { 'b12-test-recomended': 'silent' } },
+      /b12-test-recomended/,
+    ],
+    [
+      'an unknown card mode, naming the card',
+      { cards: { 'b12-test-recommended': 'quiet' } },
+      /cards\["b12-test-recommended"\]/,
+    ],
     [
       'an unknown key in a local code',
       { localCodes: [{ system: 'urn:x', code: 'B', analyte: 'totalB12', unit: 'ng/L' }] },

@@ -143,7 +143,8 @@ function contextOf({
   return ruleContext(hook, PATIENT_ID, patientFacts, DEFAULT_CLINICAL_CONFIG);
 }
 
-const codesOf = (context: RuleContext): string[] => evaluate(context).map((spec) => spec.code);
+const codesOf = (context: RuleContext): string[] =>
+  evaluate(context).shown.map((spec) => spec.code);
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: the real rules

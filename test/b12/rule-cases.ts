@@ -81,7 +81,7 @@ const cardOfSpec = (spec: CardSpec, patientFacts: PatientFacts): Card =>
   toCard(spec, patientFacts.notes, 'http://localhost:3000');
 
 function runOn(patientFacts: PatientFacts, context: RuleContext): Run {
-  const specs = evaluate(context);
+  const specs = evaluate(context).shown;
   const cards = specs.map((spec) => cardOfSpec(spec, patientFacts));
   const codes = specs.map((spec) => spec.code);
   const find = (code: CardCode): Card | undefined =>

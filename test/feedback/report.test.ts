@@ -31,6 +31,7 @@ const REPORT: Report = {
       code: HOSTILE,
       indicator: 'info',
       shown: 1,
+      silent: 0,
       accepted: 1,
       overridden: 0,
       ignored: 0,
@@ -41,6 +42,7 @@ const REPORT: Report = {
       code: TREAT,
       indicator: 'warning',
       shown: 4,
+      silent: 0,
       accepted: 3,
       overridden: 1,
       ignored: 0,
@@ -53,6 +55,7 @@ const REPORT: Report = {
       code: TEST,
       indicator: 'info',
       shown: 6,
+      silent: 0,
       accepted: 1,
       overridden: 3,
       ignored: 2,
@@ -68,11 +71,11 @@ const REPORT: Report = {
     },
   ],
   daily: [
-    { code: HOSTILE, day: '2026-11-03', shown: 1, accepted: 1 },
-    { code: TREAT, day: '2026-11-02', shown: 2, accepted: 1 },
-    { code: TREAT, day: '2026-11-03', shown: 2, accepted: 2 },
-    { code: TEST, day: '2026-11-02', shown: 2, accepted: 1 },
-    { code: TEST, day: '2026-11-04', shown: 4, accepted: 0 },
+    { code: HOSTILE, day: '2026-11-03', shown: 1, accepted: 1, silent: 0 },
+    { code: TREAT, day: '2026-11-02', shown: 2, accepted: 1, silent: 0 },
+    { code: TREAT, day: '2026-11-03', shown: 2, accepted: 2, silent: 0 },
+    { code: TEST, day: '2026-11-02', shown: 2, accepted: 1, silent: 0 },
+    { code: TEST, day: '2026-11-04', shown: 4, accepted: 0, silent: 0 },
   ],
   unmatchedFeedback: 2,
   unknownCardFeedback: 1,
@@ -90,6 +93,7 @@ const COLUMNS = [
   'card code',
   'indicator',
   'shown',
+  'silent',
   'accepted',
   'overridden',
   'ignored',
@@ -117,9 +121,9 @@ describe('reportText', () => {
     expect(cells(header ?? '')).toEqual(COLUMNS);
     expect(rule).toMatch(/^[- ]+$/);
     expect(rows.map(cells)).toEqual([
-      [HOSTILE, 'info', '1', '1', '0', '0', '100.0%'],
-      [TREAT, 'warning', '4', '3', '1', '0', '75.0%'],
-      [TEST, 'info', '6', '1', '3', '2', '16.7%'],
+      [HOSTILE, 'info', '1', '0', '1', '0', '0', '100.0%'],
+      [TREAT, 'warning', '4', '0', '3', '1', '0', '75.0%'],
+      [TEST, 'info', '6', '0', '1', '3', '2', '16.7%'],
     ]);
   });
 
@@ -211,6 +215,7 @@ describe('reportHtml', () => {
         '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;',
         'info',
         '1',
+        '0',
         '1',
         '0',
         '0',
@@ -221,6 +226,7 @@ describe('reportHtml', () => {
         TREAT,
         'warning',
         '4',
+        '0',
         '3',
         '1',
         '0',
@@ -231,6 +237,7 @@ describe('reportHtml', () => {
         TEST,
         'info',
         '6',
+        '0',
         '1',
         '3',
         '2',
@@ -239,8 +246,61 @@ describe('reportHtml', () => {
       ],
     ]);
     expect(html).toContain(
-      '<tr><th>card code</th><th>indicator</th><th>shown</th><th>accepted</th><th>overridden</th><th>ignored</th><th>acceptance</th><th>override reasons</th></tr>',
+      '<tr><th>card code</th><th>indicator</th><th>shown</th><th>silent (would have been shown)</th><th>accepted</th><th>overridden</th><th>ignored</th><th>acceptance</th><th>override reasons</th></tr>',
     );
+  });
+});
+
+describe('silent cards in the report (issue 18)', () => {
+  const CONSIDER = 'b12-test-consider';
+  const SILENT: Report = {
+    ...REPORT,
+    rows: [
+      ...REPORT.rows,
+      {
+        code: CONSIDER,
+        indicator: 'info',
+        shown: 0,
+        silent: 5,
+        accepted: 0,
+        overridden: 0,
+        ignored: 0,
+        acceptanceRate: 0,
+        overrideReasons: [],
+      },
+    ],
+    daily: [
+      ...REPORT.daily,
+      { code: CONSIDER, day: '2026-11-02', shown: 0, accepted: 0, silent: 2 },
+      { code: CONSIDER, day: '2026-11-04', shown: 0, accepted: 0, silent: 3 },
+    ],
+  };
+
+  it('the text counts them beside the shown cards, with no acceptance, and says how many', () => {
+    const text = reportText(SILENT);
+    const rows = tableLines(text).slice(2).map(cells);
+    expect(rows.at(-1)).toEqual([CONSIDER, 'info', '0', '5', '0', '0', '0', '—']);
+    expect(text).toContain(
+      'silent: 5 card(s) in silent mode would have been shown (evaluated and recorded, never sent).',
+    );
+  });
+
+  it('the page draws a second chart: the silent code shown (solid) and silent (dashed) per day', () => {
+    const html = reportHtml(SILENT);
+    expect(html.match(/<svg\b/g)).toHaveLength(2);
+    const silentChart = html.slice(html.indexOf('<h2>Silent cards'));
+    const lines = [
+      ...silentChart.matchAll(
+        /<polyline [^>]*?(stroke-dasharray="6 4" )?points="([^"]*)"[^>]*><title>([^<]*)</g,
+      ),
+    ].map(([, dashed, points, title]) => ({ title, dashed: dashed !== undefined, points }));
+    // Days 2 and 4 Nov at x = 40 and 680; 0 at y = 220, the most (3) at y = 40.
+    expect(lines).toEqual([
+      { title: `${CONSIDER} shown`, dashed: false, points: '40.0,220.0 680.0,220.0' },
+      { title: `${CONSIDER} silent`, dashed: true, points: '40.0,100.0 680.0,40.0' },
+    ]);
+    // The acceptance chart is unchanged: a code never shown has no line in it.
+    expect(html.slice(0, html.indexOf('<h2>Silent cards'))).not.toContain(CONSIDER);
   });
 });
 
@@ -463,8 +523,8 @@ describe('the CLI (node dist/src/main/cli/feedback.js)', () => {
     expect(run.stdout).toContain('Cards shown from 2026-11-01 to 2026-11-08 (exclusive)');
     const [, , ...rows] = tableLines(run.stdout);
     expect(rows.map(cells)).toEqual([
-      [TREAT, 'warning', '2', '1', '0', '1', '50.0%'],
-      [TEST, 'info', '2', '0', '2', '0', '0.0%'],
+      [TREAT, 'warning', '2', '0', '1', '0', '1', '50.0%'],
+      [TEST, 'info', '2', '0', '0', '2', '0', '0.0%'],
     ]);
     // With and without a display: one reason, named by the catalog (RULES.md 10.9.6).
     expect(run.stdout).toContain(`  ${TEST} (info): ${OVERRIDE_REASONS['patient-declined']} ×2\n`);
@@ -472,7 +532,7 @@ describe('the CLI (node dist/src/main/cli/feedback.js)', () => {
     expect(existsSync(htmlPath)).toBe(true);
     const html = readFileSync(htmlPath, 'utf8');
     expect(html.match(/<polyline /g)).toHaveLength(2);
-    expect(html).toContain(`<td>${TREAT}</td><td>warning</td><td>2</td><td>1</td>`);
+    expect(html).toContain(`<td>${TREAT}</td><td>warning</td><td>2</td><td>0</td><td>1</td>`);
   });
 
   it('purge removes what is older than FEEDBACK_RETENTION_DAYS and says how much', async () => {

@@ -194,13 +194,16 @@ describe.each(backends)('feedback store on $name', (backend) => {
   });
 
   describe('schema', () => {
-    it('applies the migrations at open: the five tables exist and schema_migrations holds version 1', async () => {
+    it('applies the migrations at open: the five tables exist and schema_migrations holds versions 1 and 2 (silent cards)', async () => {
       const { db } = await openStore();
       expect(await tableNames(db)).toEqual(TABLES);
-      expect(await db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+      expect(await db.all('SELECT version FROM schema_migrations')).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
     });
 
-    it('opening an up-to-date database again is a no-op: version 1 once, the rows kept', async () => {
+    it('opening an up-to-date database again is a no-op: each version once, the rows kept', async () => {
       const first = await openStore();
       const shown = b12Card(TREAT, 'warning');
       await show(first.store, AT, [shown]);
@@ -208,18 +211,24 @@ describe.each(backends)('feedback store on $name', (backend) => {
       const db = backend.persistent ? connect() : first.db;
       await FeedbackStore.open(db);
       await FeedbackStore.open(db);
-      expect(await db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+      expect(await db.all('SELECT version FROM schema_migrations')).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
       expect(await db.all('SELECT uuid FROM cards')).toEqual([{ uuid: shown.uuid }]);
     });
 
     // Defined only where it applies (several connections to one database), so nothing is skipped.
     if (backend.replicas)
-      it('replicas opening the same empty database at once all succeed, and version 1 is applied once', async () => {
+      it('replicas opening the same empty database at once all succeed, and each version is applied once', async () => {
         const dbs = [connect(), connect(), connect()];
         const stores = await Promise.all(dbs.map((db) => FeedbackStore.open(db)));
         expect(stores).toHaveLength(3);
         const [db] = dbs;
-        expect(await db?.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }]);
+        expect(await db?.all('SELECT version FROM schema_migrations')).toEqual([
+          { version: 1 },
+          { version: 2 },
+        ]);
       });
 
     if (backend.file !== undefined)
@@ -263,6 +272,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
           code: TREAT,
           indicator: 'warning',
           shown_at: at,
+          silent: 0,
         },
         {
           uuid: test.uuid,
@@ -271,6 +281,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
           code: TEST,
           indicator: 'info',
           shown_at: at,
+          silent: 0,
         },
       ]);
       const suggestions = treat.suggestions ?? [];
@@ -517,6 +528,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
           code: TREAT,
           indicator: 'critical',
           shown: 1,
+          silent: 0,
           accepted: 0,
           overridden: 1,
           ignored: 0,
@@ -529,6 +541,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
           code: TREAT,
           indicator: 'warning',
           shown: 4,
+          silent: 0,
           accepted: 2,
           overridden: 1,
           ignored: 1,
@@ -541,6 +554,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
           code: TEST,
           indicator: 'info',
           shown: 5,
+          silent: 0,
           accepted: 1,
           overridden: 3,
           ignored: 1,
@@ -563,10 +577,10 @@ describe.each(backends)('feedback store on $name', (backend) => {
 
     it('gives the daily series per code (UTC days): cards shown and accepted each day', () => {
       expect(report.daily).toEqual([
-        { code: TREAT, day: '2026-11-02', shown: 2, accepted: 1 },
-        { code: TREAT, day: '2026-11-03', shown: 3, accepted: 1 },
-        { code: TEST, day: '2026-11-02', shown: 2, accepted: 1 },
-        { code: TEST, day: '2026-11-04', shown: 3, accepted: 0 },
+        { code: TREAT, day: '2026-11-02', shown: 2, accepted: 1, silent: 0 },
+        { code: TREAT, day: '2026-11-03', shown: 3, accepted: 1, silent: 0 },
+        { code: TEST, day: '2026-11-02', shown: 2, accepted: 1, silent: 0 },
+        { code: TEST, day: '2026-11-04', shown: 3, accepted: 0, silent: 0 },
       ]);
     });
 
@@ -616,7 +630,9 @@ describe.each(backends)('feedback store on $name', (backend) => {
         to: new Date('2026-11-22T00:00:00Z'),
       });
       expect(report.rows).toMatchObject([{ shown: 1, accepted: 1, overridden: 0, ignored: 0 }]);
-      expect(report.daily).toEqual([{ code: TREAT, day: '2026-11-21', shown: 1, accepted: 1 }]);
+      expect(report.daily).toEqual([
+        { code: TREAT, day: '2026-11-21', shown: 1, accepted: 1, silent: 0 },
+      ]);
     });
   });
 

@@ -5,7 +5,7 @@ import type { HookName } from '../../cds-hooks/hooks.js';
 import { requestFromJson } from '../../cds-hooks/patient-bundle.js';
 import { RequestInputError } from '../../cds-hooks/request-body.js';
 import type { HookRequestBody } from '../../cds-hooks/request-body.js';
-import type { CdsResponse } from '../../cds-hooks/cards.js';
+import type { Card, CdsResponse } from '../../cds-hooks/cards.js';
 import { callService } from '../../cds-hooks/hook-call.js';
 import { OperationOutcomeError } from '../../fhir/operation-outcome.js';
 import type { CdsService } from '../../cds-hooks/service.js';
@@ -42,6 +42,8 @@ export interface Evaluation {
   /** The evaluation date, YYYY-MM-DD. */
   date: string;
   response: CdsResponse;
+  /** Cards in silent mode that would have been shown (issue 18): never in the response. */
+  silentCards: readonly Card[];
 }
 
 /** Several lines (zod, configuration) made one. */
@@ -142,7 +144,7 @@ export async function evaluateFile(
     throw new InputError(`${file}: no service answers the hook '${request.hook}' (only ${hooks})`);
   }
   try {
-    const { response } = await callService(service, request, {
+    const { response, silentCards } = await callService(service, request, {
       config: evaluator.config,
       // Run locally by its user, like a development server without client authentication.
       allowedServers: undefined,
@@ -154,6 +156,7 @@ export async function evaluateFile(
       patientId: request.context.patientId,
       date,
       response,
+      silentCards,
     };
   } catch (error) {
     if (error instanceof OperationOutcomeError) throw new InputError(refusal(file, error));

@@ -137,5 +137,11 @@ export function renderEvaluation(evaluation: Evaluation, options: RenderOptions)
     lines.push('', 'System actions:');
     for (const action of systemActions) lines.push(`${INDENT}- ${actionLine(action)}`);
   }
+  if (evaluation.silentCards.length > 0) {
+    const codes = evaluation.silentCards.map(
+      (card) => card.source.topic?.code ?? card.source.label,
+    );
+    lines.push('', `Silent (would have been shown; not sent): ${codes.join(', ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -26,6 +26,7 @@ const evaluation = (detail: string): Evaluation => ({
       selectionBehavior: 'at-most-one',
     }),
   ]),
+  silentCards: [],
 });
 
 const DETAIL =
@@ -92,5 +93,28 @@ describe('bullets (RULES.md 10.9.4)', () => {
     expect(first).toBeGreaterThan(0);
     expect(lines[first + 1]).toMatch(/^ {4}\S/);
     expect(lines).toContain('  - Review at 3 months.');
+  });
+});
+
+describe('silent cards (issue 18)', () => {
+  it('are named after the cards, as not sent', () => {
+    const silent = card({
+      summary: 'B12 test to consider',
+      indicator: 'info',
+      source: {
+        label: 'B12 CDS (NICE NG239)',
+        topic: {
+          system: 'https://b12-cds.org/fhir/CodeSystem/card-topic',
+          code: 'b12-test-consider',
+        },
+      },
+    });
+    const text = renderEvaluation(
+      { ...evaluation('Evidence.'), silentCards: [silent] },
+      { color: false, width: undefined },
+    );
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'Silent (would have been shown; not sent): b12-test-consider',
+    );
   });
 });
