@@ -37,9 +37,10 @@ class InFlight {
   private readonly tasks = new Set<Promise<void>>();
   private failure: { error: unknown } | undefined;
 
-  add<T>(task: Promise<T>, then: (result: T) => void): void {
+  /** Starts `task` (unless one has failed) and hands its result to `then`. */
+  add<T>(task: () => Promise<T>, then: (result: T) => void): void {
     this.check();
-    const settled: Promise<void> = task
+    const settled: Promise<void> = task()
       .then(then)
       .catch((error: unknown) => {
         this.failure ??= { error };
@@ -108,18 +109,24 @@ export async function forecastOf(
       }
       if (file.format === 'bundle') {
         await pool.ready();
-        inFlight.add(pool.run({ kind: 'sift-bundle', file: file.path }), (sifted) => {
-          groups.add(sifted, namedOnly);
-          read(file.bytes);
-        });
+        inFlight.add(
+          () => pool.run({ kind: 'sift-bundle', file: file.path }),
+          (sifted) => {
+            groups.add(sifted, namedOnly);
+            read(file.bytes);
+          },
+        );
         continue;
       }
       for (const range of byteRanges(file.bytes)) {
         await pool.ready();
-        inFlight.add(pool.run({ kind: 'sift-range', file: file.path, range }), (sifted) => {
-          groups.add(sifted, namedOnly);
-          read(range.end - range.start);
-        });
+        inFlight.add(
+          () => pool.run({ kind: 'sift-range', file: file.path, range }),
+          (sifted) => {
+            groups.add(sifted, namedOnly);
+            read(range.end - range.start);
+          },
+        );
       }
     }
     await inFlight.drain();
@@ -130,13 +137,16 @@ export async function forecastOf(
     progress.evaluation();
     const evaluate = async (patients: PatientData[]): Promise<void> => {
       await pool.ready();
-      inFlight.add(pool.run({ kind: 'evaluate', patients }), (outcomes) => {
-        for (const outcome of outcomes) {
-          tally.add(outcome);
-          observe(outcome);
-        }
-        progress.evaluating(tally.evaluated, total);
-      });
+      inFlight.add(
+        () => pool.run({ kind: 'evaluate', patients }),
+        (outcomes) => {
+          for (const outcome of outcomes) {
+            tally.add(outcome);
+            observe(outcome);
+          }
+          progress.evaluating(tally.evaluated, total);
+        },
+      );
     };
     let batch: PatientData[] = [];
     let chars = 0;

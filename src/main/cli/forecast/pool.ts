@@ -67,6 +67,7 @@ export class WorkerPool {
   private nextId = 0;
   private failure: Error | undefined;
   private waiting: (() => void)[] = [];
+  private closing = false;
 
   constructor(size: number, setup: WorkerSetup) {
     const { url, execArgv } = workerModule();
@@ -80,7 +81,9 @@ export class WorkerPool {
         this.fail(error);
       });
       worker.on('exit', (code) => {
-        if (slot.pending.size > 0) this.fail(new Error(`a forecast worker stopped (exit ${code})`));
+        if (!this.closing && slot.pending.size > 0) {
+          this.fail(new Error(`a forecast worker stopped (exit ${code})`));
+        }
       });
       return slot;
     });
@@ -145,7 +148,9 @@ export class WorkerPool {
     });
   }
 
+  /** Stops the workers; tasks still in flight are never answered. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 }
