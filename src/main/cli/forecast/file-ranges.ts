@@ -45,15 +45,14 @@ function afterNewline(fd: number, position: number): number {
 }
 
 /**
- * The lines that begin in the range, as one string, and the byte position of its first line.
- * A line begins where the file does or after a newline; the one that straddles `start` is the
- * previous range's.
+ * The bytes of the lines that begin in the range, and the position of the first. A line begins
+ * where the file does or after a newline; the one that straddles `start` is the previous range's.
  */
-export function linesIn(path: string, { start, end }: ByteRange): { text: string; begin: number } {
+export function linesIn(path: string, { start, end }: ByteRange): { bytes: Buffer; begin: number } {
   const fd = openSync(path, 'r');
   try {
     const begin = start === 0 ? 0 : afterNewline(fd, start - 1);
-    if (begin >= end) return { text: '', begin };
+    if (begin >= end) return { bytes: Buffer.alloc(0), begin };
     const parts = [read(fd, begin, end - begin)];
     let last = parts[0]?.at(-1);
     // The last line ends at the first newline from the range's end on (or the file's end).
@@ -64,10 +63,28 @@ export function linesIn(path: string, { start, end }: ByteRange): { text: string
       parts.push(newline === -1 ? chunk : chunk.subarray(0, newline + 1));
       last = newline === -1 ? chunk.at(-1) : NEWLINE;
     }
-    const text = Buffer.concat(parts).toString('utf8');
-    return { text: begin === 0 ? text.replace(/^\uFEFF/, '') : text, begin };
+    return {
+      bytes: parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts),
+      begin,
+    };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Each line of `bytes` as a string, with its position in `bytes`. Decoded one by one, a line of
+ * plain text is a one-byte string even when another line of the range is not, and so takes half
+ * the memory while the grouping holds it.
+ */
+export function* linesOf(bytes: Buffer): Generator<{ line: string; at: number }> {
+  // A byte order mark is no part of the first line.
+  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (at < bytes.length) {
+    const newline = bytes.indexOf(NEWLINE, at);
+    const end = newline === -1 ? bytes.length : newline;
+    yield { line: bytes.toString('utf8', at, end), at };
+    at = end + 1;
   }
 }
 

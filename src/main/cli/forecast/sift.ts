@@ -6,7 +6,7 @@ import { asObject, asString } from '../../../fhir/coding.js';
 import { relativeReference } from '../../../fhir/medications.js';
 import type { Shard } from '../args.js';
 import { InputError } from '../errors.js';
-import { lineNumberAt, linesIn } from './file-ranges.js';
+import { lineNumberAt, linesIn, linesOf } from './file-ranges.js';
 import type { ByteRange } from './file-ranges.js';
 import { inShard } from './shard.js';
 
@@ -97,25 +97,20 @@ function sift(
 /** The kept resources of a byte range of an NDJSON file (file-ranges.ts). */
 export function siftRange(file: string, range: ByteRange, options: SiftOptions): Sifted {
   const sifted = empty();
-  const { text, begin } = linesIn(file, range);
-  const where = (at: number): string =>
-    `${file} line ${lineNumberAt(file, begin + Buffer.byteLength(text.slice(0, at)))}`;
-  for (let at = 0; at < text.length;) {
-    const newline = text.indexOf('\n', at);
-    const next = newline === -1 ? text.length : newline + 1;
-    const line = text.slice(at, next).trim();
-    if (line !== '') {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (error) {
-        throw new InputError(`${where(at)} is not valid JSON: ${(error as Error).message}`);
-      }
-      const resource = asObject(value);
-      if (resource === undefined) throw new InputError(`${where(at)} is not a FHIR resource`);
-      sift(resource, () => line, sifted, options);
+  const { bytes, begin } = linesIn(file, range);
+  for (const { line: raw, at } of linesOf(bytes)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const where = (): string => `${file} line ${lineNumberAt(file, begin + at)}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new InputError(`${where()} is not valid JSON: ${(error as Error).message}`);
     }
-    at = next;
+    const resource = asObject(value);
+    if (resource === undefined) throw new InputError(`${where()} is not a FHIR resource`);
+    sift(resource, () => line, sifted, options);
   }
   return sifted;
 }
