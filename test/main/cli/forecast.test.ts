@@ -12,7 +12,7 @@ import { sumForecasts } from '../../../src/main/cli/forecast/forecast-json.js';
 import type { Forecast } from '../../../src/main/cli/forecast/forecast-json.js';
 import { inputFiles } from '../../../src/main/cli/forecast/inputs.js';
 import { main } from '../../../src/main/cli/main.js';
-import { BULK_EXPORT } from '../../../scripts/bulk-fixture.js';
+import { BULK_EXPORT, bulkExport } from '../../../scripts/bulk-fixture.js';
 import {
   PATIENT_NAMES,
   bundleFile,
@@ -103,6 +103,15 @@ function exportWith(name: string, files: Readonly<Record<string, string>>): stri
   for (const [file, text] of Object.entries(files)) writeFileSync(join(copy, file), text);
   return copy;
 }
+
+describe('fixtures/bulk-export', () => {
+  it('is exactly what `npx tsx scripts/bulk-fixture.ts` writes from fixtures/synthea', () => {
+    for (const [type, lines] of bulkExport()) {
+      const file = join(BULK_EXPORT, `${type}.ndjson`);
+      expect(readFileSync(file, 'utf8'), file).toBe(`${lines.join('\n')}\n`);
+    }
+  });
+});
 
 describe.each(['2021-03-24', '2026-12-07'])('forecast of fixtures/bulk-export on %s', (date) => {
   it(
