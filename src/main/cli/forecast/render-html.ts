@@ -17,6 +17,8 @@ const BANDS = AGE_BANDS.filter((band) => band !== 'unknown');
 const LABEL_WIDTH = 330;
 const CHART_WIDTH = 360;
 const ROW = 22;
+/** A card's row of the age-band chart: a bar per band. */
+const BAND_ROW = 40;
 
 const cardLabel = (card: CardCount, forecast: Forecast): string =>
   forecast.hooks.length > 1 ? `${card.code} (${card.hook})` : card.code;
@@ -27,8 +29,9 @@ function bars(
   values: readonly { value: number; colour: string; title: string }[],
   top: number,
   scale: number,
+  row = ROW,
 ): string {
-  const height = (ROW - 6) / values.length;
+  const height = (row - 6) / values.length;
   const parts = values.map(({ value, colour, title }, index) => {
     const y = top + 3 + index * height;
     const width = (value / scale) * CHART_WIDTH;
@@ -37,7 +40,7 @@ function bars(
   const value = values.length === 1 ? (values[0]?.value ?? 0).toFixed(1) : '';
   const end = LABEL_WIDTH + CHART_WIDTH * ((values[0]?.value ?? 0) / scale) + 6;
   return [
-    `<text x="${LABEL_WIDTH - 8}" y="${top + ROW / 2 + 4}" text-anchor="end" font-size="12">${escape(label)}</text>`,
+    `<text x="${LABEL_WIDTH - 8}" y="${top + row / 2 + 4}" text-anchor="end" font-size="12">${escape(label)}</text>`,
     ...parts,
     value === ''
       ? ''
@@ -83,15 +86,16 @@ function bandChart(forecast: Forecast): string {
         colour: BAND_COLOURS[at] ?? '#000',
         title: `${card.code}, ${band}: ${card.ageBands[band]} of ${forecast.ageBands[band]} patients, ${(rates[index]?.[at] ?? 0).toFixed(1)} per 1,000`,
       })),
-      index * (ROW + 8),
+      index * BAND_ROW,
       scale,
+      BAND_ROW - 6,
     ),
   );
   const legend = BANDS.map(
     (band, at) =>
-      `<li><span style="color:${BAND_COLOURS[at] ?? '#000'}">■</span> ${escape(band)} (${forecast.ageBands[band]} patients)</li>`,
+      `<li><span style="color:${BAND_COLOURS[at] ?? '#000'}">■</span> ${escape(band)} (${forecast.ageBands[band] === 1 ? '1 patient' : `${forecast.ageBands[band]} patients`})</li>`,
   );
-  return `${svg('Card rates per 1,000 patients by age band', rows, forecast.cards.length * (ROW + 8) + 4)}
+  return `${svg('Card rates per 1,000 patients by age band', rows, forecast.cards.length * BAND_ROW + 4)}
 <ul class="legend">${legend.join('')}</ul>`;
 }
 
