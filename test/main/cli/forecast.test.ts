@@ -335,6 +335,9 @@ describe('forecast: output', () => {
         '1',
       ]);
       expect(run.code).toBe(0);
+      // docs/forecast.md shows this very output.
+      const docs = readFileSync(join(BULK_EXPORT, '../../docs/forecast.md'), 'utf8');
+      expect(/```text\n([\s\S]*?)```/.exec(docs)?.[1]).toBe(run.stdout);
       expect(run.stdout).toContain(
         'Forecast of the B12 cards for 12 patients on 2026-12-07, hook patient-view; 4 recorded as dead',
       );
