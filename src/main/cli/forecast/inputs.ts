@@ -19,8 +19,11 @@ export const READ_TYPES: ReadonlySet<string> = new Set(
 export interface InputFile {
   path: string;
   format: 'ndjson' | 'bundle';
-  /** The resource type the file's name gives (`Observation.ndjson`, `Observation.003.ndjson`,
-   * `1.Observation.ndjson`); without one, every line is read and kept by its own type. */
+  /**
+   * The resource type the file's name gives (`Observation.ndjson`, `Observation.003.ndjson`,
+   * `1.Observation.ndjson`, `Observation-2.ndjson`); without one, every line is read and kept by
+   * its own type.
+   */
   type: string | undefined;
   bytes: number;
 }
@@ -37,12 +40,16 @@ const READ_PROBLEMS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
 };
 
-/** The resource type a file name gives: its first dot-separated part that is a type's name. */
+/** A part of a file name that names a type, with a number after it or not: `Observation-2`. */
+const TYPE_PART = /^([A-Z][A-Za-z]+)(?:[-_]?\d+)?$/;
+
+/** The resource type a file name gives: its first dot-separated part that names one. */
 function typeOf(name: string): string | undefined {
-  return name
-    .split('.')
-    .slice(0, -1)
-    .find((part) => /^[A-Z][A-Za-z]+$/.test(part));
+  for (const part of name.split('.').slice(0, -1)) {
+    const type = TYPE_PART.exec(part)?.[1];
+    if (type !== undefined) return type;
+  }
+  return undefined;
 }
 
 function fileOf(path: string, bytes: number): InputFile | undefined {

@@ -9,7 +9,7 @@ import type { CardCount, Forecast } from './forecast-json.js';
 const number = (value: number): string => value.toLocaleString('en-GB');
 
 /** Columns padded to their widest cell; the ones listed in `right` aligned right. */
-export function table(rows: readonly (readonly string[])[], right: ReadonlySet<number>): string[] {
+function table(rows: readonly (readonly string[])[], right: ReadonlySet<number>): string[] {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, column) => (widths[column] = Math.max(widths[column] ?? 0, cell.length)));
