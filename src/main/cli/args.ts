@@ -89,9 +89,9 @@ forecast  How often each card would fire on a population: evaluates every patien
 serve     Starts the service, as npm start does, configured by environment variables
           (PORT, HOST, CDS_AUTH, ...: see README.md).
 
-The service's environment variables apply to evaluate and forecast too (CDS_CLINICAL_CONFIG for clinical
-thresholds; FHIR_TIMEOUT_MS and FHIR_MAX_PAGES when data are fetched from the request's
-fhirServer). Colour is used on a terminal unless NO_COLOR is set.
+The service's environment variables apply to evaluate and forecast too (CDS_CLINICAL_CONFIG
+for clinical thresholds; FHIR_TIMEOUT_MS and FHIR_MAX_PAGES when data are fetched from the
+request's fhirServer). Colour is used on a terminal unless NO_COLOR is set.
 
 Exit status: 0 evaluated (with or without cards); 1 the input or its data could not be
 evaluated; 2 wrong usage.

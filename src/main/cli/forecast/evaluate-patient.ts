@@ -83,7 +83,8 @@ export async function evaluatePatient(
       throw error;
     }
     if (factsOfCard === undefined) {
-      // The facts the handler read, read again once: the call does not hand them out.
+      // The facts the handler read, read again once: the call does not hand them out. The
+      // record's facts are the same on every hook (only the drafts differ), so once is enough.
       const { call } = evaluated;
       const facts = factsOf(
         factsInputOf({ request: call.request, prefetch: call.resolved.data, now: call.calledAt }),

@@ -4,8 +4,8 @@ import type { Sifted } from './sift.js';
  * Each patient's kept resources, held until every file is read. A Bulk export is split by
  * resource type, not by patient: a patient's data are complete only once the last file is read,
  * so nothing can be evaluated before. What is held is what the sifting kept, as JSON text (about
- * its size in bytes): the resources the rules read, never the export's other types or
- * Observations. `--shard` divides it for a population too large for one machine.
+ * its size in bytes): the resources the rules read, never the export's other types, nor the
+ * Observations, Conditions and Procedures no rule reads. `--shard` divides it for a population too large for one machine.
  */
 
 interface Group {
