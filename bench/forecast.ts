@@ -101,6 +101,8 @@ await buildRelease();
 const folder = mkdtempSync(join(tmpdir(), 'b12-forecast-bench-'));
 try {
   const bytes = await writeExport(folder, COPIES);
+  // Written pages still being flushed to disk would slow the reading down unevenly.
+  execFileSync('sync');
   const read = readdirSync(folder)
     .filter((name) =>
       /^(Patient|Observation|Condition|Procedure|Medication\w*)\.ndjson$/.test(name),
