@@ -14,7 +14,12 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 
-/** The server's code: every module the service, the CLI and the demo page's server part run. */
+/**
+ * The server's code: every module the service, the CLI and the demo page's server part run. Each
+ * is an entry point of its own, so the modules loaded by their path at run time are built too:
+ * the forecast's worker thread, src/main/cli/forecast/worker.ts, which pool.ts starts from
+ * `./worker.js` beside it (were this build to bundle, that entry would have to be listed).
+ */
 const SOURCE_DIRECTORIES = ['src', 'cds-services', 'demo'];
 /** Browser code, bundled on its own (below). */
 const BROWSER_DIRECTORY = join('demo', 'client');

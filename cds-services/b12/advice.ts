@@ -34,6 +34,24 @@ export const cardsOf = (
   publicUrl: string,
 ): CdsResponse => cdsResponse(advice.map((spec) => toCard(spec, notes, publicUrl)));
 
+/** What the facts are read from in a hook call: its data, its drafts, and today (its UTC day). */
+export function factsInputOf({
+  request,
+  prefetch,
+  now,
+}: Pick<ServiceCall<HookName>, 'request' | 'prefetch' | 'now'>): FactsInput {
+  const context: Record<string, unknown> = request.context;
+  return {
+    patientId: request.context.patientId,
+    today: utcDay(now),
+    resources: Object.values(prefetch).flat(),
+    draftOrders: context.draftOrders,
+    ...(Array.isArray(context.selections)
+      ? { selections: context.selections.filter((item) => typeof item === 'string') }
+      : {}),
+  };
+}
+
 /**
  * The B12 advice for one hook call: the request's data read into facts, the rules run for the
  * hook, and each conclusion made a card (linking to its guidance page under the call's public
@@ -43,20 +61,8 @@ export function b12Advice<H extends HookName>(
   config: ClinicalConfig,
 ): (call: ServiceCall<H>) => CdsResponse {
   return ({ request, prefetch, now, report, silent, publicUrl }) => {
-    const context: Record<string, unknown> = request.context;
     const patientId = request.context.patientId;
-    const facts = factsOf(
-      {
-        patientId,
-        today: utcDay(now),
-        resources: Object.values(prefetch).flat(),
-        draftOrders: context.draftOrders,
-        ...(Array.isArray(context.selections)
-          ? { selections: context.selections.filter((item) => typeof item === 'string') }
-          : {}),
-      },
-      config,
-    );
+    const facts = factsOf(factsInputOf({ request, prefetch, now }), config);
     if (facts.patient.deceased) report({ event: 'deceased_patient' });
     for (const { observation } of facts.notes) {
       if (observation) {

@@ -177,6 +177,9 @@ function groupsOf(record: ProblemRecord): GroupMatch[] {
   return found;
 }
 
+/** Whether a record names a group it can count for: by code, or by its text (as groupsOf reads it). */
+export const namesAnyGroup = (record: ProblemRecord): boolean => groupsOf(record).length > 0;
+
 const matchesText = (text: unknown, type: ProblemRecord['resourceType']): boolean =>
   typeof text === 'string' && TEXT_FALLBACK[type].any.test(text);
 

@@ -3,7 +3,7 @@ import type { ClinicalConfig, Thresholds } from './clinical-config.js';
 import type { ConditionEvidence } from './condition-facts.js';
 import type { MarkerResult } from './lab-facts.js';
 import type { PatientFacts } from './patient-facts.js';
-import type { Analyte, ConditionGroup } from './terminology.js';
+import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**
  * The derived facts every trigger reads (RULES.md 2.5), computed once per request from
@@ -15,6 +15,10 @@ export type B12Band = 'confirmed' | 'indeterminate' | 'unlikely' | 'missing';
 export interface RiskFactor {
   /** The rule book's exact wording (RULES.md 5.0 "Risk-factor wording"). */
   wording: string;
+  /** The wording without the patient's medicine names, the same for every patient it applies to. */
+  fact: string;
+  /** What it is read from: a medicine class, a condition group, or the age. */
+  from: { medication: MedicationClass } | { condition: ConditionGroup } | 'age';
   /** The medicine and its exposure in days, for drug risk factors. */
   drug?: { name: string; days: number };
 }
@@ -118,37 +122,34 @@ function majorRisks(
 ): RiskFactor[] {
   const thresholds = config.thresholds;
   const risks: RiskFactor[] = [];
+  /** "proton pump inhibitor (omeprazole) for over 12 months"; metformin is its own name. */
   const drugRisk = (
-    exposure: PatientFacts['exposure']['metformin'],
+    medication: 'metformin' | 'ppi' | 'h2ra',
+    label: string,
     minDays: number,
-    wording: (drug: string) => string,
   ): void => {
+    const exposure = facts.exposure[medication];
     if (exposure?.days !== undefined && exposure.days > minDays) {
       const name = exposure.drugs.join(', ');
-      risks.push({ wording: wording(name), drug: { name, days: exposure.days } });
+      const fact = `${label} for over ${asMonths(minDays)}`;
+      risks.push({
+        wording:
+          medication === 'metformin' ? fact : `${label} (${name}) for over ${asMonths(minDays)}`,
+        fact,
+        from: { medication },
+        drug: { name, days: exposure.days },
+      });
     }
   };
-  drugRisk(
-    facts.exposure.metformin,
-    thresholds.metforminMinDays,
-    () => `metformin for over ${asMonths(thresholds.metforminMinDays)}`,
-  );
-  drugRisk(
-    facts.exposure.ppi,
-    thresholds.acidSuppressionMinDays,
-    (drug) =>
-      `proton pump inhibitor (${drug}) for over ${asMonths(thresholds.acidSuppressionMinDays)}`,
-  );
-  drugRisk(
-    facts.exposure.h2ra,
-    thresholds.acidSuppressionMinDays,
-    (drug) =>
-      `H2 receptor antagonist (${drug}) for over ${asMonths(thresholds.acidSuppressionMinDays)}`,
-  );
-  if (age !== undefined && age > thresholds.ageRiskAbove)
-    risks.push({ wording: `age over ${thresholds.ageRiskAbove}` });
+  drugRisk('metformin', 'metformin', thresholds.metforminMinDays);
+  drugRisk('ppi', 'proton pump inhibitor', thresholds.acidSuppressionMinDays);
+  drugRisk('h2ra', 'H2 receptor antagonist', thresholds.acidSuppressionMinDays);
+  if (age !== undefined && age > thresholds.ageRiskAbove) {
+    const wording = `age over ${thresholds.ageRiskAbove}`;
+    risks.push({ wording, fact: wording, from: 'age' });
+  }
   for (const [group, wording] of GROUP_WORDING) {
-    if (facts.conditions[group]) risks.push({ wording });
+    if (facts.conditions[group]) risks.push({ wording, fact: wording, from: { condition: group } });
   }
   return risks;
 }

@@ -6,7 +6,7 @@
  * `b12Advice` composes for a hook call.
  */
 
-export { adviceOf, b12Advice, cardsOf, factsOf } from './advice.js';
+export { adviceOf, b12Advice, cardsOf, factsInputOf, factsOf } from './advice.js';
 export type { CardSpec } from './cards.js';
 export {
   CARD_CATALOG,
@@ -32,7 +32,9 @@ export { GUIDANCE_LINK_LABEL, triggerOf } from './guidance.js';
 export { analyteReader } from './lab-facts.js';
 export { actions, regimens } from './orders.js';
 export { guidanceRouter } from './guidance-page.js';
+export { isReadResource, subjectPatientId } from './patient-facts.js';
 export type { DataNote, FactsInput, PatientFacts } from './patient-facts.js';
+export { recognisedByName, triggeringFacts } from './population.js';
 export { B12_PREFETCH } from './prefetch.js';
 export { PREFETCH_RESOURCE_TYPES } from './prefetch-keys.js';
 export {

@@ -10,7 +10,7 @@ import type { MedicationIndex, MedicationUse } from '../../src/fhir/medications.
 import type { DataRulesConfig } from './clinical-config.js';
 import { siteRecognisers } from './site-recognisers.js';
 import type { SiteRecognisers } from './site-recognisers.js';
-import { mayCountAsObservation, readConditionGroups } from './condition-facts.js';
+import { mayCountAsObservation, namesAnyGroup, readConditionGroups } from './condition-facts.js';
 import type { ConditionEvidence, ConditionsByGroup } from './condition-facts.js';
 import { B12_MARKERS, isReadObservation, readLabFacts } from './lab-facts.js';
 import type {
@@ -125,8 +125,8 @@ export interface FactsInput {
 
 type Resource = Record<string, unknown>;
 
-/** The patient a resource is about, when it names one by reference. */
-function subjectPatientId(resource: Resource): string | undefined {
+/** The patient a resource is about, when it names one by reference (`subject` or `patient`). */
+export function subjectPatientId(resource: Resource): string | undefined {
   const reference = asString(asObject(resource.subject ?? resource.patient)?.reference);
   if (reference === undefined) return undefined;
   // `Patient/<id>`, relative or at the end of an absolute URL.
@@ -151,6 +151,26 @@ const READ_TYPES: ReadonlySet<string> = new Set([
   'MedicationAdministration',
   'Medication',
 ]);
+
+/**
+ * Whether the rules could read a resource at all, judged from the resource alone: one of the
+ * types they read; an Observation of a test or finding they know ({@link isReadObservation}); a
+ * Condition or Procedure that names a condition group, by code or text (any, with a site's
+ * recognisers). Leaving out one that fails changes no fact, so `b12-cds forecast` drops it as it
+ * streams in; a hook call's data pass only the first two checks (`patientResources`).
+ */
+export function isReadResource(
+  resource: Record<string, unknown>,
+  config: Pick<DataRulesConfig, 'localCodes' | 'recognisers'>,
+): boolean {
+  const type = resource.resourceType;
+  if (typeof type !== 'string' || !READ_TYPES.has(type)) return false;
+  if (type === 'Observation') return isReadObservation(resource, config);
+  if (type !== 'Condition' && type !== 'Procedure') return true;
+  if (!siteRecognisers(config).empty) return true;
+  const record = readProblem(resource);
+  return record !== undefined && namesAnyGroup(record);
+}
 
 /**
  * The patient's resources the rules read, by type, in one pass: a resource no rule reads (another

@@ -18,12 +18,8 @@ const searchset = (resources: FhirResource[]): Bundle => ({
   entry: resources.map((resource) => ({ resource })),
 });
 
-/**
- * The Bundle's resources, with references to another entry's `fullUrl` (`urn:uuid:…` in a
- * transaction Bundle) rewritten to `Type/id`, the form prefetch data carry once the Bundle is
- * taken apart: a medication named by `urn:uuid` is still found.
- */
-function withLocalReferences(entries: readonly unknown[]): FhirResource[] {
+/** Each entry's `fullUrl` (`urn:uuid:…` in a transaction Bundle) and the `Type/id` it stands for. */
+export function localReferences(entries: readonly unknown[]): Map<string, string> {
   const local = new Map<string, string>();
   for (const entry of entries) {
     if (!isObject(entry) || !isObject(entry.resource) || typeof entry.fullUrl !== 'string')
@@ -33,6 +29,18 @@ function withLocalReferences(entries: readonly unknown[]): FhirResource[] {
       local.set(entry.fullUrl, `${resourceType}/${id}`);
     }
   }
+  return local;
+}
+
+/**
+ * The Bundle's resources, with references to another entry's `fullUrl` rewritten to `Type/id`
+ * ({@link localReferences}), the form prefetch data carry once the Bundle is taken apart: a
+ * medication named by `urn:uuid` is still found.
+ */
+export function withLocalReferences(
+  entries: readonly unknown[],
+  local: ReadonlyMap<string, string> = localReferences(entries),
+): FhirResource[] {
   return entries.flatMap((entry: unknown) => {
     if (!isObject(entry) || !isObject(entry.resource)) return [];
     const resource = entry.resource;

@@ -88,7 +88,7 @@ export function medicationIndex(entries: Iterable<IndexedEntry>): MedicationInde
 }
 
 /** A reference as `Medication/<id>`, whether relative or absolute (`https://ehr/fhir/Medication/1`). */
-const relativeReference = (reference: string): string =>
+export const relativeReference = (reference: string): string =>
   /(Medication\/[^/]+?)(\/_history\/.*)?$/.exec(reference)?.[1] ?? reference;
 
 function resolveMedication(

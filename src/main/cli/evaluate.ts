@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { PREFETCH_RESOURCE_TYPES, retargetWithDraft } from '../../../cds-services/b12/index.js';
-import type { DraftKey } from '../../../cds-services/b12/index.js';
+import type { ClinicalConfig, DraftKey } from '../../../cds-services/b12/index.js';
 import type { HookName } from '../../cds-hooks/hooks.js';
 import { requestFromJson } from '../../cds-hooks/patient-bundle.js';
 import { RequestInputError } from '../../cds-hooks/request-body.js';
 import type { HookRequestBody } from '../../cds-hooks/request-body.js';
 import type { Card, CdsResponse } from '../../cds-hooks/cards.js';
 import { callService } from '../../cds-hooks/hook-call.js';
+import type { HookCall } from '../../cds-hooks/hook-call.js';
 import { OperationOutcomeError } from '../../fhir/operation-outcome.js';
 import type { CdsService } from '../../cds-hooks/service.js';
 import { loadRuntime } from '../runtime.js';
@@ -23,6 +24,8 @@ import { InputError } from './errors.js';
 /** What evaluates: the configuration and services, read as the server reads them (runtime.ts). */
 export interface Evaluator {
   config: Config;
+  /** What the services were made with (`CDS_CLINICAL_CONFIG`), for reading facts as they do. */
+  clinicalConfig: ClinicalConfig;
   services: readonly CdsService[];
 }
 
@@ -109,21 +112,72 @@ export function hookRequestFrom(
   }
 }
 
-/** Why the service refused the request, as the HTTP answer's OperationOutcome says it. */
-function refusal(file: string, error: OperationOutcomeError): string {
-  const reason =
-    error.status === 400
-      ? 'is not a valid hook request'
-      : error.status === 412
-        ? 'lacks patient data the service needs'
-        : error.status === 413
-          ? 'carries more data than the service reads'
-          : `was refused (HTTP ${error.status})`;
-  return `${file} ${reason} (${error.status}): ${error.issues.map((issue) => issue.diagnostics).join('; ')}`;
+/** Why the service refuses a request, in words, by the status of its HTTP answer. */
+function refusalReason(status: number): string {
+  return status === 400
+    ? 'is not a valid hook request'
+    : status === 412
+      ? 'lacks patient data the service needs'
+      : status === 413
+        ? 'carries more data than the service reads'
+        : `was refused (HTTP ${status})`;
+}
+
+/** The service refused the request, as its HTTP answer's OperationOutcome would say. */
+export class Refusal extends InputError {
+  override name = 'Refusal';
+  /** Why, without the input's name or the OperationOutcome's diagnostics: "lacks patient data… (412)". */
+  readonly reason: string;
+
+  constructor(label: string, error: OperationOutcomeError) {
+    const reason = `${refusalReason(error.status)} (${error.status})`;
+    super(`${label} ${reason}: ${error.issues.map((issue) => issue.diagnostics).join('; ')}`);
+    this.reason = reason;
+  }
 }
 
 /** The UTC calendar day of an instant, YYYY-MM-DD. */
 const dayOf = (instant: Date): string => instant.toISOString().slice(0, 10);
+
+/** The instant an evaluation date stands for: its noon, UTC. */
+export const noonOf = (date: string): Date => new Date(`${date}T12:00:00Z`);
+
+/**
+ * Calls the service of the request's hook with it at `now`, as the HTTP route would; `label`
+ * names the input in messages. A refusal is thrown as a {@link Refusal}.
+ */
+export async function evaluateRequest(
+  label: string,
+  request: HookRequestBody,
+  evaluator: Evaluator,
+  now: Date,
+): Promise<{ evaluation: Evaluation; call: HookCall }> {
+  const service = evaluator.services.find((candidate) => candidate.hook === request.hook);
+  if (service === undefined) {
+    const hooks = evaluator.services.map((candidate) => candidate.hook).join(', ');
+    throw new InputError(`${label}: no service answers the hook '${request.hook}' (only ${hooks})`);
+  }
+  try {
+    const call = await callService(service, request, {
+      config: evaluator.config,
+      // Run locally by its user, like a development server without client authentication.
+      allowedServers: undefined,
+      now: () => now,
+    });
+    const evaluation = {
+      serviceId: service.id,
+      hook: request.hook,
+      patientId: request.context.patientId,
+      date: dayOf(now),
+      response: call.response,
+      silentCards: call.silentCards,
+    };
+    return { evaluation, call };
+  } catch (error) {
+    if (error instanceof OperationOutcomeError) throw new Refusal(label, error);
+    throw error;
+  }
+}
 
 /**
  * Evaluates a hook request or patient Bundle file on `options.date` (noon UTC) or, without one,
@@ -135,31 +189,7 @@ export async function evaluateFile(
   evaluator: Evaluator,
   clock: () => Date = () => new Date(),
 ): Promise<Evaluation> {
-  const now = options.date === undefined ? clock() : new Date(`${options.date}T12:00:00Z`);
-  const date = dayOf(now);
-  const request = hookRequestFrom(file, readJsonFile(file), { ...options, date });
-  const service = evaluator.services.find((candidate) => candidate.hook === request.hook);
-  if (service === undefined) {
-    const hooks = evaluator.services.map((candidate) => candidate.hook).join(', ');
-    throw new InputError(`${file}: no service answers the hook '${request.hook}' (only ${hooks})`);
-  }
-  try {
-    const { response, silentCards } = await callService(service, request, {
-      config: evaluator.config,
-      // Run locally by its user, like a development server without client authentication.
-      allowedServers: undefined,
-      now: () => now,
-    });
-    return {
-      serviceId: service.id,
-      hook: request.hook,
-      patientId: request.context.patientId,
-      date,
-      response,
-      silentCards,
-    };
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) throw new InputError(refusal(file, error));
-    throw error;
-  }
+  const now = options.date === undefined ? clock() : noonOf(options.date);
+  const request = hookRequestFrom(file, readJsonFile(file), { ...options, date: dayOf(now) });
+  return (await evaluateRequest(file, request, evaluator, now)).evaluation;
 }

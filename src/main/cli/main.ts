@@ -2,16 +2,17 @@ import { serve } from '../server.js';
 import { USAGE, parseCommand } from './args.js';
 import { CliError, UsageError } from './errors.js';
 import { evaluateFile, loadEvaluator } from './evaluate.js';
+import { runForecast } from './forecast/forecast.js';
 import { renderEvaluation, useColor } from './render.js';
 
 /**
- * `b12-cds`: evaluate a hook request or patient Bundle from the command line, or start the
- * service. `bin/b12-cds.js` runs {@link main} from the built release (dist/).
+ * `b12-cds`: evaluate a hook request or patient Bundle from the command line, forecast how often
+ * the cards would fire on a population, or start the service. `bin/b12-cds.js` runs {@link main} from the built release (dist/).
  */
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
 
@@ -41,6 +42,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       );
       return 0;
     }
+    case 'forecast':
+      await runForecast(command, io);
+      return 0;
   }
 }
 

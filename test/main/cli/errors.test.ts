@@ -158,13 +158,13 @@ const CASES: Case[] = [
     what: 'no command',
     args: () => [],
     code: 2,
-    message: /^missing command: evaluate or serve$/,
+    message: /^missing command: evaluate, forecast or serve$/,
   },
   {
     what: 'an unknown command',
     args: () => ['judge', TREAT],
     code: 2,
-    message: /^unknown command 'judge': use evaluate or serve$/,
+    message: /^unknown command 'judge': use evaluate, forecast or serve$/,
   },
   {
     what: 'evaluate without a file',
