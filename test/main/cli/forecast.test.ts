@@ -61,14 +61,15 @@ const silent = (): Writable =>
     },
   });
 
-/** The forecast of `args`, and each patient's outcome. */
+/** The forecast of `args`, and each patient's outcome; `env` as the service's environment. */
 async function forecast(
   args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<{ forecast: Forecast; outcomes: Map<string, PatientOutcome> }> {
   const outcomes = new Map<string, PatientOutcome>();
   const result = await forecastOf(
     command(args),
-    { stdout: silent(), stderr: silent(), env: {} },
+    { stdout: silent(), stderr: silent(), env },
     { observe: (outcome) => outcomes.set(outcome.patientId, outcome) },
   );
   return { forecast: result, outcomes };
@@ -313,6 +314,30 @@ describe('forecast: the JSON adds up', () => {
       const twice = await cli(['forecast', '--sum', files[0] ?? '', files[0] ?? '']);
       expect(twice.code).toBe(1);
       expect(twice.stderr).toBe('b12-cds: shard 1/2 would be counted twice\n');
+    },
+    TIMEOUT_MS,
+  );
+});
+
+describe('forecast: card modes (issue 18)', () => {
+  it(
+    'a silent card is forecast for the patients it would have been shown to, marked silent; an off card not at all',
+    async () => {
+      const args = [BULK_EXPORT, '--date', '2021-03-24'];
+      const active = (await forecast(args)).forecast.cards;
+      const [first] = active;
+      if (!first) throw new Error('no card fires on the fixture at 2021-03-24');
+      const config = join(dir, 'modes.json');
+      const run = async (mode: string): Promise<Forecast['cards']> => {
+        writeFileSync(config, JSON.stringify({ cards: { [first.code]: mode } }));
+        return (await forecast(args, { CDS_CLINICAL_CONFIG: config })).forecast.cards;
+      };
+      const silentCards = await run('silent');
+      expect(silentCards.find((card) => card.code === first.code)).toEqual({
+        ...first,
+        silent: true,
+      });
+      expect((await run('off')).map((card) => card.code)).not.toContain(first.code);
     },
     TIMEOUT_MS,
   );

@@ -113,6 +113,7 @@ export function finished(forecast: Forecast): Forecast {
       hook: card.hook,
       code: card.code,
       indicator: card.indicator,
+      ...(card.silent ? { silent: card.silent } : {}),
       patients: card.patients,
       per1000: per1000(card.patients, forecast.patients),
       facts: byCount(card.facts),
