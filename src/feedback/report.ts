@@ -106,7 +106,7 @@ function lineChart(
   days: readonly string[],
   series: readonly Series[],
   max: number,
-  maxLabel: string,
+  labels: { zero: string; max: string },
 ): string {
   const width = 720;
   const height = 260;
@@ -139,7 +139,7 @@ function lineChart(
   return `<svg role="img" aria-label="${escape(label)}" viewBox="0 0 ${String(width)} ${String(height)}" width="${String(width)}" height="${String(height)}">
 <line x1="${String(pad)}" y1="${String(y(0))}" x2="${String(width - pad)}" y2="${String(y(0))}" stroke="#999"/>
 <line x1="${String(pad)}" y1="${String(y(max))}" x2="${String(width - pad)}" y2="${String(y(max))}" stroke="#ddd"/>
-<text x="4" y="${String(y(max) + 4)}" font-size="11">${escape(maxLabel)}</text><text x="10" y="${String(y(0) + 4)}" font-size="11">0</text>
+<text x="4" y="${String(y(max) + 4)}" font-size="11">${escape(labels.max)}</text><text x="10" y="${String(y(0) + 4)}" font-size="11">${escape(labels.zero)}</text>
 <text x="${String(pad)}" y="${String(height - 8)}" font-size="11">${escape(days[0] ?? '')}</text>
 <text x="${String(width - pad - 60)}" y="${String(height - 8)}" font-size="11">${escape(days.at(-1) ?? '')}</text>
 ${lines.join('\n')}
@@ -167,7 +167,10 @@ function acceptanceChart(report: Report): string {
         title: `${code} ${point.day}: ${String(point.accepted)}/${String(point.shown)} accepted`,
       })),
   }));
-  return lineChart('Acceptance rate per day and card code', days, series, 1, '100%');
+  return lineChart('Acceptance rate per day and card code', days, series, 1, {
+    zero: '0%',
+    max: '100%',
+  });
 }
 
 /** Cards shown (solid) and silent (dashed) per day, for each card code with silent firings. */
@@ -192,7 +195,10 @@ function silentChart(report: Report): string {
     })),
   );
   const max = Math.max(1, ...points.map((point) => Math.max(point.shown, point.silent)));
-  return lineChart('Cards shown and silent per day', days, series, max, String(max));
+  return lineChart('Cards shown and silent per day', days, series, max, {
+    zero: '0',
+    max: String(max),
+  });
 }
 
 export function reportHtml(report: Report): string {
