@@ -57,7 +57,9 @@ export async function evaluatePatient(
   const bundle = {
     resourceType: 'Bundle',
     type: 'collection',
-    entry: (JSON.parse(patient.resources) as unknown[]).map((resource) => ({ resource })),
+    entry: (JSON.parse(Buffer.from(patient.resources).toString('utf8')) as unknown[]).map(
+      (resource) => ({ resource }),
+    ),
   };
   const now = noonOf(plan.date);
   const outcome: PatientOutcome = {

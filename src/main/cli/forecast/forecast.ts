@@ -29,8 +29,8 @@ export interface ForecastIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** Patients sent to a worker in one message, up to this many characters of resources. */
-const EVALUATE_BATCH = { patients: 32, chars: 1 << 20 };
+/** Patients sent to a worker in one message, up to this many bytes of resources. */
+const EVALUATE_BATCH = { patients: 32, bytes: 1 << 20 };
 
 /** Tasks in flight, and the first failure among them: nothing more is started after one. */
 class InFlight {
@@ -138,7 +138,11 @@ export async function forecastOf(
     const evaluate = async (patients: PatientData[]): Promise<void> => {
       await pool.ready();
       inFlight.add(
-        () => pool.run({ kind: 'evaluate', patients }),
+        () =>
+          pool.run(
+            { kind: 'evaluate', patients },
+            patients.map((patient) => patient.resources.buffer as ArrayBuffer),
+          ),
         (outcomes) => {
           for (const outcome of outcomes) {
             tally.add(outcome);
@@ -149,13 +153,13 @@ export async function forecastOf(
       );
     };
     let batch: PatientData[] = [];
-    let chars = 0;
+    let batchBytes = 0;
     for (const patient of groups.take()) {
       batch.push(patient);
-      chars += patient.resources.length;
-      if (batch.length >= EVALUATE_BATCH.patients || chars >= EVALUATE_BATCH.chars) {
+      batchBytes += patient.resources.length;
+      if (batch.length >= EVALUATE_BATCH.patients || batchBytes >= EVALUATE_BATCH.bytes) {
         await evaluate(batch);
-        [batch, chars] = [[], 0];
+        [batch, batchBytes] = [[], 0];
       }
     }
     if (batch.length > 0) await evaluate(batch);

@@ -135,8 +135,11 @@ export class WorkerPool {
     if (this.failure) throw this.failure;
   }
 
-  /** Runs a task on the worker with the fewest in flight. */
-  run<K extends Task['kind']>(task: Extract<Task, { kind: K }>): Promise<TaskResults[K]> {
+  /** Runs a task on the worker with the fewest in flight; `transfer` is handed over, not copied. */
+  run<K extends Task['kind']>(
+    task: Extract<Task, { kind: K }>,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<TaskResults[K]> {
     if (this.failure) return Promise.reject(this.failure);
     const slot = this.slots.reduce((best, candidate) =>
       candidate.pending.size < best.pending.size ? candidate : best,
@@ -144,7 +147,7 @@ export class WorkerPool {
     const id = this.nextId++;
     return new Promise<TaskResults[K]>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, task });
+      slot.worker.postMessage({ id, task }, transfer);
     });
   }
 

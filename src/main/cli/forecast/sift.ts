@@ -15,17 +15,24 @@ import { inShard } from './shard.js';
  * and kept only if a rule reads it, with the patient it is about. A resource of a type no rule
  * reads, an Observation of no test or finding the rules know (the knowledge layer's own check),
  * or a patient of another shard is dropped here, so only what the rules read reaches the main
- * thread, as JSON text: one string per resource is all the grouping holds.
+ * thread: as UTF-8 JSON in one buffer, handed over without a copy, which the grouping holds
+ * outside the JavaScript heap (whose limit would otherwise bound a run's patients).
  */
 
+/** What a segment of the kept bytes holds. */
+export type SegmentKind = 'patient' | 'records' | 'medication';
+
 export interface Sifted {
-  /** Patient resources: their ids and texts. */
-  patients: { ids: string[]; texts: string[] };
-  /** Other kept resources: the patient each is about, its text, and the Medication it names
-   * (`Medication/<id>`, or '' for none). */
-  kept: { patientIds: string[]; texts: string[]; medications: string[] };
-  /** Medication resources: `Medication/<id>` and texts; kept for the patients who name them. */
-  medications: { keys: string[]; texts: string[] };
+  /** The kept JSON (UTF-8), segment after segment, in a buffer of its own. */
+  bytes: Uint8Array;
+  /**
+   * Each segment: a Patient resource; a patient's other kept resources, separated by commas;
+   * or a Medication resource. `keys` gives whose (the patient's id) or which (the Medication's
+   * `Medication/<id>`), `ends` where it ends in `bytes` (it starts where the one before ended).
+   */
+  segments: { kinds: SegmentKind[]; keys: string[]; ends: number[] };
+  /** The Medications each patient's kept records name: `Medication/<id>`. */
+  named: { patientIds: string[]; keys: string[] };
   /** Resources of a type the rules read that name no patient, by type. */
   withoutPatient: Record<string, number>;
 }
@@ -35,12 +42,66 @@ export interface SiftOptions {
   shard: Shard | undefined;
 }
 
-const empty = (): Sifted => ({
-  patients: { ids: [], texts: [] },
-  kept: { patientIds: [], texts: [], medications: [] },
-  medications: { keys: [], texts: [] },
-  withoutPatient: {},
-});
+/** What a worker keeps of a range or Bundle, by patient, until it is packed for the main thread. */
+class Keeping {
+  private readonly byPatient = new Map<string, { patient?: string; records: string[] }>();
+  private readonly medications: [string, string][] = [];
+  private readonly named: Sifted['named'] = { patientIds: [], keys: [] };
+  readonly withoutPatient: Record<string, number> = {};
+
+  private of(patientId: string): { patient?: string; records: string[] } {
+    let kept = this.byPatient.get(patientId);
+    if (kept === undefined) this.byPatient.set(patientId, (kept = { records: [] }));
+    return kept;
+  }
+
+  patient(id: string, text: string): void {
+    this.of(id).patient ??= text;
+  }
+
+  record(patientId: string, text: string, medication: string): void {
+    this.of(patientId).records.push(text);
+    if (medication !== '') {
+      this.named.patientIds.push(patientId);
+      this.named.keys.push(medication);
+    }
+  }
+
+  medication(key: string, text: string): void {
+    this.medications.push([key, text]);
+  }
+
+  unassigned(type: string): void {
+    this.withoutPatient[type] = (this.withoutPatient[type] ?? 0) + 1;
+  }
+
+  /** One buffer for all, a segment per Patient, per patient's records and per Medication. */
+  pack(): Sifted {
+    const segments: [SegmentKind, string, string][] = [];
+    for (const [id, { patient, records }] of this.byPatient) {
+      if (patient !== undefined) segments.push(['patient', id, patient]);
+      if (records.length > 0) segments.push(['records', id, records.join(',')]);
+    }
+    for (const [key, text] of this.medications) segments.push(['medication', key, text]);
+    const lengths = segments.map(([, , text]) => Buffer.byteLength(text));
+    // Not from Node's shared pool: the buffer is handed over (transferred) whole.
+    const bytes = Buffer.allocUnsafeSlow(lengths.reduce((sum, length) => sum + length, 0));
+    const packed: Sifted = {
+      bytes,
+      segments: { kinds: [], keys: [], ends: [] },
+      named: this.named,
+      withoutPatient: this.withoutPatient,
+    };
+    let end = 0;
+    segments.forEach(([kind, key, text], index) => {
+      end += bytes.write(text, end, lengths[index] ?? 0);
+      packed.segments.kinds.push(kind);
+      packed.segments.keys.push(key);
+      packed.segments.ends.push(end);
+    });
+    return packed;
+  }
+}
 
 const MEDICATION_USES = new Set([
   'MedicationRequest',
@@ -58,13 +119,13 @@ function medicationKey(resource: Record<string, unknown>): string {
 }
 
 /**
- * Adds a resource to `sifted` if the rules read it; `patientOf` says whose it is when it names no
- * patient the usual way (a Bundle's `urn:uuid` references, or its one Patient).
+ * Keeps a resource if the rules read it; `patientOf` says whose it is when it names no patient
+ * the usual way (a Bundle's `urn:uuid` references, or its one Patient).
  */
 function sift(
   resource: Record<string, unknown>,
   text: () => string,
-  sifted: Sifted,
+  keeping: Keeping,
   { config, shard }: SiftOptions,
   patientOf: (resource: Record<string, unknown>) => string | undefined = subjectPatientId,
 ): void {
@@ -72,31 +133,21 @@ function sift(
   const type = resource.resourceType as string;
   if (type === 'Medication') {
     const id = asString(resource.id);
-    if (id !== undefined) {
-      sifted.medications.keys.push(`Medication/${id}`);
-      sifted.medications.texts.push(text());
-    }
+    if (id !== undefined) keeping.medication(`Medication/${id}`, text());
     return;
   }
   const patientId = type === 'Patient' ? asString(resource.id) : patientOf(resource);
   if (patientId === undefined) {
-    sifted.withoutPatient[type] = (sifted.withoutPatient[type] ?? 0) + 1;
-    return;
-  }
-  if (!inShard(patientId, shard)) return;
-  if (type === 'Patient') {
-    sifted.patients.ids.push(patientId);
-    sifted.patients.texts.push(text());
-  } else {
-    sifted.kept.patientIds.push(patientId);
-    sifted.kept.texts.push(text());
-    sifted.kept.medications.push(medicationKey(resource));
+    keeping.unassigned(type);
+  } else if (inShard(patientId, shard)) {
+    if (type === 'Patient') keeping.patient(patientId, text());
+    else keeping.record(patientId, text(), medicationKey(resource));
   }
 }
 
 /** The kept resources of a byte range of an NDJSON file (file-ranges.ts). */
 export function siftRange(file: string, range: ByteRange, options: SiftOptions): Sifted {
-  const sifted = empty();
+  const keeping = new Keeping();
   const { bytes, begin } = linesIn(file, range);
   for (const { line: raw, at } of linesOf(bytes)) {
     const line = raw.trim();
@@ -110,9 +161,9 @@ export function siftRange(file: string, range: ByteRange, options: SiftOptions):
     }
     const resource = asObject(value);
     if (resource === undefined) throw new InputError(`${where()} is not a FHIR resource`);
-    sift(resource, () => line, sifted, options);
+    sift(resource, () => line, keeping, options);
   }
-  return sifted;
+  return keeping.pack();
 }
 
 /**
@@ -146,9 +197,9 @@ export function siftBundle(file: string, options: SiftOptions): Sifted {
     // As `b12-cds evaluate` takes a resource naming no patient it knows as the Bundle's patient's.
     return named ?? subjectPatientId(resource) ?? only;
   };
-  const sifted = empty();
+  const keeping = new Keeping();
   for (const resource of resources) {
-    sift(resource, () => JSON.stringify(resource), sifted, options, patientOf);
+    sift(resource, () => JSON.stringify(resource), keeping, options, patientOf);
   }
-  return sifted;
+  return keeping.pack();
 }

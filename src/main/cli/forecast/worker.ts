@@ -35,7 +35,9 @@ async function perform(task: Task): Promise<TaskResults[Task['kind']]> {
 parentPort?.on('message', ({ id, task }: { id: number; task: Task }) => {
   perform(task).then(
     (result) => {
-      parentPort?.postMessage({ id, result } satisfies WorkerReply);
+      // Sifted bytes are handed over, not copied.
+      const transfer = 'bytes' in result ? [result.bytes.buffer as ArrayBuffer] : [];
+      parentPort?.postMessage({ id, result } satisfies WorkerReply, transfer);
     },
     (error: unknown) => {
       const input = error instanceof InputError;
