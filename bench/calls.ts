@@ -1,3 +1,4 @@
+import { cardCode } from '../src/cds-hooks/cards.js';
 import type { Card } from '../src/cds-hooks/cards.js';
 import type { HookName } from '../src/cds-hooks/hooks.js';
 import { hookRequest } from './patient.js';
@@ -17,8 +18,7 @@ export const body = (hook: HookName, patient: GeneratedPatient, fhirServer?: str
     hookRequest(hook, patient, fhirServer === undefined ? {} : { prefetch: false, fhirServer }),
   );
 
-export const codesOf = (cards: readonly Card[]): string[] =>
-  cards.map((card) => card.source.topic?.code ?? card.source.label);
+export const codesOf = (cards: readonly Card[]): string[] => cards.map(cardCode);
 
 /** One call before the load: it must answer 200 with the expected card. */
 export async function checkOnce(url: string, body: string, expected: string): Promise<Card[]> {

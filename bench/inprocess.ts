@@ -1,3 +1,4 @@
+import { cardCode } from '../src/cds-hooks/cards.js';
 import type { CdsResponse } from '../src/cds-hooks/cards.js';
 import { parseHookRequest } from '../src/cds-hooks/hook-request.js';
 import type { HookRequest } from '../src/cds-hooks/hook-request.js';
@@ -103,7 +104,7 @@ export async function evaluationTimes(
     facts: await timeIt(readFacts, timing),
     rules: await timeIt(() => adviceOf(hook, patient.patientId, facts, config), timing),
     cards: await timeIt(() => cardsOf(advice.shown, facts.notes, publicUrl), timing),
-    cardCodes: response.cards.map((card) => card.source.topic?.code ?? card.source.label),
+    cardCodes: response.cards.map(cardCode),
   };
 }
 

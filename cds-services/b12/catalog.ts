@@ -341,6 +341,9 @@ export const CARD_CATALOG = {
 
 export type CardCode = keyof typeof CARD_CATALOG;
 
+/** Whether a code read from outside (a URL, a forecast) is one of the catalog's cards. */
+export const isCardCode = (code: string): code is CardCode => Object.hasOwn(CARD_CATALOG, code);
+
 export const overrideReasonsOf = (code: CardCode): Coding[] =>
   CARD_CATALOG[code].overrideReasons.map((reason) => ({
     system: OVERRIDE_SYSTEM,

@@ -55,7 +55,8 @@ export const RULES: readonly Rule[] = [
 
 /**
  * The card each rule concludes, so that a rule whose card is `off` is never run (issue 18).
- * test/b12/rule-codes.test.ts checks every rule against it.
+ * test/b12/card-modes.test.ts checks every rule is listed; every decision-table row
+ * (test/b12/rule-cases.ts) checks each rule concludes its listed card.
  */
 export const RULE_CARDS: ReadonlyMap<Rule, CardCode> = new Map<Rule, CardCode>([
   [b12TestRecommended, 'b12-test-recommended'],

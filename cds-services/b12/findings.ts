@@ -77,13 +77,16 @@ export function above(result: Pick<LabResult, 'value' | 'comparator'>, limit: nu
   return result.value > limit;
 }
 
+/** The limits of a B12 result's bands (RULES.md 2.5): confirmed below `low`, unlikely above `high`. */
+export function b12Limits(analyte: string, thresholds: Thresholds): { low: number; high: number } {
+  return analyte === 'activeB12'
+    ? { low: thresholds.activeB12ConfirmedBelow, high: thresholds.activeB12UnlikelyAbove }
+    : { low: thresholds.b12TotalConfirmedBelow, high: thresholds.b12TotalUnlikelyAbove };
+}
+
 export function b12Band(result: MarkerResult | undefined, config: ClinicalConfig): B12Band {
   if (!result) return 'missing';
-  const thresholds = config.thresholds;
-  const [low, high] =
-    result.analyte === 'activeB12'
-      ? [thresholds.activeB12ConfirmedBelow, thresholds.activeB12UnlikelyAbove]
-      : [thresholds.b12TotalConfirmedBelow, thresholds.b12TotalUnlikelyAbove];
+  const { low, high } = b12Limits(result.analyte, config.thresholds);
   if (below(result, low)) return 'confirmed';
   if (above(result, high)) return 'unlikely';
   return 'indeterminate';

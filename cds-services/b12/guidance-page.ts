@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { Response } from 'express';
 import { notFound } from '../../src/fhir/operation-outcome.js';
-import { CARD_CATALOG, LINKS, OVERRIDE_REASONS } from './catalog.js';
+import { CARD_CATALOG, LINKS, OVERRIDE_REASONS, isCardCode } from './catalog.js';
 import type { CardCode } from './catalog.js';
 import type { ClinicalConfig } from './clinical-config.js';
 import { regimensOf, settingsOf, triggerOf } from './guidance.js';
@@ -15,8 +15,6 @@ import { regimensOf, settingsOf, triggerOf } from './guidance.js';
  */
 
 const CODES = Object.keys(CARD_CATALOG) as CardCode[];
-
-const isCardCode = (code: string): code is CardCode => Object.hasOwn(CARD_CATALOG, code);
 
 const ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',

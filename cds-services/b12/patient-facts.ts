@@ -24,6 +24,7 @@ import type { Exposure, MedicationFact } from './medication-facts.js';
 import { ANALYTES } from './terminology.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 import { LOINC } from '../../src/fhir/systems.js';
+import { PREFETCH_RESOURCE_TYPES } from './prefetch-keys.js';
 
 /**
  * Everything the B12 rules know about a patient, read once from the hook request's FHIR data
@@ -140,17 +141,8 @@ function dataNote(kind: DataNote['kind'], text: string, about?: DataNoteTopic): 
   return about ? { kind, text: `Data note: ${text}`, about } : { kind, text: `Data note: ${text}` };
 }
 
-/** The resource types the rules read; a request's others are passed over unread. */
-const READ_TYPES: ReadonlySet<string> = new Set([
-  'Patient',
-  'Observation',
-  'Condition',
-  'Procedure',
-  'MedicationRequest',
-  'MedicationStatement',
-  'MedicationAdministration',
-  'Medication',
-]);
+/** The resource types the rules read, those the prefetch keys bring; others are passed over unread. */
+const READ_TYPES: ReadonlySet<string> = new Set(Object.values(PREFETCH_RESOURCE_TYPES).flat());
 
 /**
  * Whether the rules could read a resource at all, judged from the resource alone: one of the

@@ -1,10 +1,13 @@
 import type { Code } from '../../src/fhir/coding.js';
-import { CARD_CATALOG } from './catalog.js';
+import { CARD_CATALOG, isCardCode } from './catalog.js';
 import type { DataUse } from './catalog.js';
 import type { ClinicalConfig } from './clinical-config.js';
-import { below, findingsOf, hbLimits } from './findings.js';
+import { displayUnit } from './evidence.js';
+import { b12Limits, below, findingsOf, hbLimits } from './findings.js';
+import { period } from './guidance.js';
 import type { Findings, RiskFactor } from './findings.js';
 import type { PatientFacts } from './patient-facts.js';
+import { ANALYTES } from './terminology.js';
 import type { Analyte, ConditionGroup, MedicationClass } from './terminology.js';
 
 /**
@@ -36,12 +39,13 @@ const fromRisk = (risk: RiskFactor): Fact => ({
 
 /** The B12 result's band (RULES.md 2.5) with its limits, or its absence. */
 function b12Facts(f: Findings, config: ClinicalConfig): Fact[] {
-  const t = config.thresholds;
-  const active = f.b12?.analyte === 'activeB12';
-  const from: Source = { analyte: active ? 'activeB12' : 'totalB12' };
-  const [name, unit, low, high] = active
-    ? ['active B12', 'pmol/L', t.activeB12ConfirmedBelow, t.activeB12UnlikelyAbove]
-    : ['B12', 'ng/L', t.b12TotalConfirmedBelow, t.b12TotalUnlikelyAbove];
+  const analyte = f.b12?.analyte === 'activeB12' ? 'activeB12' : 'totalB12';
+  const from: Source = { analyte };
+  const name = analyte === 'activeB12' ? 'active B12' : 'B12';
+  const unit = displayUnit(ANALYTES[analyte].unit);
+  const { low, high } = b12Limits(analyte, config.thresholds);
+  // The windows as configured (RULES.md 2.2): "12 months" by default.
+  const lookback = period(config.lookbackDays.totalB12);
   switch (f.b12Band) {
     case 'confirmed':
       return [{ words: `${name} below ${low} ${unit}`, from }];
@@ -51,8 +55,8 @@ function b12Facts(f: Findings, config: ClinicalConfig): Fact[] {
       return [];
     case 'missing':
       return [
-        ...(f.tested12m ? [] : [{ words: 'no B12 result in 12 months', from }]),
-        ...(f.staleLow ? [{ words: 'low B12 over 12 months old, never treated', from }] : []),
+        ...(f.tested12m ? [] : [{ words: `no B12 result in ${lookback}`, from }]),
+        ...(f.staleLow ? [{ words: `low B12 over ${lookback} old, never treated`, from }] : []),
       ];
   }
 }
@@ -141,11 +145,9 @@ export function triggeringFacts(
 ): (code: string) => string[] {
   const record = factsOfRecord(facts, config);
   return (code) => {
-    const entry = Object.hasOwn(CARD_CATALOG, code)
-      ? (CARD_CATALOG[code as keyof typeof CARD_CATALOG] as { uses: DataUse })
-      : undefined;
-    if (entry === undefined) return [];
-    return [...new Set(record.filter((fact) => reads(entry.uses, fact.from)).map((f) => f.words))];
+    if (!isCardCode(code)) return [];
+    const { uses } = CARD_CATALOG[code] as { uses: DataUse };
+    return [...new Set(record.filter((fact) => reads(uses, fact.from)).map((f) => f.words))];
   };
 }
 

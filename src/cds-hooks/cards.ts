@@ -168,6 +168,9 @@ function buildSource(source: Source): Source {
   };
 }
 
+/** What names a card in logs, the store and the report: its topic code, else its source label. */
+export const cardCode = (card: Card): string => card.source.topic?.code ?? card.source.label;
+
 /**
  * Builds a conformant card: generated `uuid`s for the card and each suggestion (feedback needs
  * both), empty optional fields omitted, and the spec's rules checked.

@@ -8,6 +8,7 @@ import { methodNotAllowed } from '../http/errors.js';
 import { logValue } from '../http/log-values.js';
 import { describeCall } from '../http/request-log.js';
 import { OperationOutcomeError } from '../fhir/operation-outcome.js';
+import { cardCode } from './cards.js';
 import type { Card } from './cards.js';
 import { callService } from './hook-call.js';
 import { UUID } from './hook-request.js';
@@ -33,8 +34,7 @@ export interface CdsRoutesOptions {
 
 const HOOK_CALL = { answered: 'hook call', failed: 'hook call failed' };
 
-const cardCodes = (cards: readonly Card[]): string[] =>
-  cards.map((card) => card.source.topic?.code ?? card.source.label);
+const cardCodes = (cards: readonly Card[]): string[] => cards.map(cardCode);
 
 export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutesOptions): Router {
   const router = Router();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cardCode } from '../cds-hooks/cards.js';
 import type { Card } from '../cds-hooks/cards.js';
 import type { FeedbackItem } from '../cds-hooks/feedback.js';
 import type { Database } from './database.js';
@@ -191,7 +192,7 @@ export class FeedbackStore {
               card.uuid,
               call.hookInstance,
               call.serviceId,
-              card.source.topic?.code ?? card.source.label,
+              cardCode(card),
               card.indicator,
               at,
               silent ? 1 : 0,

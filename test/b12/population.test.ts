@@ -73,7 +73,9 @@ describe('recognisedByName', () => {
     const unlisted = medicationRequest(concept([rx('99999999', 'metformin 500 mg tablet')]), {
       startedDaysAgo: 200,
     });
-    const record = facts([omeprazole, omeprazole, unlisted], { patient: old });
+    // Two records of one code-less medicine (two ids): its "no code" is counted once.
+    const again = medicationRequest(textOnly('omeprazole 40 mg capsule'), { startedDaysAgo: 600 });
+    const record = facts([omeprazole, again, unlisted], { patient: old });
     expect(recognisedByName(record)).toEqual([`${RXNORM}|99999999`, 'no code']);
     expect(recognisedByName(facts([lab('718-7', 130, 'g/L')]))).toEqual([]);
   });

@@ -14,7 +14,7 @@ import {
   DEFAULT_THRESHOLDS,
 } from '../../cds-services/b12/clinical-config.js';
 import type { ClinicalConfig, Thresholds } from '../../cds-services/b12/clinical-config.js';
-import { RULES, evaluate } from '../../cds-services/b12/evaluate.js';
+import { RULES, RULE_CARDS, evaluate } from '../../cds-services/b12/evaluate.js';
 import { namedValue, resultText, valueText } from '../../cds-services/b12/evidence.js';
 import type { LabResult } from '../../src/fhir/observations.js';
 import type { Analyte } from '../../cds-services/b12/terminology.js';
@@ -668,6 +668,11 @@ function caseCall(row: CaseRow): { resources: FhirResource[]; options: RunOption
 export function runCase(row: CaseRow): void {
   const { resources, options } = caseCall(row);
   const { context, codes } = run(resources, options);
+  // A rule concludes the card it is listed with: `off` skips a rule by that list (issue 18).
+  for (const rule of RULES) {
+    const code = rule(context)?.code;
+    if (code !== undefined) expect(code, 'the card RULE_CARDS lists').toBe(RULE_CARDS.get(rule));
+  }
   const judged = row.beforePrecedence ? concludedBeforePrecedence(context) : codes;
   for (const code of row.shown) expect(judged, `${code} shown`).toContain(code);
   for (const code of row.notShown) expect(judged, `${code} not shown`).not.toContain(code);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { B12_PREFETCH, PREFETCH_RESOURCE_TYPES } from '../../cds-services/b12/index.js';
-import { hookRequestSchemas } from '../../src/cds-hooks/hook-request.js';
+import { parseHookRequest } from '../../src/cds-hooks/hook-request.js';
 import { requestFromJson } from '../../src/cds-hooks/patient-bundle.js';
 import type { HookRequestBody } from '../../src/cds-hooks/request-body.js';
 
@@ -35,7 +35,7 @@ describe('requestFromJson: a hook request, or a patient Bundle made into one', (
     expect(request.hook).toBe('patient-view');
     expect(request.context.patientId).toBe(source.context.patientId);
     expect(Object.keys(request.prefetch ?? {})).toEqual(Object.keys(B12_PREFETCH));
-    expect(hookRequestSchemas['patient-view'].safeParse(request).success).toBe(true);
+    expect(() => parseHookRequest('patient-view', request)).not.toThrow();
   });
 
   it.each<[string, unknown, RegExp]>([

@@ -1,3 +1,4 @@
+import { cardCode } from '../../cds-hooks/cards.js';
 import type { Action, Card, Indicator } from '../../cds-hooks/cards.js';
 import type { Evaluation } from './evaluate.js';
 
@@ -138,10 +139,8 @@ export function renderEvaluation(evaluation: Evaluation, options: RenderOptions)
     for (const action of systemActions) lines.push(`${INDENT}- ${actionLine(action)}`);
   }
   if (evaluation.silentCards.length > 0) {
-    const codes = evaluation.silentCards.map(
-      (card) => card.source.topic?.code ?? card.source.label,
-    );
-    lines.push('', `Silent (would have been shown; not sent): ${codes.join(', ')}`);
+    const codes = evaluation.silentCards.map(cardCode).join(', ');
+    lines.push('', `Silent (would have been shown; not sent): ${codes}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INDICATORS } from '../../../cds-hooks/cards.js';
 import { HOOKS } from '../../../cds-hooks/hooks.js';
 import { InputError } from '../errors.js';
 
@@ -74,15 +75,14 @@ export type CardCount = Forecast['cards'][number];
 export const noBands = (): Record<AgeBand, number> =>
   Object.fromEntries(AGE_BANDS.map((band) => [band, 0])) as Record<AgeBand, number>;
 
-const SEVERITY = ['info', 'warning', 'critical'];
-
 /**
  * The indicators a card was shown with, least severe first ("warning / critical": a card's
  * indicator may depend on the patient, RULES.md 5.13), from two such lists.
  */
 export function indicators(a: string, b: string): string {
   const all = new Set([...a.split(' / '), ...b.split(' / ')].filter((word) => word !== ''));
-  return [...all].sort((x, y) => SEVERITY.indexOf(x) - SEVERITY.indexOf(y)).join(' / ');
+  const rank = (word: string): number => (INDICATORS as readonly string[]).indexOf(word);
+  return [...all].sort((x, y) => rank(x) - rank(y)).join(' / ');
 }
 
 /** Patients per 1,000, to one decimal. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isReadResource, subjectPatientId } from '../../../../cds-services/b12/index.js';
 import type { ClinicalConfig } from '../../../../cds-services/b12/index.js';
 import { localReferences, withLocalReferences } from '../../../cds-hooks/patient-bundle.js';
@@ -6,6 +5,7 @@ import { asObject, asString } from '../../../fhir/coding.js';
 import { relativeReference } from '../../../fhir/medications.js';
 import type { Shard } from '../args.js';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../evaluate.js';
 import { lineNumberAt, linesIn, linesOf } from './file-ranges.js';
 import type { ByteRange } from './file-ranges.js';
 import { inShard } from './shard.js';
@@ -172,13 +172,7 @@ export function siftRange(file: string, range: ByteRange, options: SiftOptions):
  * them, and a resource naming no patient is the Bundle's Patient's when it has only one.
  */
 export function siftBundle(file: string, options: SiftOptions): Sifted {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new InputError(`${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const bundle = asObject(value);
+  const bundle = asObject(readJsonFile(file));
   if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry)) {
     throw new InputError(`${file} is not a FHIR Bundle of patient data`);
   }
