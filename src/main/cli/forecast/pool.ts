@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Shard } from '../args.js';
 import { InputError } from '../errors.js';
+import { threadModule } from '../../thread-module.js';
 import type { ByteRange } from './file-ranges.js';
 import type { ForecastPlan, PatientOutcome } from './evaluate-patient.js';
 import type { PatientData } from './group.js';
@@ -50,18 +49,6 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
-/**
- * The worker's module: worker.js beside this one in the release; worker.ts with tsx's loader
- * when run from the sources (tests, `tsx`), where a worker would not know TypeScript.
- */
-function workerModule(): { url: URL; execArgv: string[] | undefined } {
-  if (!import.meta.url.endsWith('.ts')) {
-    return { url: new URL('./worker.js', import.meta.url), execArgv: undefined };
-  }
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', tsx] };
-}
-
 export class WorkerPool {
   private readonly slots: Slot[];
   private nextId = 0;
@@ -70,7 +57,7 @@ export class WorkerPool {
   private closing = false;
 
   constructor(size: number, setup: WorkerSetup) {
-    const { url, execArgv } = workerModule();
+    const { url, execArgv } = threadModule(import.meta.url, 'worker');
     this.slots = Array.from({ length: size }, () => {
       const worker = new Worker(url, { workerData: setup, ...(execArgv ? { execArgv } : {}) });
       const slot: Slot = { worker, pending: new Map() };
