@@ -5,6 +5,7 @@ import type { AbReply, AbRequest, ChildStats } from './ab.js';
 import { startMonitor } from './monitor.js';
 import type { ServerStats } from './monitor.js';
 import { startFloor, startService } from './servers.js';
+import type { GcPauses } from '../src/main/hook-call-threads.js';
 
 /**
  * Child process of the A/B rows (ab.ts): the service (startService, with the benchmark's clock
@@ -51,13 +52,40 @@ async function idle(): Promise<void> {
 
 const running = side === 'service' ? await startService() : await startFloor();
 
-let mark: { cpu: NodeJS.CpuUsage; received: number; stopMonitor: () => ServerStats } | undefined;
+let mark:
+  | {
+      cpu: NodeJS.CpuUsage;
+      received: number;
+      stopMonitor: () => ServerStats;
+      threadGc: GcPauses | undefined;
+    }
+  | undefined;
+
+/** The main thread's GC pauses with those of the hook-call threads since `since`. */
+async function allGc(
+  main: ServerStats['gc'],
+  since: GcPauses | undefined,
+): Promise<ServerStats['gc']> {
+  const threads = await running.threadGc?.();
+  if (!threads || !since) return main;
+  return {
+    count: main.count + threads.count - since.count,
+    totalMs: main.totalMs + threads.totalMs - since.totalMs,
+    // The threads report their longest pause since they started: an upper bound.
+    maxMs: Math.max(main.maxMs, threads.maxMs),
+  };
+}
 
 async function answer(request: AbRequest): Promise<void> {
   switch (request.type) {
     case 'begin':
       await idle();
-      mark = { cpu: process.cpuUsage(), received, stopMonitor: startMonitor() };
+      mark = {
+        cpu: process.cpuUsage(),
+        received,
+        stopMonitor: startMonitor(),
+        threadGc: await running.threadGc?.(),
+      };
       reply({ type: 'begun' });
       return;
     case 'end': {
@@ -66,7 +94,7 @@ async function answer(request: AbRequest): Promise<void> {
       const cpu = process.cpuUsage(mark.cpu);
       const stats: ChildStats = {
         cpuUs: cpu.user + cpu.system,
-        gc: mark.stopMonitor().gc,
+        gc: await allGc(mark.stopMonitor().gc, mark.threadGc),
         requestsReceived: received - mark.received,
         rssBytes: process.memoryUsage().rss,
         maxRssKb: process.resourceUsage().maxRSS,

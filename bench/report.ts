@@ -1,3 +1,5 @@
+import { benchConfig } from './servers.js';
+import { THREAD_CALLS_ABOVE_BYTES } from '../src/main/hook-call-threads.js';
 import type { AbRow, AbSettings } from './ab.js';
 import type { ProfileResult } from './cpu-profile.js';
 import type { EvaluationResult, PipelineStep } from './inprocess.js';
@@ -209,7 +211,7 @@ function abSection(rows: readonly AbRow[], settings: AbSettings): string {
       ? `${settings.rounds} rounds of ${settings.roundSeconds ?? 0} s per side`
       : `${settings.rounds} round(s) of ${settings.requestsPerConnection} requests per connection per side`;
   return [
-    `A/B, child processes, ${settings.connections} connections (${run}, the side going first alternating; S = service, F = floor; CPU = the process's user + system time ÷ requests it received; GC % = GC pause ms ÷ CPU ms; RSS after the rounds, peak = maxRSS)`,
+    `A/B, child processes, ${settings.connections} connections (${run}, the side going first alternating; S = service, F = floor; CPU = the process's user + system time ÷ requests it received, all its threads; GC % = GC pause ms (all threads) ÷ CPU ms; RSS after the rounds, peak = maxRSS). The service's hook-call threads: ${benchConfig().callThreads} (CDS_CALL_THREADS), for bodies over ${THREAD_CALLS_ABOVE_BYTES / 1024} KiB`,
     abTable(rows),
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
+import { recordedCard } from '../src/cds-hooks/cards.js';
 import type { Card } from '../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../src/feedback/database.js';
 import { FeedbackStore } from '../src/feedback/store.js';
@@ -583,7 +584,7 @@ async function storeWriteTiming(
           hookInstance: randomUUID(),
           at: new Date(),
           issuer: undefined,
-          cards: fresh(),
+          cards: fresh().map(recordedCard),
         }),
       { warmupMs: 200, measureMs: 1000 },
     );

@@ -8,6 +8,9 @@ import express from 'express';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { b12Services } from '../cds-services/index.js';
+import { DEFAULT_CLINICAL_CONFIG } from '../cds-services/b12/index.js';
+import { configuredThreads } from '../src/main/hook-call-threads.js';
+import type { GcPauses } from '../src/main/hook-call-threads.js';
 import { createApp } from '../src/main/app.js';
 import { corsOptions } from '../src/http/cors.js';
 import { loadConfig } from '../src/main/config.js';
@@ -31,6 +34,10 @@ export const BENCH_ENV: NodeJS.ProcessEnv = {
   LOG_LEVEL: 'silent',
   CDS_AUTH: 'off',
   PREFETCH_MAX_RESOURCES: '20000',
+  // Passed on, to compare: CDS_CALL_THREADS=0 measures every call on the HTTP thread.
+  ...(process.env.CDS_CALL_THREADS === undefined
+    ? {}
+    : { CDS_CALL_THREADS: process.env.CDS_CALL_THREADS }),
 };
 
 export function benchConfig(): Config {
@@ -41,6 +48,8 @@ export interface Running {
   baseUrl: string;
   /** POST requests answered 200 so far, when counted (`countAnswers`). */
   answered(): number;
+  /** The hook-call threads' GC pauses so far, when the service has them. */
+  threadGc?: () => Promise<GcPauses>;
   close(): Promise<void>;
 }
 
@@ -87,18 +96,22 @@ export async function startService(feedbackStore?: FeedbackStore): Promise<Runni
   const recorder = feedbackStore
     ? new FeedbackRecorder(alwaysOpen(feedbackStore), logger)
     : undefined;
+  const hookCallThreads = configuredThreads(config, DEFAULT_CLINICAL_CONFIG);
   const app = createApp({
     config,
     services: b12Services(),
     logger,
     now: () => BENCH_NOW,
     ...(feedbackStore && recorder ? { feedbackStore, recorder } : {}),
+    ...(hookCallThreads ? { hookCallThreads } : {}),
   });
   const running = await listen(app, feedbackStore !== undefined);
   return {
     ...running,
+    ...(hookCallThreads ? { threadGc: () => hookCallThreads.gcPauses() } : {}),
     close: async () => {
       await running.close();
+      await hookCallThreads?.close();
       await recorder?.flush();
     },
   };

@@ -172,6 +172,24 @@ function buildSource(source: Source): Source {
 export const cardCode = (card: Card): string => card.source.topic?.code ?? card.source.label;
 
 /**
+ * What is kept of a card once sent: its code and indicator (the log, the report) and the uuids
+ * feedback names (the card's and its suggestions'). Small, so it crosses threads cheaply.
+ */
+export interface RecordedCard {
+  uuid: string;
+  code: string;
+  indicator: Indicator;
+  suggestionUuids: readonly string[];
+}
+
+export const recordedCard = (card: Card): RecordedCard => ({
+  uuid: card.uuid,
+  code: cardCode(card),
+  indicator: card.indicator,
+  suggestionUuids: (card.suggestions ?? []).map((suggestion) => suggestion.uuid),
+});
+
+/**
  * Builds a conformant card: generated `uuid`s for the card and each suggestion (feedback needs
  * both), empty optional fields omitted, and the spec's rules checked.
  */

@@ -6,13 +6,11 @@ import type { FeedbackRecorder } from '../feedback/recorder.js';
 import { callingClient } from '../http/auth/client-auth.js';
 import { methodNotAllowed } from '../http/errors.js';
 import { logValue } from '../http/log-values.js';
+import { UnparsedJson } from '../http/read-json.js';
 import { describeCall } from '../http/request-log.js';
-import { OperationOutcomeError } from '../fhir/operation-outcome.js';
-import { cardCode } from './cards.js';
-import type { Card } from './cards.js';
-import { callService } from './hook-call.js';
-import { UUID } from './hook-request.js';
-import { PrefetchFailure } from './prefetch.js';
+import type { RecordedCard } from './cards.js';
+import { answerHookCall, errorOfAnswer } from './hook-call-answer.js';
+import type { FailedCall, HookCallThreads, RefusedCall } from './hook-call-answer.js';
 import { discoveryEntry, findService } from './service.js';
 import type { CdsService } from './service.js';
 import { jsonBody } from './validation.js';
@@ -30,13 +28,39 @@ export interface CdsRoutesOptions {
   now: () => Date;
   /** Where shown cards are recorded, after each answer is sent. */
   recorder: FeedbackRecorder;
+  /** Answer calls whose bodies were left unparsed (UnparsedJson); the others run on this thread. */
+  hookCallThreads?: HookCallThreads;
 }
 
 const HOOK_CALL = { answered: 'hook call', failed: 'hook call failed' };
 
-const cardCodes = (cards: readonly Card[]): string[] => cards.map(cardCode);
+const cardCodes = (cards: readonly RecordedCard[]): string[] => cards.map((card) => card.code);
 
-export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutesOptions): Router {
+/** What the log says of a call that was not answered with cards. */
+function logUnanswered(
+  logger: Logger,
+  res: Response,
+  line: Record<string, unknown>,
+  answer: RefusedCall | FailedCall,
+): void {
+  if (answer.kind !== 'refused') return;
+  // The caller got one wording for an unavailable FHIR server; the cause is logged here.
+  for (const { key, reason } of answer.unavailable) {
+    logger.warn({ ...line, key, cause: reason }, 'FHIR server could not provide the data');
+  }
+  describeCall(res, HOOK_CALL, {
+    problems: answer.issues.map((issue) => logValue(issue.expression ?? issue.code)),
+  });
+}
+
+export function cdsRoutes({
+  config,
+  registry,
+  logger,
+  now,
+  recorder,
+  hookCallThreads,
+}: CdsRoutesOptions): Router {
   const router = Router();
   const discovery = { services: [...registry.values()].map(discoveryEntry) };
 
@@ -51,58 +75,48 @@ export function cdsRoutes({ config, registry, logger, now, recorder }: CdsRoutes
     .route('/cds-services/:id')
     .post(async (req: Request, res: Response) => {
       const service = findService(registry, String(req.params.id));
-      const hookInstance = (req.body as { hookInstance?: unknown } | undefined)?.hookInstance;
-      const line = {
-        serviceId: service.id,
-        // Only a UUID is logged: a client that puts an MRN here must not put it in the logs.
-        hookInstance:
-          typeof hookInstance === 'string' && UUID.test(hookInstance) ? hookInstance : undefined,
-      };
+      describeCall(res, HOOK_CALL, { serviceId: service.id });
+      const body = jsonBody(req);
+      const allowedServers = callingClient(res)?.fhirServers;
+      const answer =
+        body instanceof UnparsedJson && hookCallThreads
+          ? await hookCallThreads.call({
+              serviceId: service.id,
+              chunks: body.chunks,
+              allowedServers,
+              now: now(),
+            })
+          : await answerHookCall(service, body, { config, allowedServers, now });
+      const line = { serviceId: service.id, hookInstance: answer.loggedHookInstance };
       describeCall(res, HOOK_CALL, line);
-      try {
-        const { request, resolved, calledAt, response, events, silentCards } = await callService(
-          service,
-          jsonBody(req),
-          { config, allowedServers: callingClient(res)?.fhirServers, now },
-        );
-        if (resolved.refetchedAfterOutcome.length > 0) {
-          logger.warn(
-            { ...line, keys: resolved.refetchedAfterOutcome.map((key) => logValue(key)) },
-            'prefetch carried an OperationOutcome; fetched from the FHIR server',
-          );
-        }
-        describeCall(res, HOOK_CALL, {
-          cards: cardCodes(response.cards),
-          // Named apart: a reader of the log must never take a silent card for one shown.
-          ...(silentCards.length > 0 ? { silentCards: cardCodes(silentCards) } : {}),
-          sources: resolved.sources,
-        });
-        res.json(response);
-        for (const event of events) logger.info({ ...line, ...event }, event.event);
-        // After the answer is sent: the store never slows or fails a hook call.
-        recorder.recordHookCall({
-          serviceId: service.id,
-          hook: service.hook,
-          hookInstance: request.hookInstance,
-          at: calledAt,
-          issuer: callingClient(res)?.iss,
-          cards: response.cards,
-          silentCards,
-        });
-      } catch (error) {
-        // The caller got one wording for an unavailable FHIR server; the cause is logged here.
-        if (error instanceof PrefetchFailure) {
-          for (const { key, reason } of error.unavailable) {
-            logger.warn({ ...line, key, cause: reason }, 'FHIR server could not provide the data');
-          }
-        }
-        if (error instanceof OperationOutcomeError) {
-          describeCall(res, HOOK_CALL, {
-            problems: error.issues.map((issue) => logValue(issue.expression ?? issue.code)),
-          });
-        }
-        throw error;
+      if (answer.kind !== 'answered') {
+        logUnanswered(logger, res, line, answer);
+        throw errorOfAnswer(answer);
       }
+      if (answer.refetchedAfterOutcome.length > 0) {
+        logger.warn(
+          { ...line, keys: answer.refetchedAfterOutcome.map((key) => logValue(key)) },
+          'prefetch carried an OperationOutcome; fetched from the FHIR server',
+        );
+      }
+      describeCall(res, HOOK_CALL, {
+        cards: cardCodes(answer.cards),
+        // Named apart: a reader of the log must never take a silent card for one shown.
+        ...(answer.silentCards.length > 0 ? { silentCards: cardCodes(answer.silentCards) } : {}),
+        sources: answer.sources,
+      });
+      res.type('json').send(answer.json);
+      for (const event of answer.events) logger.info({ ...line, ...event }, event.event);
+      // After the answer is sent: the store never slows or fails a hook call.
+      recorder.recordHookCall({
+        serviceId: service.id,
+        hook: service.hook,
+        hookInstance: answer.hookInstance,
+        at: new Date(answer.calledAt),
+        issuer: callingClient(res)?.iss,
+        cards: answer.cards,
+        silentCards: answer.silentCards,
+      });
     })
     .all(methodNotAllowed('POST'));
 

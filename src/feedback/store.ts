@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cardCode } from '../cds-hooks/cards.js';
-import type { Card } from '../cds-hooks/cards.js';
+import type { RecordedCard } from '../cds-hooks/cards.js';
 import type { FeedbackItem } from '../cds-hooks/feedback.js';
 import type { Database } from './database.js';
 
@@ -66,9 +65,9 @@ export interface HookCallRecord {
   hookInstance: string;
   at: Date;
   issuer: string | undefined;
-  cards: readonly Card[];
+  cards: readonly RecordedCard[];
   /** Cards evaluated in silent mode: stored as "would have shown", never shown (issue 18). */
-  silentCards?: readonly Card[];
+  silentCards?: readonly RecordedCard[];
 }
 
 export interface FeedbackReceipt {
@@ -185,14 +184,14 @@ export class FeedbackStore {
           'INSERT INTO hook_calls (hook_instance, service_id, hook, called_at, issuer) VALUES (?, ?, ?, ?, ?)',
           [call.hookInstance, call.serviceId, call.hook, at, call.issuer ?? null],
         );
-        const insertCard = (card: Card, silent: boolean): Promise<void> =>
+        const insertCard = (card: RecordedCard, silent: boolean): Promise<void> =>
           tx.run(
             'INSERT INTO cards (uuid, hook_instance, service_id, code, indicator, shown_at, silent) VALUES (?, ?, ?, ?, ?, ?, ?)',
             [
               card.uuid,
               call.hookInstance,
               call.serviceId,
-              cardCode(card),
+              card.code,
               card.indicator,
               at,
               silent ? 1 : 0,
@@ -202,10 +201,10 @@ export class FeedbackStore {
         for (const card of call.silentCards ?? []) await insertCard(card, true);
         for (const card of call.cards) {
           await insertCard(card, false);
-          for (const suggestion of card.suggestions ?? []) {
+          for (const suggestionUuid of card.suggestionUuids) {
             await tx.run(
               'INSERT INTO card_suggestions (card_uuid, suggestion_uuid) VALUES (?, ?)',
-              [card.uuid, suggestion.uuid],
+              [card.uuid, suggestionUuid],
             );
           }
         }

@@ -36,7 +36,8 @@ const tooLarge = (): OperationOutcomeError =>
     { Connection: 'close' },
   );
 
-function readRefusal(problem: JsonReadProblem, maxDepth: number): OperationOutcomeError {
+/** A {@link JsonReadError}'s answer, the same whichever thread parsed the body. */
+export function jsonRefusal(problem: JsonReadProblem, maxDepth: number): OperationOutcomeError {
   switch (problem) {
     case 'too-large':
       return tooLarge();
@@ -70,9 +71,13 @@ function decoded(req: Readable, encoding: string): Readable | undefined {
 const charsetOf = (contentType: string): string | undefined =>
   /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
 
+/**
+ * `req.body` parsed, or with `unparsedAbove` a larger body's bytes (UnparsedJson) for a hook-call
+ * thread to parse. A body an earlier reader on the route read is left alone.
+ */
 export function jsonBody(limits: JsonLimits): RequestHandler {
   return (req, _res, next) => {
-    if (!req.is(MEDIA_TYPES)) {
+    if (req.body !== undefined || !req.is(MEDIA_TYPES)) {
       next();
       return;
     }
@@ -100,7 +105,7 @@ export function jsonBody(limits: JsonLimits): RequestHandler {
         req.unpipe();
         next(
           error instanceof JsonReadError
-            ? readRefusal(error.problem, limits.maxDepth)
+            ? jsonRefusal(error.problem, limits.maxDepth)
             : refusal(400, { code: 'invalid', diagnostics: 'The request body could not be read' }),
         );
       },

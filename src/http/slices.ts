@@ -1,3 +1,5 @@
+import { isMainThread } from 'node:worker_threads';
+
 /**
  * Turns of the event loop shared by all work that can run long: parsing a large body and the
  * steps of a large hook call (issue 14 item 4: no request may block the loop for more than
@@ -9,6 +11,13 @@
 
 /** Work between two turns of the event loop. */
 const SLICE_MS = 8;
+
+/**
+ * Only the HTTP thread must stay responsive: a hook-call thread (src/main/hook-call-threads.ts)
+ * runs its work through, as waiting for turns lets calls pile up on it and outlive the young
+ * generation (issue 17).
+ */
+const SLICED = isMainThread;
 
 const waiting: (() => void)[] = [];
 let sliceStart = Number.NEGATIVE_INFINITY;
@@ -24,6 +33,7 @@ function letOneGo(): void {
  * that gave 32 concurrent calls a p99 three times their median).
  */
 export function slice(): Promise<void> | undefined {
+  if (!SLICED) return undefined;
   if (waiting.length === 0 && performance.now() - sliceStart <= SLICE_MS) return undefined;
   return new Promise((resolve) => {
     const go = (): void => {

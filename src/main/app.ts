@@ -12,6 +12,7 @@ import { clientRateLimit } from '../http/limits.js';
 import { cdsRoutes } from '../cds-hooks/routes.js';
 import { serviceRegistry } from '../cds-hooks/service.js';
 import type { CdsService } from '../cds-hooks/service.js';
+import type { HookCallThreads } from '../cds-hooks/hook-call-answer.js';
 import type { TrustedClient } from '../http/auth/trusted-clients.js';
 import { alwaysOpen } from '../feedback/availability.js';
 import type { FeedbackStoreAccess } from '../feedback/availability.js';
@@ -36,6 +37,11 @@ export interface AppOptions {
   demo?: Router;
   /** The cards' guidance pages, mounted at `/cards` without authentication (no patient data). */
   guidance?: Router;
+  /**
+   * Threads that answer hook calls built from the same services (see hook-call-threads.ts);
+   * without, calls are answered on the HTTP thread.
+   */
+  hookCallThreads?: HookCallThreads;
 }
 
 /** Composes the HTTP app without listening, so tests boot the real thing. */
@@ -49,6 +55,7 @@ export function createApp({
   demo,
   guidance,
   recorder: given,
+  hookCallThreads,
 }: AppOptions): Express {
   const store = feedbackStore instanceof FeedbackStore ? alwaysOpen(feedbackStore) : feedbackStore;
   if (!store) logger.warn('no feedback store: feedback is answered 200 but not kept');
@@ -94,9 +101,17 @@ export function createApp({
     clientAuthentication(config, trustedClients, logger),
     clientRateLimit(config.rateLimitPerMinute),
   );
-  app.use(jsonBody({ maxBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth }));
+  const limits = { maxBytes: config.bodyLimitBytes, maxDepth: config.jsonMaxDepth };
+  // A large hook call's body is left for the thread that answers it to parse.
+  if (hookCallThreads) {
+    app.post(
+      '/cds-services/:id',
+      jsonBody({ ...limits, unparsedAbove: hookCallThreads.unparsedAbove }),
+    );
+  }
+  app.use(jsonBody(limits));
   app.use(
-    cdsRoutes({ config, registry, logger, now, recorder }),
+    cdsRoutes({ config, registry, logger, now, recorder, hookCallThreads }),
     feedbackRouter({ config, registry, logger, now, recorder }),
   );
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -33,6 +34,8 @@ export interface Config {
   jsonMaxDepth: number;
   /** Most FHIR resources read from one request's prefetch and draft orders. */
   maxPrefetchResources: number;
+  /** Threads that answer hook calls beside the HTTP thread (issue 17); 0 answers them on it. */
+  callThreads: number;
   /** Requests per minute per client (issuer, or address without authentication); 0 is off. */
   rateLimitPerMinute: number;
   /** Failed authentications per minute per client address before 429; 0 is off. */
@@ -126,6 +129,9 @@ const EnvSchema = z.object({
   FHIR_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   JSON_MAX_DEPTH: integer(8, 1000).default(64),
   PREFETCH_MAX_RESOURCES: integer(1, 1_000_000).default(10_000),
+  // One per core, as the HTTP thread's share of a handed-over call is small, up to 4: each thread
+  // holds its own copy of the services and, under load, about 100 MB (docs/performance.md).
+  CDS_CALL_THREADS: integer(0, 64).default(Math.min(availableParallelism(), 4)),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(0),
   AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(20),
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 600_000).default(10_000),
@@ -195,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: vars.REQUEST_BODY_LIMIT,
     jsonMaxDepth: vars.JSON_MAX_DEPTH,
     maxPrefetchResources: vars.PREFETCH_MAX_RESOURCES,
+    callThreads: vars.CDS_CALL_THREADS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
     http: {

@@ -7,6 +7,7 @@ import { FeedbackRecorder } from '../feedback/recorder.js';
 import { startRetention } from '../feedback/retention.js';
 import { clientsWithoutFhirServers } from '../http/auth/trusted-clients.js';
 import { createApp } from './app.js';
+import { configuredThreads } from './hook-call-threads.js';
 import { createHttpServer } from '../http/http-server.js';
 import { ConfigError } from './config.js';
 import { loadRuntime, requireClients } from './runtime.js';
@@ -23,7 +24,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface RunningServer {
   port: number;
-  /** Stops accepting, lets answers in flight finish, writes the queued cards, closes the store. */
+  /**
+   * Stops accepting, lets answers in flight finish, stops the hook-call threads, writes the queued
+   * cards, closes the store.
+   */
   close: () => Promise<void>;
 }
 
@@ -79,6 +83,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
       })
     : undefined;
   const recorder = new FeedbackRecorder(feedbackStore, logger);
+  const hookCallThreads = configuredThreads(config, clinicalConfig);
   const app = createApp({
     config,
     services,
@@ -88,6 +93,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     feedbackStore,
     recorder,
     ...(demo ? { demo } : {}),
+    ...(hookCallThreads ? { hookCallThreads } : {}),
   });
   // Timeouts from the configuration (HTTP_*_TIMEOUT_MS), not Node's minutes-long defaults.
   const server: Server = createHttpServer(app, config.http);
@@ -132,6 +138,7 @@ export async function startServer(runtime: Runtime): Promise<RunningServer> {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    await hookCallThreads?.close();
     await recorder.flush();
     await retention.stop();
     await feedbackStore.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordedCard } from '../../src/cds-hooks/cards.js';
 import { sqliteDatabase } from '../../src/feedback/database.js';
 import type { Database } from '../../src/feedback/database.js';
 import { FeedbackStore } from '../../src/feedback/store.js';
@@ -70,7 +71,7 @@ describe('a better-sqlite3 store opened with node:sqlite', () => {
       hook: 'patient-view',
       at,
       issuer: undefined,
-      cards: [shown],
+      cards: [recordedCard(shown)],
     });
     await store.recordFeedback(
       'b12-patient-view',

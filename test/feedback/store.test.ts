@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OVERRIDE_REASONS, OVERRIDE_SYSTEM } from '../../cds-services/b12/index.js';
-import { card } from '../../src/cds-hooks/cards.js';
+import { card, recordedCard } from '../../src/cds-hooks/cards.js';
 import type { Card } from '../../src/cds-hooks/cards.js';
 import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';
 import { trustedClientsFrom } from '../../src/http/auth/trusted-clients.js';
@@ -252,7 +252,7 @@ describe.each(backends)('feedback store on $name', (backend) => {
         hookInstance,
         at: new Date(AT),
         issuer: EHR,
-        cards: [treat, test],
+        cards: [treat, test].map(recordedCard),
       });
       const at = Date.parse(AT);
       expect(await db.all('SELECT * FROM hook_calls')).toEqual([

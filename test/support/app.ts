@@ -5,12 +5,14 @@ import { DEFAULT_CLINICAL_CONFIG, guidanceRouter } from '../../cds-services/b12/
 import type { ClinicalConfig } from '../../cds-services/b12/index.js';
 import { createApp } from '../../src/main/app.js';
 import type { CdsService } from '../../src/cds-hooks/service.js';
+import type { HookCallThreads } from '../../src/cds-hooks/hook-call-answer.js';
 import type { TrustedClient } from '../../src/http/auth/trusted-clients.js';
 import { loadConfig } from '../../src/main/config.js';
 import type { Config } from '../../src/main/config.js';
 import type { FeedbackStoreAccess } from '../../src/feedback/availability.js';
 import type { FeedbackStore } from '../../src/feedback/store.js';
 import { createLogger } from '../../src/main/logger.js';
+import { configuredThreads } from '../../src/main/hook-call-threads.js';
 
 export interface TestApp {
   app: Express;
@@ -35,6 +37,8 @@ export function testApp(
     now?: Date;
     /** The demo page's routes (demo/router.ts), mounted when DEMO_PAGE allows. */
     demo?: Router;
+    /** Threads for hook calls; without, those CDS_CALL_THREADS configures (none with services). */
+    hookCallThreads?: HookCallThreads;
   } = {},
 ): TestApp {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', ...options.env });
@@ -46,13 +50,19 @@ export function testApp(
     },
   });
   const now = options.now ?? new Date('2026-11-21T09:30:00Z');
+  const clinicalConfig = options.clinicalConfig ?? DEFAULT_CLINICAL_CONFIG;
+  // Services of a test's own cannot be rebuilt on another thread: those calls run on this one.
+  const hookCallThreads =
+    options.hookCallThreads ??
+    (options.services ? undefined : configuredThreads(config, clinicalConfig));
   const app = createApp({
     config,
-    services: options.services ?? b12Services(options.clinicalConfig),
-    guidance: guidanceRouter(options.clinicalConfig ?? DEFAULT_CLINICAL_CONFIG),
+    services: options.services ?? b12Services(clinicalConfig),
+    guidance: guidanceRouter(clinicalConfig),
     ...(options.trustedClients ? { trustedClients: options.trustedClients } : {}),
     ...(options.feedbackStore ? { feedbackStore: options.feedbackStore } : {}),
     ...(options.demo ? { demo: options.demo } : {}),
+    ...(hookCallThreads ? { hookCallThreads } : {}),
     logger: createLogger(config.logLevel, sink),
     now: () => now,
   });

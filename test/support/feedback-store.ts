@@ -7,7 +7,7 @@ import {
   TOPIC_SYSTEM,
 } from '../../cds-services/b12/index.js';
 import type { CardCode } from '../../cds-services/b12/index.js';
-import { card } from '../../src/cds-hooks/cards.js';
+import { card, recordedCard } from '../../src/cds-hooks/cards.js';
 import type { Card, Indicator } from '../../src/cds-hooks/cards.js';
 import type { FeedbackItem } from '../../src/cds-hooks/feedback.js';
 import type { Database } from '../../src/feedback/database.js';
@@ -73,7 +73,7 @@ export function show(
     hookInstance: randomUUID(),
     at: new Date(at),
     issuer,
-    cards,
+    cards: cards.map(recordedCard),
   });
 }
 
