@@ -73,13 +73,17 @@ function nextReply<T extends AbReply['type']>(
 
 /**
  * Spawns ab-process.ts for `side` with this Node and tsx (as startFhirServerProcess does);
- * `nodeOptions` go before the script, e.g. `--cpu-prof`.
+ * `nodeOptions` go before the script, e.g. `--cpu-prof`; `env` is added to this process's.
  */
-export async function startAbChild(side: AbSide, nodeOptions: string[] = []): Promise<AbChild> {
+export async function startAbChild(
+  side: AbSide,
+  nodeOptions: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<AbChild> {
   const child = spawn(
     process.execPath,
     [...nodeOptions, '--import', 'tsx', 'bench/ab-process.ts', side],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));

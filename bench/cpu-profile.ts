@@ -119,13 +119,13 @@ export async function profileService(
   const name = `service-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
   const path = join(dir, name);
   log(`profile: the service child with --cpu-prof, patient-view ${OBSERVATIONS} obs`);
-  const child = await startAbChild('service', [
-    '--cpu-prof',
-    '--cpu-prof-dir',
-    dir,
-    '--cpu-prof-name',
-    name,
-  ]);
+  // Every call on the HTTP thread: a hook-call thread stopped with the server writes no profile,
+  // and it runs the same code.
+  const child = await startAbChild(
+    'service',
+    ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', name],
+    { CDS_CALL_THREADS: '0' },
+  );
   let load: LoadResult;
   let code: number | null;
   try {
