@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Express } from 'express';
+import type { Bundle, Resource } from 'fhir/r4.js';
 import request from 'supertest';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CLINICAL_CONFIG, clinicalConfigFrom } from '../../cds-services/b12/index.js';
@@ -18,7 +20,8 @@ import type { TestApp } from '../support/app.js';
 import { CARD_CODES, fixtureRequest } from '../support/card-fixtures.js';
 import { expectOperationOutcome } from '../support/conformance.js';
 import { countRows, eventually } from '../support/feedback-store.js';
-import { allCaptures, patientViewBody } from '../support/hook-calls.js';
+import { allCaptures, completePrefetch, patientViewBody } from '../support/hook-calls.js';
+import { startFhirServer } from '../support/fhir-server.js';
 import { freePort, startServerProcess } from '../support/server-process.js';
 import type { JsonObject } from '../support/hook-calls.js';
 
@@ -176,6 +179,29 @@ describe('a hook call answered on a thread', () => {
     expectOperationOutcome(answer.body);
   });
 
+  it('fetches what the prefetch lacks from the FHIR server, as on the HTTP thread', async () => {
+    // The demo patient's data, on a FHIR server instead of in the prefetch (a key may be null).
+    const resources = Object.values(completePrefetch()).flatMap((value) => {
+      const resource = value as Resource | null;
+      if (resource?.resourceType !== 'Bundle') return resource ? [resource] : [];
+      return ((resource as Bundle).entry ?? []).flatMap((entry) => entry.resource ?? []);
+    });
+    const server = await startFhirServer(resources);
+    try {
+      const body = patientViewBody();
+      delete body.prefetch;
+      const answer = await expectSameAnswer(
+        apps,
+        'b12-patient-view',
+        JSON.stringify({ ...body, fhirServer: server.baseUrl }),
+      );
+      expect(answer.status).toBe(200);
+      expect(server.requests.length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('is refused 413, as on the HTTP thread, when it carries more resources than are read', async () => {
     const answer = await expectSameAnswer(
       twoApps({ PREFETCH_MAX_RESOURCES: '2' }),
@@ -240,6 +266,26 @@ describe('which calls go to a thread', () => {
 
     expect(small.status).toBe(200);
     expect(codesOf(large.body)).toEqual(codesOf(small.body));
+  });
+
+  it('counts the inflated size of a compressed body, and hands over its inflated bytes', async () => {
+    const pool = threads({});
+    const handedOver = vi.spyOn(pool, 'call');
+    const { app } = testApp({ hookCallThreads: pool });
+    const body = padded(THREAD_CALLS_ABOVE_BYTES * 4);
+    const compressed = gzipSync(body);
+    expect(compressed.length).toBeLessThan(THREAD_CALLS_ABOVE_BYTES);
+
+    const res = await request(app)
+      .post('/cds-services/b12-patient-view')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(compressed);
+
+    expect(handedOver).toHaveBeenCalledOnce();
+    expect(res.status).toBe(200);
+    expect(codesOf(res.body)).toContain('b12-deficiency-treat');
   });
 });
 
