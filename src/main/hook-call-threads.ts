@@ -11,11 +11,11 @@ import { threadModule } from './thread-module.js';
 
 /**
  * Hook calls answered on threads of their own (issue 17). The HTTP thread reads a large call's
- * bytes (THREAD_CALLS_ABOVE_BYTES) and moves them to the thread with the fewest calls in hand; that thread parses them (the
- * largest single cost of a call), validates, resolves the prefetch (with the FHIR-server
- * fallback) and runs the rules, and hands back the answer as plain data (hook-call-answer.ts),
- * which the HTTP thread logs, sends and records. So the HTTP thread never blocks on a body, and
- * a machine's other cores share the work.
+ * bytes (over THREAD_CALLS_ABOVE_BYTES) and moves them to the thread with the fewest calls in
+ * hand. That thread parses them (the largest single cost of a call), validates, resolves the
+ * prefetch (with the FHIR-server fallback) and runs the rules, and hands back the answer as plain
+ * data (hook-call-answer.ts), which the HTTP thread logs, sends and records. So the HTTP thread
+ * never blocks on a large body, and the machine's other cores share the work.
  *
  * A thread that stops (a fault, or its heap exhausted) fails only the calls it held (500); the
  * next call starts a new one.
