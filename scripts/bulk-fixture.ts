@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localReferences } from '../src/cds-hooks/patient-bundle.js';
 
 /**
  * `npx tsx scripts/bulk-fixture.ts`: the Synthea patients of fixtures/synthea as a FHIR Bulk Data
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const SYNTHEA = join(ROOT, 'fixtures', 'synthea');
+const SYNTHEA = join(ROOT, 'fixtures', 'synthea');
 export const BULK_EXPORT = join(ROOT, 'fixtures', 'bulk-export');
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -44,12 +45,7 @@ export function bulkExport(): Map<string, string[]> {
     .sort();
   for (const file of files) {
     const bundle = JSON.parse(readFileSync(join(SYNTHEA, file), 'utf8')) as { entry: Entry[] };
-    const local = new Map<string, string>();
-    for (const { fullUrl, resource } of bundle.entry) {
-      if (fullUrl !== undefined && resource?.id !== undefined) {
-        local.set(fullUrl, `${resource.resourceType}/${resource.id}`);
-      }
-    }
+    const local = localReferences(bundle.entry);
     for (const { resource } of bundle.entry) {
       if (resource === undefined) continue;
       const lines = byType.get(resource.resourceType) ?? [];

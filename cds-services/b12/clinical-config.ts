@@ -116,7 +116,7 @@ export interface Thresholds {
  * evaluate it at all.
  */
 export type CardMode = 'active' | 'silent' | 'off';
-export const CARD_MODES: readonly CardMode[] = ['active', 'silent', 'off'];
+const CARD_MODES: readonly CardMode[] = ['active', 'silent', 'off'];
 
 export interface ClinicalConfig extends DataRulesConfig {
   thresholds: Thresholds;

@@ -142,7 +142,9 @@ function dataNote(kind: DataNote['kind'], text: string, about?: DataNoteTopic): 
 }
 
 /** The resource types the rules read, those the prefetch keys bring; others are passed over unread. */
-const READ_TYPES: ReadonlySet<string> = new Set(Object.values(PREFETCH_RESOURCE_TYPES).flat());
+export const READ_TYPES: ReadonlySet<string> = new Set(
+  Object.values(PREFETCH_RESOURCE_TYPES).flat(),
+);
 
 /**
  * Whether the rules could read a resource at all, judged from the resource alone: one of the

@@ -37,12 +37,15 @@ const fromRisk = (risk: RiskFactor): Fact => ({
   from: risk.from === 'age' ? 'risk' : risk.from,
 });
 
+/** An analyte's unit as cards write it. */
+const unitOf = (analyte: Analyte): string => displayUnit(ANALYTES[analyte].unit);
+
 /** The B12 result's band (RULES.md 2.5) with its limits, or its absence. */
 function b12Facts(f: Findings, config: ClinicalConfig): Fact[] {
   const analyte = f.b12?.analyte === 'activeB12' ? 'activeB12' : 'totalB12';
   const from: Source = { analyte };
   const name = analyte === 'activeB12' ? 'active B12' : 'B12';
-  const unit = displayUnit(ANALYTES[analyte].unit);
+  const unit = unitOf(analyte);
   const { low, high } = b12Limits(analyte, config.thresholds);
   // The windows as configured (RULES.md 2.2): "12 months" by default.
   const lookback = period(config.lookbackDays.totalB12);
@@ -81,12 +84,21 @@ function factsOfRecord(facts: PatientFacts, config: ClinicalConfig): Fact[] {
     f.neuro.length > 0 && { words: 'a neurological feature', from: { condition: 'neuro' } },
     has('symptom') && { words: 'a recorded symptom', from: { condition: 'symptom' } },
     f.severeAnaemia
-      ? { words: `Hb below ${hb.severeBelow} g/L`, from: { analyte: 'haemoglobin' } }
-      : f.anaemia && { words: `Hb below ${hb.anaemiaBelow} g/L`, from: { analyte: 'haemoglobin' } },
-    f.macrocytosis && { words: `MCV above ${t.mcvMacrocytosisAbove} fL`, from: { analyte: 'mcv' } },
+      ? {
+          words: `Hb below ${hb.severeBelow} ${unitOf('haemoglobin')}`,
+          from: { analyte: 'haemoglobin' },
+        }
+      : f.anaemia && {
+          words: `Hb below ${hb.anaemiaBelow} ${unitOf('haemoglobin')}`,
+          from: { analyte: 'haemoglobin' },
+        },
+    f.macrocytosis && {
+      words: `MCV above ${t.mcvMacrocytosisAbove} ${unitOf('mcv')}`,
+      from: { analyte: 'mcv' },
+    },
     f.platelets !== undefined &&
       below(f.platelets, t.plateletImWarnBelow) && {
-        words: `platelets below ${t.plateletImWarnBelow} ×10⁹/L`,
+        words: `platelets below ${t.plateletImWarnBelow} ${unitOf('platelets')}`,
         from: { analyte: 'platelets' },
       },
     has('pancytopenia') && { words: 'pancytopenia', from: { condition: 'pancytopenia' } },

@@ -10,7 +10,7 @@ import { UnparsedJson } from '../http/read-json.js';
 import { describeCall } from '../http/request-log.js';
 import type { RecordedCard } from './cards.js';
 import { answerHookCall, errorOfAnswer } from './hook-call-answer.js';
-import type { FailedCall, HookCallThreads, RefusedCall } from './hook-call-answer.js';
+import type { HookCallThreads, RefusedCall } from './hook-call-answer.js';
 import { discoveryEntry, findService } from './service.js';
 import type { CdsService } from './service.js';
 import { jsonBody } from './validation.js';
@@ -36,14 +36,13 @@ const HOOK_CALL = { answered: 'hook call', failed: 'hook call failed' };
 
 const cardCodes = (cards: readonly RecordedCard[]): string[] => cards.map((card) => card.code);
 
-/** What the log says of a call that was not answered with cards. */
-function logUnanswered(
+/** What the log says of a refused call (a failed one is logged by the error handler). */
+function logRefused(
   logger: Logger,
   res: Response,
   line: Record<string, unknown>,
-  answer: RefusedCall | FailedCall,
+  answer: RefusedCall,
 ): void {
-  if (answer.kind !== 'refused') return;
   // The caller got one wording for an unavailable FHIR server; the cause is logged here.
   for (const { key, reason } of answer.unavailable) {
     logger.warn({ ...line, key, cause: reason }, 'FHIR server could not provide the data');
@@ -90,7 +89,7 @@ export function cdsRoutes({
       const line = { serviceId: service.id, hookInstance: answer.loggedHookInstance };
       describeCall(res, HOOK_CALL, line);
       if (answer.kind !== 'answered') {
-        logUnanswered(logger, res, line, answer);
+        if (answer.kind === 'refused') logRefused(logger, res, line, answer);
         throw errorOfAnswer(answer);
       }
       if (answer.refetchedAfterOutcome.length > 0) {

@@ -1,4 +1,5 @@
 import { rememberedByText } from './remembered.js';
+
 /**
  * FHIR dates as whole UTC calendar days (RULES.md: "Day counts are whole calendar days (UTC)
  * between a resource date and today"). Nothing here reads the clock or the local time zone.

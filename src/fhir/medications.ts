@@ -196,7 +196,7 @@ function administrationStatus(
   return today - day <= ADMINISTRATION_CURRENT_DAYS ? 'current' : 'history';
 }
 
-const MEDICATION_RESOURCES = new Set<unknown>([
+export const MEDICATION_RESOURCES: ReadonlySet<unknown> = new Set<unknown>([
   'MedicationRequest',
   'MedicationStatement',
   'MedicationAdministration',

@@ -1,5 +1,6 @@
 import { UcumLhcUtils } from '@lhncbc/ucum-lhc';
 import type { UcumConversion, UcumLhcUtilsInstance } from '@lhncbc/ucum-lhc';
+import { rememberedByText } from './remembered.js';
 
 /**
  * Unit normalisation (RULES.md 3, 10.3). A unit is read in two steps:
@@ -270,7 +271,7 @@ function resolveUncached(unit: string, table: UnitTable): UnitResolution {
 // ---------------------------------------------------------------------------------------------
 
 /** Per analyte table: unit as reported → its reading, unreadable ones included. Bounded. */
-const resolved = new WeakMap<UnitTable, Map<string, UnitResolution>>();
+const resolved = new WeakMap<UnitTable, (unit: string) => UnitResolution>();
 const MAX_CACHED_UNITS = 1000;
 
 /**
@@ -278,19 +279,13 @@ const MAX_CACHED_UNITS = 1000;
  * cannot be read. Asks the UCUM library once per (analyte, unit); then a Map lookup.
  */
 export function resolveUnit(unit: string, table: UnitTable): UnitResolution {
-  let cache = resolved.get(table);
-  if (cache === undefined) {
+  let resolve = resolved.get(table);
+  if (resolve === undefined) {
     if (!isValidUcum(table.unit)) throw new Error(`canonical unit ${table.unit} is not UCUM`);
-    cache = new Map();
-    resolved.set(table, cache);
+    resolve = rememberedByText(MAX_CACHED_UNITS, (text) => resolveUncached(text, table));
+    resolved.set(table, resolve);
   }
-  let resolution = cache.get(unit);
-  if (resolution === undefined) {
-    resolution = resolveUncached(unit, table);
-    if (cache.size >= MAX_CACHED_UNITS) cache.clear();
-    cache.set(unit, resolution);
-  }
-  return resolution;
+  return resolve(unit);
 }
 
 /** Converts to the canonical unit at full precision (never rounded before comparing). */

@@ -162,7 +162,8 @@ export async function readJson(
       await sliced.write(chunk);
     } else {
       held.push(chunk);
-      if (size > ONE_PARSE_MAX_BYTES && size <= unparsedAbove) {
+      // A body left unparsed is never streamed: another thread parses it at once.
+      if (size > ONE_PARSE_MAX_BYTES && unparsedAbove === Number.POSITIVE_INFINITY) {
         sliced = new SlicedParse(maxDepth);
         for (const part of held.splice(0)) await sliced.write(part);
       }

@@ -5,7 +5,15 @@ import type { ClinicalConfig } from '../../cds-services/b12/clinical-config.js';
 import { RULES, RULE_CARDS, evaluate } from '../../cds-services/b12/evaluate.js';
 import { ruleContext } from '../../cds-services/b12/rule.js';
 import type { Rule } from '../../cds-services/b12/rule.js';
-import { PATIENT_ID, concept, condition, medicationRequest, rx, sct } from '../support/fhir.js';
+import {
+  PATIENT_ID,
+  concept,
+  condition,
+  lab,
+  medicationRequest,
+  rx,
+  sct,
+} from '../support/fhir.js';
 import { facts } from './facts.js';
 
 /**
@@ -43,10 +51,11 @@ const AT_RISK: FhirResource[] = [
 function advice(
   resources: FhirResource[],
   config: ClinicalConfig,
+  birthDate = '1946-01-01',
 ): { shown: string[]; silent: string[] } {
   const found = facts(resources, {
     config,
-    patient: { resourceType: 'Patient', id: PATIENT_ID, gender: 'female', birthDate: '1946-01-01' },
+    patient: { resourceType: 'Patient', id: PATIENT_ID, gender: 'female', birthDate },
   });
   const { shown, silent } = evaluate(ruleContext('patient-view', PATIENT_ID, found, config));
   return { shown: shown.map((spec) => spec.code), silent: silent.map((spec) => spec.code) };
@@ -88,6 +97,34 @@ describe('card modes', () => {
     expect(advice(AT_RISK, considerSilent)).toEqual({
       shown: ['b12-test-recommended'],
       silent: [],
+    });
+  });
+
+  describe('b12-result-unreadable (5.19), decided after the others', () => {
+    /** A total B12 in a unit no B12 is reported in (unreadable), of a woman of 46 at no risk. */
+    const UNREADABLE_B12 = [lab('2132-9', 15, 'IU/L', { daysAgo: 3 })];
+    const unreadable = (config: ClinicalConfig): { shown: string[]; silent: string[] } =>
+      advice(UNREADABLE_B12, config, '1980-01-01');
+
+    it('active: shown', () => {
+      expect(unreadable(clinicalConfigFrom({}))).toEqual({
+        shown: ['b12-result-unreadable'],
+        silent: [],
+      });
+    });
+
+    it('silent: kept back, recorded as silent', () => {
+      const config = clinicalConfigFrom({ cards: { 'b12-result-unreadable': 'silent' } });
+      const { shown, silent } = unreadable(config);
+      expect(shown).not.toContain('b12-result-unreadable');
+      expect(silent).toEqual(['b12-result-unreadable']);
+    });
+
+    it('off: neither shown nor silent', () => {
+      const config = clinicalConfigFrom({ cards: { 'b12-result-unreadable': 'off' } });
+      const { shown, silent } = unreadable(config);
+      expect(shown).not.toContain('b12-result-unreadable');
+      expect(silent).toEqual([]);
     });
   });
 });

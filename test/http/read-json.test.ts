@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonReadError, readJson } from '../../src/http/read-json.js';
+import { JsonReadError, UnparsedJson, parseJsonBytes, readJson } from '../../src/http/read-json.js';
 import type { JsonReadProblem } from '../../src/http/read-json.js';
 
 /**
@@ -78,6 +78,29 @@ describe('readJson gives the value JSON.parse gives', () => {
         JSON.parse(json),
       );
     }
+  });
+
+  it('reads multi-byte characters split across chunks and across its 64 KiB decoding pieces, parsed at once', async () => {
+    // 2-, 3- and 4-byte characters, shifted by 0-3 bytes: some fall across the 64 KiB line.
+    for (const shift of [0, 1, 2, 3]) {
+      const json = JSON.stringify({ text: `${' '.repeat(shift)}${'µ≥😀'.repeat(20_000)}` });
+      expect(Buffer.byteLength(json)).toBeLessThan(STREAMED);
+      expect(await readJson(chunks(json), LIMITS)).toStrictEqual(JSON.parse(json));
+      expect(await readJson(chunks(json, [0.3, 0.3000001, 0.71]), LIMITS)).toStrictEqual(
+        JSON.parse(json),
+      );
+      expect(parseJsonBytes([Buffer.from(json)], LIMITS.maxDepth)).toStrictEqual(JSON.parse(json));
+    }
+  });
+
+  it('gives a body over `unparsedAbove` back unparsed, in chunks that each own their buffer', async () => {
+    const json = JSON.stringify({ text: 'µ≥😀'.repeat(300_000) });
+    const unparsed = await readJson(chunks(json, [0.25, 0.5]), { ...LIMITS, unparsedAbove: 1024 });
+
+    expect(unparsed).toBeInstanceOf(UnparsedJson);
+    const { chunks: owned } = unparsed as UnparsedJson;
+    for (const chunk of owned) expect(chunk.byteLength).toBe(chunk.buffer.byteLength);
+    expect(parseJsonBytes(owned, LIMITS.maxDepth)).toStrictEqual(JSON.parse(json));
   });
 });
 

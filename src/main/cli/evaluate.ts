@@ -137,7 +137,7 @@ export class Refusal extends InputError {
 }
 
 /** The UTC calendar day of an instant, YYYY-MM-DD. */
-const dayOf = (instant: Date): string => instant.toISOString().slice(0, 10);
+export const dayOf = (instant: Date): string => instant.toISOString().slice(0, 10);
 
 /** The instant an evaluation date stands for: its noon, UTC. */
 export const noonOf = (date: string): Date => new Date(`${date}T12:00:00Z`);

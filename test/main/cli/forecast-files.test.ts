@@ -101,4 +101,15 @@ describe('shards', () => {
     }
     for (const size of sizes) expect(size).toBeGreaterThan(900);
   });
+
+  it('are FNV-1a of the id, so shards of one export agree across releases (--sum)', () => {
+    // The published FNV-1a 32-bit test vectors.
+    for (const [id, hash] of [
+      ['', 0x811c9dc5],
+      ['a', 0xe40c292c],
+      ['foobar', 0xbf9cf968],
+    ] as const) {
+      expect(shardOf(id, 1000)).toBe((hash % 1000) + 1);
+    }
+  });
 });

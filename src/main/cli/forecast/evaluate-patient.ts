@@ -6,6 +6,7 @@ import {
   triggeringFacts,
 } from '../../../../cds-services/b12/index.js';
 import type { DraftKey } from '../../../../cds-services/b12/index.js';
+import { cardCode } from '../../../cds-hooks/cards.js';
 import { isOrderHook } from '../../../cds-hooks/hooks.js';
 import type { HookName } from '../../../cds-hooks/hooks.js';
 import { Refusal, evaluateRequest, hookRequestFrom, noonOf } from '../evaluate.js';
@@ -114,7 +115,7 @@ export async function evaluatePatient(
       ...silentCards.map((card) => ({ card, silent: true })),
     ];
     for (const { card, silent } of cards) {
-      const code = card.source.topic?.code ?? '(no code)';
+      const code = cardCode(card);
       if (codes.has(code)) continue;
       codes.add(code);
       outcome.cards.push({

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import type { ForecastCommand } from '../args.js';
 import { InputError } from '../errors.js';
-import { loadEvaluator, readJsonFile } from '../evaluate.js';
+import { dayOf, loadEvaluator, readJsonFile } from '../evaluate.js';
 import { forecastSchema, sumForecasts } from './forecast-json.js';
 import type { Forecast } from './forecast-json.js';
 import type { PatientOutcome } from './evaluate-patient.js';
@@ -70,10 +70,7 @@ export interface ForecastOptions {
 export async function forecastOf(
   command: ForecastCommand,
   io: ForecastIo,
-  {
-    today = () => new Date().toISOString().slice(0, 10),
-    observe = () => undefined,
-  }: ForecastOptions = {},
+  { today = () => dayOf(new Date()), observe = () => undefined }: ForecastOptions = {},
 ): Promise<Forecast> {
   // The configuration is checked here, once, so that a mistake is one line, not one per worker.
   loadEvaluator(io.env);

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PREFETCH_RESOURCE_TYPES } from '../../../../cds-services/b12/index.js';
+import { READ_TYPES } from '../../../../cds-services/b12/index.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -10,11 +10,6 @@ import { InputError } from '../errors.js';
  * file whose name gives a type the rules never read (Claim, ExplanationOfBenefit, Encounter…) is
  * passed over unopened. `.json` files are patient Bundles, read whole.
  */
-
-/** The resource types the rules read: those the prefetch keys bring. */
-export const READ_TYPES: ReadonlySet<string> = new Set(
-  Object.values(PREFETCH_RESOURCE_TYPES).flat(),
-);
 
 export interface InputFile {
   path: string;

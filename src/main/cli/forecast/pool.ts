@@ -76,10 +76,6 @@ export class WorkerPool {
     });
   }
 
-  get size(): number {
-    return this.slots.length;
-  }
-
   private inFlight(): number {
     return this.slots.reduce((sum, slot) => sum + slot.pending.size, 0);
   }

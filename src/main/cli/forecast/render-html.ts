@@ -1,3 +1,4 @@
+import { escapeHtml } from '../../../../cds-services/b12/index.js';
 import { AGE_BANDS, per1000 } from './forecast-json.js';
 import type { CardCount, Forecast } from './forecast-json.js';
 import { heading, topFacts } from './render-text.js';
@@ -7,9 +8,6 @@ import { heading, topFacts } from './render-text.js';
  * overall and by age band, then the tables. Self-contained (inline SVG and style, no scripts),
  * so it can be mailed, archived and opened offline.
  */
-
-const escape = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const BAND_COLOURS = ['#9ecae1', '#4292c6', '#2171b5', '#08306b'];
 const BANDS = AGE_BANDS.filter((band) => band !== 'unknown');
@@ -35,12 +33,12 @@ function bars(
   const parts = values.map(({ value, colour, title }, index) => {
     const y = top + 3 + index * height;
     const width = (value / scale) * CHART_WIDTH;
-    return `<rect x="${LABEL_WIDTH}" y="${y.toFixed(1)}" width="${width.toFixed(1)}" height="${(height - 1).toFixed(1)}" fill="${colour}"><title>${escape(title)}</title></rect>`;
+    return `<rect x="${LABEL_WIDTH}" y="${y.toFixed(1)}" width="${width.toFixed(1)}" height="${(height - 1).toFixed(1)}" fill="${colour}"><title>${escapeHtml(title)}</title></rect>`;
   });
   const value = values.length === 1 ? (values[0]?.value ?? 0).toFixed(1) : '';
   const end = LABEL_WIDTH + CHART_WIDTH * ((values[0]?.value ?? 0) / scale) + 6;
   return [
-    `<text x="${LABEL_WIDTH - 8}" y="${top + row / 2 + 4}" text-anchor="end" font-size="12">${escape(label)}</text>`,
+    `<text x="${LABEL_WIDTH - 8}" y="${top + row / 2 + 4}" text-anchor="end" font-size="12">${escapeHtml(label)}</text>`,
     ...parts,
     value === ''
       ? ''
@@ -49,7 +47,7 @@ function bars(
 }
 
 function svg(label: string, rows: string[], height: number): string {
-  return `<svg role="img" aria-label="${escape(label)}" viewBox="0 0 ${LABEL_WIDTH + CHART_WIDTH + 60} ${height}" width="${LABEL_WIDTH + CHART_WIDTH + 60}" height="${height}">
+  return `<svg role="img" aria-label="${escapeHtml(label)}" viewBox="0 0 ${LABEL_WIDTH + CHART_WIDTH + 60} ${height}" width="${LABEL_WIDTH + CHART_WIDTH + 60}" height="${height}">
 ${rows.join('\n')}
 </svg>`;
 }
@@ -93,7 +91,7 @@ function bandChart(forecast: Forecast): string {
   );
   const legend = BANDS.map(
     (band, at) =>
-      `<li><span style="color:${BAND_COLOURS[at] ?? '#000'}">■</span> ${escape(band)} (${forecast.ageBands[band] === 1 ? '1 patient' : `${forecast.ageBands[band]} patients`})</li>`,
+      `<li><span style="color:${BAND_COLOURS[at] ?? '#000'}">■</span> ${escapeHtml(band)} (${forecast.ageBands[band] === 1 ? '1 patient' : `${forecast.ageBands[band]} patients`})</li>`,
   );
   return `${svg('Card rates per 1,000 patients by age band', rows, forecast.cards.length * BAND_ROW + 4)}
 <ul class="legend">${legend.join('')}</ul>`;
@@ -101,9 +99,9 @@ function bandChart(forecast: Forecast): string {
 
 function countsTable(title: string, record: Readonly<Record<string, number>>): string {
   const rows = Object.entries(record).map(
-    ([key, count]) => `<tr><td>${escape(key)}</td><td class="n">${count}</td></tr>`,
+    ([key, count]) => `<tr><td>${escapeHtml(key)}</td><td class="n">${count}</td></tr>`,
   );
-  return `<h3>${escape(title)}</h3>
+  return `<h3>${escapeHtml(title)}</h3>
 ${rows.length === 0 ? '<p>None.</p>' : `<table><tbody>${rows.join('')}</tbody></table>`}`;
 }
 
@@ -111,7 +109,7 @@ export function renderForecastHtml(forecast: Forecast): string {
   const quality = forecast.dataQuality;
   const cardRows = forecast.cards.map(
     (card) =>
-      `<tr><td>${escape(card.hook)}</td><td>${escape(card.code)}</td><td>${escape(card.indicator)}</td><td class="n">${card.patients}</td><td class="n">${card.per1000.toFixed(1)}</td><td>${escape(topFacts(card, 5))}</td></tr>`,
+      `<tr><td>${escapeHtml(card.hook)}</td><td>${escapeHtml(card.code)}</td><td>${escapeHtml(card.indicator)}</td><td class="n">${card.patients}</td><td class="n">${card.per1000.toFixed(1)}</td><td>${escapeHtml(topFacts(card, 5))}</td></tr>`,
   );
   const charts =
     forecast.cards.length === 0
@@ -124,7 +122,7 @@ ${bandChart(forecast)}`;
 <html lang="en"><head><meta charset="utf-8"><title>B12 CDS card forecast</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}td.n{text-align:right}ul.legend{list-style:none;padding:0;display:flex;gap:1.5rem}</style></head>
 <body><h1>B12 CDS card forecast</h1>
-<p>${escape(heading(forecast))}. ${quality.deceased} recorded as dead, who are given no cards.</p>
+<p>${escapeHtml(heading(forecast))}. ${quality.deceased} recorded as dead, who are given no cards.</p>
 ${charts}
 <h2>Per card</h2>
 <table><thead><tr><th>hook</th><th>card code</th><th>indicator</th><th>patients</th><th>per 1,000</th><th>most common triggering facts</th></tr></thead>
@@ -132,7 +130,7 @@ ${charts}
 ${cardRows.join('\n')}
 </tbody></table>
 <h2>Patients by age band</h2>
-<table><tbody>${AGE_BANDS.map((band) => `<tr><td>${escape(band)}</td><td class="n">${forecast.ageBands[band]}</td></tr>`).join('')}</tbody></table>
+<table><tbody>${AGE_BANDS.map((band) => `<tr><td>${escapeHtml(band)}</td><td class="n">${forecast.ageBands[band]}</td></tr>`).join('')}</tbody></table>
 <h2>Data quality (patients, unless said otherwise)</h2>
 ${countsTable('Results that could not be read, by reason', quality.unusableResults)}
 ${countsTable('Records recognised by their name only, by code', quality.recognisedByName)}

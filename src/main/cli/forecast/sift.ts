@@ -2,7 +2,7 @@ import { isReadResource, subjectPatientId } from '../../../../cds-services/b12/i
 import type { ClinicalConfig } from '../../../../cds-services/b12/index.js';
 import { localReferences, withLocalReferences } from '../../../cds-hooks/patient-bundle.js';
 import { asObject, asString } from '../../../fhir/coding.js';
-import { relativeReference } from '../../../fhir/medications.js';
+import { MEDICATION_RESOURCES, relativeReference } from '../../../fhir/medications.js';
 import type { Shard } from '../args.js';
 import { InputError } from '../errors.js';
 import { readJsonFile } from '../evaluate.js';
@@ -103,15 +103,9 @@ class Keeping {
   }
 }
 
-const MEDICATION_USES = new Set([
-  'MedicationRequest',
-  'MedicationStatement',
-  'MedicationAdministration',
-]);
-
 /** The Medication resource a medicine record names, as `Medication/<id>` (contained ones: none). */
 function medicationKey(resource: Record<string, unknown>): string {
-  if (!MEDICATION_USES.has(String(resource.resourceType))) return '';
+  if (!MEDICATION_RESOURCES.has(resource.resourceType)) return '';
   const reference = asString(asObject(resource.medicationReference)?.reference);
   if (reference === undefined || reference.startsWith('#')) return '';
   const key = relativeReference(reference);
